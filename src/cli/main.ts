@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { initCommand, INIT_HELP } from './init.ts';
+import { err, out, UsageError } from './output.ts';
+import { sendCommand, SEND_HELP } from './send.ts';
+import { startCommand, START_HELP } from './start.ts';
+import { statusCommand, STATUS_HELP } from './status.ts';
+
+const HELP = `scriptorium — run Claude agents from a folder of notes
+
+Usage:
+  scriptorium init [dir]                      create a vault, or add Scriptorium to one
+  scriptorium start [vault]                   watch the vault and run agents
+  scriptorium send <agent> <message> [--wait] write a message note (and wait for the reply)
+  scriptorium status [vault] [--json]         agents, queues and recent turns
+
+Run "scriptorium <command> --help" for a command's options.`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  init: { run: initCommand, help: INIT_HELP },
+  start: { run: startCommand, help: START_HELP },
+  send: { run: sendCommand, help: SEND_HELP },
+  status: { run: statusCommand, help: STATUS_HELP },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out(HELP);
+    return 0;
+  }
+  if (name === '--version' || name === '-v') {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    out(pkg.version);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`scriptorium: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out(command.help);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`scriptorium ${name}: ${(error as Error).message}\n\n${command.help}`);
+      return 2;
+    }
+    err(`scriptorium ${name}: ${(error as Error).stack ?? String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, defaultConfigPath, loadConfig, type DaemonConfig } from '../daemon/config.ts';
+import { Daemon } from '../daemon/daemon.ts';
+import { LockError } from '../daemon/lock.ts';
+import { createLogger, type LogLevel } from '../util/logger.ts';
+import { err, UsageError } from './output.ts';
+import { resolveVault } from './vault-arg.ts';
+
+export const START_HELP = `scriptorium start [vault] [options]
+
+Watch the vault and run a Claude turn for every inbound message note.
+
+Options:
+  --concurrency N     turns running at once across all agents (default 2)
+  --claude PATH       the claude executable (default: claude on PATH)
+  --config FILE       operator config (default ${defaultConfigPath()})
+  --log-format F      human | json (default: human on a terminal, json otherwise)
+  --log-level L       debug | info | warn | error (default info)
+  --polling           poll the vault instead of native file events`;
+
+export async function startCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      concurrency: { type: 'string' },
+      claude: { type: 'string' },
+      config: { type: 'string' },
+      'log-format': { type: 'string' },
+      'log-level': { type: 'string' },
+      polling: { type: 'boolean' },
+    },
+  });
+  const vault = resolveVault(positionals[0]);
+  const overrides: Partial<DaemonConfig> = {};
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency expects a whole number from 1, got "${values.concurrency}"`);
+    overrides.concurrency = n;
+  }
+  if (values.claude) overrides.claudePath = values.claude;
+  if (values.polling) overrides.usePolling = true;
+  const format = values['log-format'] ?? (process.stderr.isTTY ? 'human' : 'json');
+  if (format !== 'human' && format !== 'json') throw new UsageError(`--log-format expects human or json, got "${format}"`);
+  const level = (values['log-level'] ?? 'info') as LogLevel;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level expects debug, info, warn or error, got "${level}"`);
+
+  let config: DaemonConfig;
+  try {
+    config = loadConfig(values.config ?? defaultConfigPath(), overrides);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(`scriptorium: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ format, level });
+  const daemon = new Daemon({
+    vault,
+    config,
+    logger,
+    onProgress: (agent, text) => logger.info(`${agent}: ${text}`),
+  });
+  try {
+    await daemon.start();
+  } catch (error) {
+    if (error instanceof LockError) {
+      err(`scriptorium: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  if (format === 'human') err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second Ctrl-C: stop the running turns now rather than after the grace period.
+        logger.warn('stopping running turns now', { signal });
+        daemon.forceStop();
+        return;
+      }
+      stopping = true;
+      logger.info('shutting down: no new turns; running ones may finish (Ctrl-C again to stop them now)', {
+        signal,
+        graceSeconds: Math.round(config.shutdownGraceMs / 1000),
+      });
+      void daemon.close().then(() => resolve(0));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}

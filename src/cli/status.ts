@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { lockHolder } from '../daemon/lock.ts';
+import { readRecentTurns, readStatus } from '../daemon/state-file.ts';
+import { out, table } from './output.ts';
+import { resolveVault } from './vault-arg.ts';
+
+export const STATUS_HELP = `scriptorium status [vault] [--json]
+
+Agents (idle / working / queued:N), the latest turns and their cost.`;
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, vault: { type: 'string' } },
+  });
+  const vault = resolveVault(positionals[0] ?? values.vault);
+  const pid = await lockHolder(vault);
+  const status = await readStatus(vault);
+  const turns = await readRecentTurns(vault, 10);
+  const running = pid !== null;
+  const agents = (status?.agents ?? []).map((a) => ({
+    ...a,
+    shown: !running ? 'stopped' : a.state === 'queued' ? `queued:${a.queued}` : a.state === 'working' && a.queued > 0 ? `working, queued:${a.queued}` : a.state,
+  }));
+  if (values.json) {
+    out(JSON.stringify({ vault, running, pid, agents, turns }, null, 2));
+    return 0;
+  }
+  out(running ? `Scriptorium is running on ${vault} (pid ${pid}, since ${status?.startedAt ?? '?'})` : `Scriptorium is not running on ${vault}`);
+  if (agents.length === 0) {
+    out(status ? '\nNo agents.' : '\nNo agents known yet: start the daemon once (scriptorium start).');
+  } else {
+    out('\n' + table([['AGENT', 'STATE', 'MODE', 'DESCRIPTION'], ...agents.map((a) => [a.name, a.state === 'error' ? `error: ${a.error}` : a.shown, a.mode ?? '', a.description ?? ''])]));
+  }
+  if (turns.length > 0) {
+    const total = turns.reduce((sum, t) => sum + t.costUsd, 0);
+    out(`\nRecent turns (cost of these ${turns.length}: $${total.toFixed(4)}):`);
+    out(
+      table(
+        turns
+          .slice()
+          .reverse()
+          .map((t) => [t.at.slice(0, 16).replace('T', ' '), t.agent, t.ok ? 'done' : 'error', `$${t.costUsd.toFixed(4)}`, `${(t.durationMs / 1000).toFixed(1)} s`, t.message]),
+      ),
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { parseDuration } from '../agents/definition.ts';
+import { SAFE_POLICY, type OperatorPolicy } from '../agents/policy.ts';
+
+/** The operator's settings for this machine: they live outside the vault, so no note can change them. */
+export interface DaemonConfig {
+  /** Turns running at once across all agents. */
+  concurrency: number;
+  claudePath: string;
+  policy: OperatorPolicy;
+  /** How long a note must be quiet before it is read (an editor writing in chunks). */
+  settleMs: number;
+  /** On Ctrl-C, how long running turns may go on before they are stopped. */
+  shutdownGraceMs: number;
+  postResultGraceMs: number;
+  killGraceMs: number;
+  usePolling: boolean;
+}
+
+export const DEFAULT_CONFIG: DaemonConfig = {
+  concurrency: 2,
+  claudePath: 'claude',
+  policy: SAFE_POLICY,
+  settleMs: 150,
+  shutdownGraceMs: 20_000,
+  postResultGraceMs: 5_000,
+  killGraceMs: 5_000,
+  usePolling: false,
+};
+
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SCRIPTORIUM_CONFIG) return env.SCRIPTORIUM_CONFIG;
+  const base = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
+  return path.join(base, 'scriptorium', 'config.yaml');
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Defaults ← config file (YAML, snake_case keys) ← overrides (flags). A missing file is fine;
+ * a broken one is an error that stops `start`, naming the file and the key.
+ */
+export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}): DaemonConfig {
+  let fromFile: Record<string, unknown> = {};
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`${file}: cannot be read (${(error as Error).message})`);
+  }
+  if (text !== undefined) {
+    try {
+      fromFile = (YAML.parse(text) ?? {}) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError(`${file}: not valid YAML (${(error as Error).message.split('\n')[0]})`);
+    }
+    if (typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new ConfigError(`${file}: expected "key: value" lines`);
+  }
+  const config: DaemonConfig = { ...DEFAULT_CONFIG, policy: { ...DEFAULT_CONFIG.policy } };
+  const bad = (key: string, expected: string) => new ConfigError(`${file}: ${key} expected ${expected}, found ${JSON.stringify(fromFile[key])}`);
+  for (const [key, value] of Object.entries(fromFile)) {
+    switch (key) {
+      case 'concurrency':
+        if (!Number.isInteger(value) || (value as number) < 1) throw bad(key, 'a whole number from 1');
+        config.concurrency = value as number;
+        break;
+      case 'claude_path':
+        if (typeof value !== 'string' || !value) throw bad(key, 'a path');
+        config.claudePath = value;
+        break;
+      case 'allow_bypass_permissions':
+      case 'allow_shell':
+      case 'allow_workspace_outside_vault': {
+        if (typeof value !== 'boolean') throw bad(key, 'true or false');
+        const field = { allow_bypass_permissions: 'allowBypassPermissions', allow_shell: 'allowShell', allow_workspace_outside_vault: 'allowWorkspaceOutsideVault' } as const;
+        config.policy[field[key]] = value;
+        break;
+      }
+      case 'shutdown_grace': {
+        const ms = parseDuration(value);
+        if (ms === null) throw bad(key, 'a duration such as 20s');
+        config.shutdownGraceMs = ms;
+        break;
+      }
+      case 'use_polling':
+        if (typeof value !== 'boolean') throw bad(key, 'true or false');
+        config.usePolling = value;
+        break;
+      default:
+        throw new ConfigError(`${file}: unknown setting "${key}"`);
+    }
+  }
+  return { ...config, ...overrides, policy: { ...config.policy, ...overrides.policy } };
+}

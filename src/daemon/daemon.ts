@@ -1,0 +1,263 @@
+import path from 'node:path';
+import { AgentRegistry } from '../agents/registry.ts';
+import { Lanes } from '../queue/lanes.ts';
+import { createClaudeRunner } from '../runner/run-claude.ts';
+import type { Runner } from '../runner/types.ts';
+import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
+import { createLogger, type Logger } from '../util/logger.ts';
+import { NoteStore } from '../vault/note-store.ts';
+import { templateFolders } from '../vault/template-folders.ts';
+import { VaultWatcher } from '../watch/vault-watcher.ts';
+import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
+import type { DaemonContext } from './context.ts';
+import { handleNote, type NoteIndex } from './intake.ts';
+import { acquireLock } from './lock.ts';
+import { appendTurn, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
+
+export interface DaemonOptions {
+  vault: string;
+  config?: Partial<DaemonConfig>;
+  runner?: Runner;
+  clock?: Clock;
+  logger?: Logger;
+  /** Called for live progress lines (the terminal running `start` shows them). */
+  onProgress?: (agent: string, text: string) => void;
+  onTurnFinished?: (entry: TurnLogEntry) => void;
+}
+
+/**
+ * The composition root: watcher → intake → lanes → runner → notes. `start()` resolves once the vault has
+ * been scanned and messages left waiting are queued; `close()` stops new turns, lets running ones finish
+ * within the grace period, then stops them. Both are safe to call twice.
+ */
+export class Daemon {
+  readonly root: string;
+  readonly config: DaemonConfig;
+  readonly #ctx: DaemonContext;
+  readonly #index: NoteIndex = new Map();
+  readonly #watcher: VaultWatcher;
+  readonly #abort = new AbortController();
+  readonly #settleTimers = new Map<string, NodeJS.Timeout>();
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #scanning = true;
+  #scanned: string[] = [];
+  #startedAt = '';
+  #releaseLock: (() => Promise<void>) | undefined;
+  #started: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #statusTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: DaemonOptions) {
+    this.root = path.resolve(options.vault);
+    this.config = { ...DEFAULT_CONFIG, ...options.config, policy: { ...DEFAULT_CONFIG.policy, ...options.config?.policy } };
+    const logger = options.logger ?? createLogger();
+    const clock = options.clock ?? systemClock;
+    const store = new NoteStore(this.root);
+    this.#ctx = {
+      root: this.root,
+      store,
+      registry: new AgentRegistry(),
+      lanes: new Lanes(this.config.concurrency, () => this.#statusChanged()),
+      runner:
+        options.runner ??
+        createClaudeRunner({
+          claudePath: this.config.claudePath,
+          postResultGraceMs: this.config.postResultGraceMs,
+          killGraceMs: this.config.killGraceMs,
+        }),
+      clock,
+      logger,
+      config: this.config,
+      active: new Map(),
+      stopSignal: this.#abort.signal,
+      threads: new Set(),
+      templateFolders: templateFolders(this.root),
+      deferInbound: null,
+      onTurnFinished: (entry) => {
+        appendTurn(this.root, entry).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
+        options.onTurnFinished?.(entry);
+        this.#statusChanged();
+      },
+      onProgress: (agent, text) => options.onProgress?.(agent, text),
+    };
+    this.#watcher = new VaultWatcher({
+      root: this.root,
+      usePolling: this.config.usePolling,
+      onNote: (vaultPath, event) => this.#onNote(vaultPath, event),
+      onError: (error) => logger.error('watcher error', { error: errorMessage(error) }),
+    });
+  }
+
+  get logger(): Logger {
+    return this.#ctx.logger;
+  }
+
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    this.#releaseLock = await acquireLock(this.root);
+    await this.#ctx.store.removeStaleTemp();
+    this.#startedAt = isoLocal(this.#ctx.clock.now());
+    await this.#watcher.start();
+    // Messages found by the scan wait until every definition has been read, so they know their agents.
+    const found = this.#scanned;
+    this.#scanned = [];
+    this.#scanning = false;
+    const deferred: string[] = [];
+    this.#ctx.deferInbound = deferred;
+    for (const vaultPath of found) await this.#process(vaultPath);
+    this.#ctx.deferInbound = null;
+    for (const vaultPath of deferred) await this.#process(vaultPath);
+    this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)' });
+    this.#statusChanged();
+  }
+
+  #onNote(vaultPath: string, _event: string): void {
+    if (this.#closing) return;
+    if (this.#scanning) {
+      this.#scanned.push(vaultPath);
+      return;
+    }
+    // Wait until the note has been quiet for a moment: an editor may be writing it in pieces.
+    clearTimeout(this.#settleTimers.get(vaultPath));
+    this.#settleTimers.set(
+      vaultPath,
+      setTimeout(() => {
+        this.#settleTimers.delete(vaultPath);
+        void this.#process(vaultPath);
+      }, this.config.settleMs),
+    );
+  }
+
+  /** One note at a time per path; an event arriving meanwhile is handled after. */
+  #process(vaultPath: string): Promise<void> {
+    const previous = this.#inFlight.get(vaultPath) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      if (this.#closing) return;
+      try {
+        const kind = await handleNote(this.#ctx, this.#index, vaultPath);
+        if (kind === 'definition') await this.#recheckWaiting();
+      } catch (error) {
+        this.#ctx.logger.error('note handling failed', { note: vaultPath, error: errorMessage(error) });
+      }
+    });
+    this.#inFlight.set(vaultPath, next);
+    void next.finally(() => {
+      if (this.#inFlight.get(vaultPath) === next) this.#inFlight.delete(vaultPath);
+    });
+    return next;
+  }
+
+  /** A definition changed: messages waiting for that agent (disabled, say) get another look. */
+  async #recheckWaiting(): Promise<void> {
+    this.#statusChanged();
+    for (const [vaultPath, entry] of this.#index) {
+      if (entry.role === 'inbound' && !this.#ctx.active.has(vaultPath)) {
+        const raw = await this.#ctx.store.readIfExists(vaultPath);
+        if (raw !== null && /^status:\s*queued\s*$/m.test(raw)) void this.#process(vaultPath);
+      }
+    }
+  }
+
+  /** Agent states for `scriptorium status`: idle / working / queued:N. */
+  agentStatuses(): AgentStatus[] {
+    const { registry, lanes } = this.#ctx;
+    return registry.names().map((name) => {
+      const lookup = registry.lookup(name);
+      const queued = lanes.waiting(name);
+      return {
+        name,
+        path: lookup.kind === 'ok' ? lookup.definition.path : lookup.kind === 'invalid' ? lookup.path : '',
+        state: lookup.kind === 'invalid' ? 'error' : lanes.isRunning(name) ? 'working' : queued > 0 ? 'queued' : 'idle',
+        queued,
+        error: lookup.kind === 'invalid' ? lookup.problems.map((p) => `${p.field}: ${p.message}`).join('; ') : undefined,
+        description: lookup.kind === 'ok' ? lookup.definition.description : undefined,
+        mode: lookup.kind === 'ok' ? lookup.definition.mode : undefined,
+      };
+    });
+  }
+
+  #statusChanged(): void {
+    if (this.#statusTimer || !this.#startedAt) return;
+    this.#statusTimer = setTimeout(() => {
+      this.#statusTimer = undefined;
+      void this.#writeStatus();
+    }, 200);
+  }
+
+  async #writeStatus(): Promise<void> {
+    try {
+      await writeStatus(this.#ctx.store, {
+        pid: process.pid,
+        vault: this.root,
+        startedAt: this.#startedAt,
+        updatedAt: isoLocal(this.#ctx.clock.now()),
+        halted: false,
+        concurrency: this.config.concurrency,
+        agents: this.agentStatuses(),
+      });
+    } catch (error) {
+      this.#ctx.logger.warn('could not write status file', { error: errorMessage(error) });
+    }
+  }
+
+  /** Resolves when every queued and running message has finished (tests; `send --wait` has its own wait). */
+  async idle(): Promise<void> {
+    await Promise.all(this.#inFlight.values());
+    await this.#ctx.lanes.idle();
+  }
+
+  close(options: { graceMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.graceMs ?? this.config.shutdownGraceMs);
+    return this.#closing;
+  }
+
+  /** Stop running turns now (a second Ctrl-C). */
+  forceStop(): void {
+    this.#abort.abort();
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    const log = this.#ctx.logger;
+    const steps: Array<[string, () => Promise<void> | void]> = [
+      ['watcher', () => this.#watcher.close()],
+      ['settle timers', () => this.#settleTimers.forEach(clearTimeout)],
+      ['in-flight notes', async () => void (await Promise.allSettled(this.#inFlight.values()))],
+      ['queue', () => this.#ctx.lanes.close()],
+      [
+        'running turns',
+        async () => {
+          if (this.#ctx.lanes.runningCount === 0) return;
+          log.info('waiting for running turns', { running: this.#ctx.lanes.runningCount, graceMs });
+          let timer: NodeJS.Timeout | undefined;
+          const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+          const outcome = await Promise.race([this.#ctx.lanes.idle().then(() => 'idle' as const), graceOver]);
+          clearTimeout(timer);
+          if (outcome === 'timeout') {
+            log.warn('stopping running turns', { running: this.#ctx.lanes.runningCount });
+            this.#abort.abort();
+            await this.#ctx.lanes.idle();
+          }
+        },
+      ],
+      ['status', async () => {
+        clearTimeout(this.#statusTimer);
+        if (this.#startedAt) await this.#writeStatus();
+      }],
+      ['lock', async () => await this.#releaseLock?.()],
+    ];
+    // Every step runs even if an earlier one fails.
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        log.error('shutdown step failed', { step: name, error: errorMessage(error) });
+      }
+    }
+    log.info('stopped');
+  }
+}

@@ -1,0 +1,206 @@
+import { checkPolicy } from '../agents/policy.ts';
+import { parseDefinition, type FieldProblem } from '../agents/definition.ts';
+import { readInbound } from '../messages/inbound.ts';
+import { isoLocal } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
+import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
+import { isConflictCopy } from '../vault/paths.ts';
+import { isInFolders } from '../vault/template-folders.ts';
+import { roleOf, type NoteRole } from '../vault/tags.ts';
+import type { DaemonContext } from './context.ts';
+import { markError, runMessage } from './run-message.ts';
+
+/** What the daemon remembers about a note between events. */
+export interface IndexEntry {
+  role: NoteRole;
+  /** For inbound notes: the agent addressed, to re-check waiting messages when a definition changes. */
+  to?: string;
+}
+
+export type NoteIndex = Map<string, IndexEntry>;
+
+/**
+ * A note changed on disk (or was found at start): decide what it is and act. Never throws: a problem
+ * with one note is reported on that note and in the log, and the daemon goes on with the others.
+ */
+export async function handleNote(ctx: DaemonContext, index: NoteIndex, vaultPath: string): Promise<'definition' | 'other'> {
+  const raw = await ctx.store.readIfExists(vaultPath);
+  if (raw === null) {
+    const previous = index.get(vaultPath);
+    index.delete(vaultPath);
+    ctx.threads.delete(vaultPath);
+    if (previous?.role === 'definition') {
+      ctx.registry.remove(vaultPath);
+      ctx.logger.info('agent definition removed', { note: vaultPath });
+      return 'definition';
+    }
+    return 'other';
+  }
+  if (ctx.store.ownWrites.isOwn(vaultPath, raw)) return 'other';
+  if (isInFolders(vaultPath, ctx.templateFolders)) return forget(ctx, index, vaultPath);
+  // Cheap test before any YAML: a Scriptorium note has frontmatter that mentions an agent/ tag.
+  if (!mightBeScriptoriumNote(raw)) {
+    return forget(ctx, index, vaultPath);
+  }
+  let data: FrontmatterData;
+  let body: string;
+  try {
+    ({ data, body } = parseFrontmatter(raw));
+  } catch (error) {
+    const reason = error instanceof FrontmatterError ? error.message : errorMessage(error);
+    ctx.logger.warn('note has unreadable frontmatter', { note: vaultPath, error: reason });
+    return forget(ctx, index, vaultPath);
+  }
+  const role = roleOf(data.tags);
+  if (role === null) return forget(ctx, index, vaultPath);
+
+  if ((role === 'definition' || role === 'inbound') && isConflictCopy(vaultPath, (p) => ctx.store.exists(p))) {
+    const error = 'this is a sync conflict copy: Scriptorium does not run it. Merge what you need into the original note and delete this copy.';
+    ctx.logger.warn('sync conflict copy ignored', { note: vaultPath });
+    await setError(ctx, vaultPath, data, error);
+    return 'other';
+  }
+
+  switch (role) {
+    case 'definition':
+      index.set(vaultPath, { role });
+      await handleDefinition(ctx, vaultPath, data, body);
+      return 'definition';
+    case 'inbound':
+      if (ctx.deferInbound) {
+        ctx.deferInbound.push(vaultPath);
+        return 'other';
+      }
+      await handleInbound(ctx, index, vaultPath, data, body);
+      return 'other';
+    case 'thread':
+      index.set(vaultPath, { role });
+      ctx.threads.add(vaultPath);
+      return 'other';
+    default:
+      index.set(vaultPath, { role });
+      return 'other';
+  }
+}
+
+function forget(ctx: DaemonContext, index: NoteIndex, vaultPath: string): 'definition' | 'other' {
+  const previous = index.get(vaultPath);
+  index.delete(vaultPath);
+  ctx.threads.delete(vaultPath);
+  if (previous?.role === 'definition') {
+    // It was an agent and no longer reads as one: the agent is gone until the note is fixed.
+    ctx.registry.remove(vaultPath);
+    ctx.logger.warn('agent definition no longer readable; agent unavailable', { note: vaultPath });
+    return 'definition';
+  }
+  return 'other';
+}
+
+function mightBeScriptoriumNote(raw: string): boolean {
+  let block;
+  try {
+    block = locateFrontmatter(raw);
+  } catch {
+    // Opened and never closed: only worth a warning if it looks like one of ours.
+    return /agent\//i.test(raw.slice(0, 4096));
+  }
+  return block !== null && /agent\//i.test(raw.slice(block.yamlStart, block.yamlEnd));
+}
+
+async function handleDefinition(ctx: DaemonContext, vaultPath: string, data: FrontmatterData, body: string): Promise<void> {
+  const result = parseDefinition(vaultPath, data, body, ctx.root);
+  const policyProblems = result.ok ? checkPolicy(result.definition, ctx.config.policy, ctx.root) : [];
+  const effective = policyProblems.length > 0 && result.ok ? { ok: false as const, name: result.definition.name, problems: policyProblems } : result;
+  const problems: FieldProblem[] = ctx.registry.set(vaultPath, effective);
+  if (problems.length > 0) {
+    const error = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    ctx.logger.warn('agent definition invalid', { note: vaultPath, error });
+    await setError(ctx, vaultPath, data, error);
+  } else {
+    ctx.logger.info('agent definition loaded', { note: vaultPath, agent: effective.ok ? effective.definition.name : undefined });
+    await setError(ctx, vaultPath, data, undefined);
+  }
+}
+
+/** Write (or clear) a note's `error:` only when it changes, so the write never loops. */
+async function setError(ctx: DaemonContext, vaultPath: string, data: FrontmatterData, error: string | undefined): Promise<void> {
+  if ((data.error ?? undefined) === error) return;
+  if (error === undefined && data.error === undefined) return;
+  try {
+    await ctx.store.update(vaultPath, { error });
+  } catch (writeError) {
+    ctx.logger.error('could not write the error onto the note', { note: vaultPath, error, writeError: errorMessage(writeError) });
+  }
+}
+
+async function handleInbound(
+  ctx: DaemonContext,
+  index: NoteIndex,
+  vaultPath: string,
+  data: FrontmatterData,
+  body: string,
+): Promise<void> {
+  const reading = readInbound(vaultPath, data, body);
+  index.set(vaultPath, { role: 'inbound', ...(reading.ok ? { to: reading.message.to } : {}) });
+  if (ctx.active.has(vaultPath)) return;
+  if (!reading.ok) {
+    if (reading.status === 'draft' || reading.status === 'done' || reading.status === 'error' || reading.status === 'cancelled') return;
+    ctx.logger.warn('message invalid', { note: vaultPath, field: reading.field, error: reading.error });
+    if (reading.status === null) await setError(ctx, vaultPath, data, reading.error);
+    else await markError(ctx, vaultPath, reading.error);
+    return;
+  }
+  const message = reading.message;
+  switch (message.status) {
+    case 'draft':
+    case 'done':
+    case 'error':
+    case 'cancelled':
+      return;
+    case 'running':
+      // Running, but not in this process: the daemon stopped mid-turn. Re-running could repeat what the
+      // turn already did, so the user decides.
+      await markError(ctx, vaultPath, 'Scriptorium stopped while this message was running, so its reply may be missing. Set status back to ready to run it again.');
+      return;
+    case 'ready':
+    case 'queued':
+      break;
+  }
+  // A note that is all frontmatter is most likely still being typed.
+  if (message.body === '') {
+    ctx.logger.debug('message has no text yet; waiting', { note: vaultPath });
+    return;
+  }
+  const lookup = ctx.registry.lookup(message.to);
+  if (lookup.kind === 'unknown') {
+    const known = ctx.registry.names();
+    await markError(ctx, vaultPath, `to: no agent named "${message.to}"${known.length ? ` (agents: ${known.join(', ')})` : ' (no agent definitions found in the vault)'}`);
+    return;
+  }
+  if (lookup.kind === 'invalid') {
+    await markError(ctx, vaultPath, `the agent "${message.to}" has an invalid definition (${lookup.path}): ${lookup.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}. Fix it, then set this message back to ready.`);
+    return;
+  }
+  if (!lookup.definition.enabled) {
+    // It waits, visibly queued, and runs when the agent is enabled again.
+    if (message.status !== 'queued') await ctx.store.update(vaultPath, { status: 'queued', queued_at: isoLocal(ctx.clock.now()), error: undefined });
+    ctx.logger.info('agent disabled; message waits', { note: vaultPath, agent: message.to });
+    return;
+  }
+  if (message.status === 'ready') {
+    await ctx.store.update(vaultPath, { status: 'queued', queued_at: isoLocal(ctx.clock.now()), error: undefined });
+  }
+  ctx.active.set(vaultPath, 'queued');
+  ctx.logger.info('message queued', { note: vaultPath, agent: message.to });
+  void ctx.lanes
+    .add(message.to, async () => {
+      ctx.active.set(vaultPath, 'running');
+      try {
+        await runMessage(ctx, vaultPath);
+      } catch (error) {
+        ctx.logger.error('message handling failed', { note: vaultPath, error: errorMessage(error) });
+        await markError(ctx, vaultPath, `Scriptorium failed while running this message: ${errorMessage(error)}`);
+      }
+    })
+    .finally(() => ctx.active.delete(vaultPath));
+}

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { AgentDefinition } from '../agents/definition.ts';
+import { readInbound, type InboundMessage } from '../messages/inbound.ts';
+import { outboundBaseName, outboundNote } from '../messages/outbound.ts';
+import { buildPrompt } from '../messages/prompt.ts';
+import { preApproved } from '../runner/claude-args.ts';
+import type { TurnRequest, TurnResult } from '../runner/types.ts';
+import {
+  newThreadBaseName,
+  newThreadNote,
+  readThreadState,
+  renderTurn,
+  singleThreadPath,
+  threadFieldsAfterTurn,
+  type ThreadState,
+} from '../threads/thread-note.ts';
+import { isoLocal } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
+import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
+import { linkTarget, targetToPath, wikilink } from '../vault/links.ts';
+import type { DaemonContext } from './context.ts';
+
+/**
+ * One message, start to finish: the thread is found or started, the turn runs, and the reply, the thread
+ * and the message note are written back, in that order (so a message marked done always has its reply).
+ * Every way it can fail ends in `status: error` with a sentence on the note, a failure note and the
+ * thread's status, never in silence.
+ */
+export async function runMessage(ctx: DaemonContext, messagePath: string): Promise<void> {
+  const log = ctx.logger.child({ note: messagePath });
+  const raw = await ctx.store.readIfExists(messagePath);
+  if (raw === null) {
+    log.info('message removed before it ran');
+    return;
+  }
+  let message: InboundMessage;
+  try {
+    const parsed = parseFrontmatter(raw);
+    const reading = readInbound(messagePath, parsed.data, parsed.body);
+    if (!reading.ok) throw new Error(reading.error);
+    message = reading.message;
+  } catch (error) {
+    log.warn('message unreadable when its turn came', { error: errorMessage(error) });
+    await markError(ctx, messagePath, errorMessage(error));
+    return;
+  }
+  // The user may have cancelled or reset it while it waited.
+  if (message.status !== 'queued') {
+    log.info('message no longer queued; skipped', { status: message.status });
+    return;
+  }
+  const lookup = ctx.registry.lookup(message.to);
+  if (lookup.kind !== 'ok') {
+    await markError(ctx, messagePath, lookup.kind === 'unknown' ? `no agent named "${message.to}" any more` : `the definition of "${message.to}" (${lookup.path}) has errors; fix it, then set this message back to ready`);
+    return;
+  }
+  const agent = lookup.definition;
+
+  let threadPath: string;
+  let thread: ThreadState;
+  try {
+    ({ threadPath, thread } = await openThread(ctx, agent, message));
+  } catch (error) {
+    await failWithoutTurn(ctx, message, agent, errorMessage(error));
+    return;
+  }
+
+  const startedAt = ctx.clock.now();
+  await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath) });
+  await ctx.store.update(threadPath, { status: 'working' });
+  ctx.onProgress(agent.name, `running ${messagePath}`);
+  log.info('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
+
+  const notices: string[] = [];
+  const request = turnRequest(ctx, agent, message, threadPath, thread, startedAt);
+  let result = await ctx.runner(request);
+  if (!result.ok && result.errorKind === 'unknown_session' && request.resume) {
+    // Claude Code lost the session (its files were removed, or a different HOME): start over once, and
+    // say so in the thread, since the model no longer has the earlier turns.
+    const fresh = randomUUID();
+    notices.push(`Claude Code had no record of session ${request.sessionId}; this turn started a fresh session (${fresh}) without the earlier context.`);
+    log.warn('session not found; starting a fresh one', { session: request.sessionId, fresh });
+    result = await ctx.runner({ ...request, sessionId: fresh, resume: false });
+  } else if (!result.ok && result.errorKind === 'session_in_use' && !request.resume) {
+    result = await ctx.runner({ ...request, sessionId: randomUUID() });
+  }
+  await recordTurn(ctx, { agent, message, threadPath, thread, result, notices, sessionTried: request.sessionId });
+}
+
+function turnRequest(
+  ctx: DaemonContext,
+  agent: AgentDefinition,
+  message: InboundMessage,
+  threadPath: string,
+  thread: ThreadState,
+  at: Date,
+): TurnRequest {
+  const resume = thread.session !== undefined;
+  return {
+    agent: agent.name,
+    prompt: buildPrompt(message, { threadPath, at, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }),
+    systemPrompt: agent.prompt,
+    sessionId: thread.session ?? randomUUID(),
+    resume,
+    cwd: agent.workspace,
+    model: agent.model,
+    tools: agent.tools,
+    allowedTools: preApproved(agent.tools),
+    disallowedTools: [...agent.disallowedTools, ...protectedPaths(ctx)],
+    permissionMode: agent.permissionMode,
+    maxTurns: agent.maxTurns,
+    maxBudgetUsd: agent.maxBudgetUsd,
+    timeoutMs: agent.timeoutMs,
+    addDirs: agent.workspace === ctx.root ? [] : [ctx.root],
+    signal: ctx.stopSignal,
+    onProgress: (p) => {
+      if (p.type === 'tool') ctx.onProgress(agent.name, `tool ${p.name}`);
+      if (p.type === 'retry') ctx.onProgress(agent.name, `API retry ${p.attempt}/${p.maxRetries} (${p.error})`);
+    },
+  };
+}
+
+/**
+ * An agent must not widen its own powers or lift a halt by writing a note: edits to definition notes,
+ * HALT.md and dot-folders are denied (absolute paths, Claude Code's `//` form).
+ */
+function protectedPaths(ctx: DaemonContext): string[] {
+  const abs = (p: string) => `Edit(/${path.join(ctx.root, p).split(path.sep).join('/')})`;
+  return [...ctx.registry.paths().map(abs), abs('HALT.md'), abs('.*/**'), abs('**/.*/**')];
+}
+
+async function openThread(
+  ctx: DaemonContext,
+  agent: AgentDefinition,
+  message: InboundMessage,
+): Promise<{ threadPath: string; thread: ThreadState }> {
+  const now = ctx.clock.now();
+  let threadPath: string;
+  if (agent.mode === 'single-threaded') {
+    threadPath = singleThreadPath(agent.name);
+  } else if (message.thread) {
+    threadPath = resolveThread(ctx, message.thread);
+  } else {
+    const { dir, base } = newThreadBaseName(agent.name, message.path.split('/').pop()!.replace(/\.md$/i, ''), now);
+    threadPath = await ctx.store.create(dir, base, newThreadNote(agent.name, agent.mode, now));
+    ctx.threads.add(threadPath);
+    return { threadPath, thread: readThreadState({}) };
+  }
+  const raw = await ctx.store.readIfExists(threadPath);
+  if (raw === null) {
+    await ctx.store.write(threadPath, newThreadNote(agent.name, agent.mode, now));
+    ctx.threads.add(threadPath);
+    return { threadPath, thread: readThreadState({}) };
+  }
+  let data;
+  try {
+    data = parseFrontmatter(raw).data;
+  } catch (error) {
+    throw new Error(`the thread note ${threadPath} cannot be read (${errorMessage(error)}); fix its frontmatter or delete it to start a new conversation`);
+  }
+  if (typeof data.agent === 'string' && data.agent !== agent.name) {
+    throw new Error(`thread: ${threadPath} belongs to the agent "${data.agent}", not "${agent.name}"`);
+  }
+  return { threadPath, thread: readThreadState(data) };
+}
+
+function resolveThread(ctx: DaemonContext, target: string): string {
+  const direct = targetToPath(target);
+  if (ctx.store.exists(direct)) return direct;
+  const base = direct.split('/').pop()!.toLowerCase();
+  const match = [...ctx.threads].find((p) => p.split('/').pop()!.toLowerCase() === base);
+  if (match) return match;
+  throw new Error(`thread: "[[${target}]]" does not match any thread note`);
+}
+
+interface Finished {
+  agent: AgentDefinition;
+  message: InboundMessage;
+  threadPath: string;
+  thread: ThreadState;
+  result: TurnResult;
+  notices: string[];
+  sessionTried: string;
+}
+
+async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
+  const { agent, message, threadPath, result } = done;
+  const at = ctx.clock.now();
+  const log = ctx.logger.child({ note: message.path, agent: agent.name });
+  const text = result.ok ? (result.text ?? '') : (result.error ?? 'The turn failed.');
+
+  const { dir, base } = outboundBaseName(agent.name, message.path, at);
+  const replyPath = await ctx.store.create(
+    dir,
+    base,
+    outboundNote({ agent: agent.name, to: message.from, inboundPath: message.path, threadPath, at, ok: result.ok, text }),
+  );
+
+  const session = result.sessionId ?? (result.ok ? done.sessionTried : done.thread.session);
+  const threadRaw = (await ctx.store.readIfExists(threadPath)) ?? newThreadNote(agent.name, agent.mode, at);
+  const turnText = renderTurn({
+    number: done.thread.turnCount + 1,
+    at,
+    from: message.from,
+    messagePath: message.path,
+    messageText: message.body,
+    replyPath,
+    replyText: text,
+    ok: result.ok,
+    tools: result.tools,
+    costUsd: result.costUsd,
+    durationMs: result.durationMs,
+    notices: done.notices,
+  });
+  const fields = threadFieldsAfterTurn(done.thread, { ok: result.ok, session, costUsd: result.costUsd, usage: result.usage, at });
+  const updated = updateFrontmatterText(threadRaw, fields);
+  await ctx.store.write(threadPath, (updated.endsWith('\n') ? updated : updated + '\n') + turnText);
+
+  await ctx.store.update(message.path, {
+    status: result.ok ? 'done' : 'error',
+    finished_at: isoLocal(at),
+    reply: wikilink(replyPath),
+    error: result.ok ? undefined : text,
+  });
+  if (result.ok) log.info('turn done', { reply: replyPath, costUsd: result.costUsd, durationMs: result.durationMs });
+  else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: replyPath, stderr: result.stderrTail.slice(-300) || undefined });
+
+  ctx.onTurnFinished({
+    at: isoLocal(at),
+    agent: agent.name,
+    message: message.path,
+    thread: threadPath,
+    reply: replyPath,
+    ok: result.ok,
+    error: result.ok ? undefined : text,
+    costUsd: result.costUsd,
+    durationMs: result.durationMs,
+    session,
+  });
+}
+
+/** A failure before any turn ran (the thread could not be opened): still a reply note and an error on the message. */
+async function failWithoutTurn(ctx: DaemonContext, message: InboundMessage, agent: AgentDefinition, error: string): Promise<void> {
+  const at = ctx.clock.now();
+  const { dir, base } = outboundBaseName(agent.name, message.path, at);
+  const threadLink = message.thread ? targetToPath(message.thread) : singleThreadPath(agent.name);
+  const replyPath = await ctx.store.create(
+    dir,
+    base,
+    outboundNote({ agent: agent.name, to: message.from, inboundPath: message.path, threadPath: threadLink, at, ok: false, text: error }),
+  );
+  await ctx.store.update(message.path, { status: 'error', finished_at: isoLocal(at), reply: wikilink(replyPath), error });
+  ctx.logger.warn('message failed before its turn', { note: message.path, error });
+}
+
+/** `status: error` with the reason, for a message that cannot even be attributed to an agent. */
+export async function markError(ctx: DaemonContext, messagePath: string, error: string): Promise<void> {
+  try {
+    await ctx.store.update(messagePath, { status: 'error', error, finished_at: isoLocal(ctx.clock.now()) });
+  } catch (writeError) {
+    ctx.logger.error('could not write the error onto the note', { note: messagePath, error, writeError: errorMessage(writeError) });
+  }
+}
+
+/** Read the `thread` link of a message (for status displays). */
+export function threadOf(data: Record<string, unknown>): string | undefined {
+  const target = linkTarget(data.thread);
+  return target ? targetToPath(target) : undefined;
+}

@@ -1,0 +1,76 @@
+import { show } from '../agents/definition.ts';
+import type { FrontmatterData } from '../vault/frontmatter.ts';
+import { linkTarget } from '../vault/links.ts';
+import { MESSAGE_STATUSES, readStatus, type MessageStatus } from './status.ts';
+
+export interface InboundMessage {
+  path: string;
+  to: string;
+  from: string;
+  status: MessageStatus;
+  replyTo: string | undefined;
+  correlationId: string | undefined;
+  delegationDepth: number;
+  /** Link target of `thread:` (a multi-threaded agent continues that thread). */
+  thread: string | undefined;
+  callback: boolean;
+  body: string;
+}
+
+export type InboundReading =
+  | { ok: true; message: InboundMessage }
+  | { ok: false; field: string; error: string; status: MessageStatus | null };
+
+/** Read an inbound note's fields; a problem names the field and what was expected. */
+export function readInbound(path: string, data: FrontmatterData, body: string): InboundReading {
+  const status = readStatus(data.status);
+  if (status === null) {
+    return {
+      ok: false,
+      field: 'status',
+      error: `status ${show(data.status)} is not one of ${MESSAGE_STATUSES.join(', ')}`,
+      status: null,
+    };
+  }
+  const text = (field: string): string | undefined => {
+    const v = data[field];
+    if (typeof v === 'string' && v.trim()) return v.trim();
+    if (typeof v === 'number') return String(v);
+    return undefined;
+  };
+  const rawTo = data.to;
+  const to = typeof rawTo === 'string' ? rawTo.trim() : (linkTarget(rawTo) ?? undefined);
+  if (!to) {
+    return {
+      ok: false,
+      field: 'to',
+      error: rawTo === undefined || rawTo === null || rawTo === '' ? 'to: is missing: name the agent this message is for' : `to: expected an agent's name, found ${show(rawTo)}`,
+      status,
+    };
+  }
+  const depthValue = data.delegation_depth;
+  let delegationDepth = 0;
+  if (depthValue !== undefined && depthValue !== null && depthValue !== '') {
+    const n = Number(depthValue);
+    if (!Number.isInteger(n) || n < 0) {
+      return { ok: false, field: 'delegation_depth', error: `delegation_depth: expected a whole number from 0, found ${show(depthValue)}`, status };
+    }
+    delegationDepth = n;
+  }
+  return {
+    ok: true,
+    message: {
+      path,
+      // `[[researcher]]` (a link to the agent note) is as good as its name.
+      to: (linkTarget(to) ?? to).split('/').pop()!.toLowerCase(),
+      from: text('from') ?? 'user',
+      status,
+      replyTo: text('reply_to'),
+      correlationId: text('correlation_id'),
+      delegationDepth,
+      thread: linkTarget(data.thread) ?? undefined,
+      callback: data.callback === true,
+      body: body.trim(),
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * An inbound message's lifecycle. The user writes `draft` or `ready` (or nothing, which means ready);
+ * Scriptorium moves it along `queued → running → done | error`. `cancelled` is the user's way to stop a
+ * message that has not run yet. Setting a finished message back to `ready` runs it again.
+ */
+export const MESSAGE_STATUSES = ['draft', 'ready', 'queued', 'running', 'done', 'error', 'cancelled'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+const SCRIPTORIUM_MOVES: Record<MessageStatus, readonly MessageStatus[]> = {
+  draft: [],
+  ready: ['queued', 'error'],
+  queued: ['running', 'error', 'queued'],
+  running: ['done', 'error'],
+  done: [],
+  error: [],
+  cancelled: [],
+};
+
+/** Transitions Scriptorium itself may make; everything else is the user's to do. */
+export function canMove(from: MessageStatus, to: MessageStatus): boolean {
+  return SCRIPTORIUM_MOVES[from].includes(to);
+}
+
+/** The status a note's field means; `undefined` status is `ready`. Null for a value that is not a status. */
+export function readStatus(value: unknown): MessageStatus | null {
+  if (value === undefined || value === null || value === '') return 'ready';
+  if (typeof value !== 'string') return null;
+  const status = value.trim().toLowerCase();
+  return (MESSAGE_STATUSES as readonly string[]).includes(status) ? (status as MessageStatus) : null;
+}
+
+export type ThreadStatus = 'working' | 'ok' | 'error';

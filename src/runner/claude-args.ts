@@ -1,0 +1,55 @@
+import type { TurnRequest } from './types.ts';
+
+/** Inherited variables a parent Claude Code session leaves behind; passing them on confuses the child. */
+const KEEP_CLAUDE_CODE_VARS = new Set([
+  // Provider and credential choices an operator makes for the daemon on purpose.
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+  'CLAUDE_CODE_OAUTH_TOKEN',
+  'CLAUDE_CODE_MAX_RETRIES',
+  'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+]);
+
+/** The child's environment: ours, minus CLAUDECODE and the CLAUDE_CODE_* a parent session sets. */
+export function scrubEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (key === 'CLAUDECODE') continue;
+    if (key.startsWith('CLAUDE_CODE_') && !KEEP_CLAUDE_CODE_VARS.has(key)) continue;
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Tools that edit files: auto-approved by the permission mode inside the working directories only. */
+const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
+
+/** Tools the definition lists that can be pre-approved without widening where files may be written. */
+export function preApproved(tools: string[]): string[] {
+  return tools.filter((tool) => !EDIT_TOOLS.has(tool));
+}
+
+/**
+ * argv for one headless turn (no shell: each value is one argument). The prompt goes after `--` so a
+ * message starting with "-" is never read as an option; a prompt too long for one argument goes on stdin.
+ */
+export function claudeArgs(request: TurnRequest, promptOnStdin = false): string[] {
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
+  args.push(request.resume ? '--resume' : '--session-id', request.sessionId);
+  // Without this, the system prompt is frozen at the session's first turn and later edits of the agent
+  // note are silently ignored on resume.
+  args.push('--system-prompt-snapshot', 'off');
+  if (request.systemPrompt) args.push('--append-system-prompt', request.systemPrompt);
+  if (request.model) args.push('--model', request.model);
+  args.push('--permission-mode', request.permissionMode);
+  args.push('--tools', request.tools.join(','));
+  if (request.allowedTools.length > 0) args.push('--allowedTools', ...request.allowedTools);
+  if (request.disallowedTools.length > 0) args.push('--disallowedTools', ...request.disallowedTools);
+  if (request.addDirs.length > 0) args.push('--add-dir', ...request.addDirs);
+  args.push('--max-turns', String(request.maxTurns));
+  args.push('--max-budget-usd', String(request.maxBudgetUsd));
+  if (!promptOnStdin) args.push('--', request.prompt);
+  return args;
+}

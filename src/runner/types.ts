@@ -1,0 +1,82 @@
+import type { PermissionMode } from '../agents/definition.ts';
+
+/** Everything one `claude -p` turn needs; built by the daemon from the agent definition and the message. */
+export interface TurnRequest {
+  agent: string;
+  prompt: string;
+  /** The agent note's body, appended to Claude Code's own system prompt. */
+  systemPrompt: string;
+  sessionId: string;
+  /** `--resume <sessionId>` when true, `--session-id <sessionId>` (a new session) when false. */
+  resume: boolean;
+  cwd: string;
+  model: string | undefined;
+  tools: string[];
+  allowedTools: string[];
+  disallowedTools: string[];
+  permissionMode: PermissionMode;
+  maxTurns: number;
+  maxBudgetUsd: number;
+  timeoutMs: number;
+  addDirs: string[];
+  /** Aborting stops the turn (shutdown); the result then has `errorKind: 'aborted'`. */
+  signal?: AbortSignal;
+  onProgress?: (progress: TurnProgress) => void;
+}
+
+export type TurnProgress =
+  | { type: 'started'; pid: number | undefined }
+  | { type: 'init'; sessionId: string; model: string | undefined }
+  | { type: 'tool'; name: string }
+  | { type: 'retry'; attempt: number; maxRetries: number; error: string; status: number | null }
+  | { type: 'result' };
+
+export type TurnErrorKind =
+  | 'not_installed'
+  | 'not_logged_in'
+  | 'auth'
+  | 'api'
+  | 'unknown_session'
+  | 'session_in_use'
+  | 'max_turns'
+  | 'max_budget'
+  | 'timeout'
+  | 'aborted'
+  | 'crashed'
+  | 'no_result'
+  | 'empty';
+
+export interface TurnUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+}
+
+export interface TurnResult {
+  ok: boolean;
+  /** The reply on success; absent on failure. */
+  text: string | undefined;
+  errorKind: TurnErrorKind | undefined;
+  /** On failure: one sentence a person can act on. */
+  error: string | undefined;
+  /** Worth another try later (overloaded, rate limited, network). */
+  transient: boolean;
+  /** The session the CLI reported (read from the stream, never assumed). */
+  sessionId: string | undefined;
+  costUsd: number;
+  usage: TurnUsage;
+  numTurns: number;
+  durationMs: number;
+  /** Tool names used in this turn, in order, repeats kept. */
+  tools: string[];
+  permissionDenials: string[];
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string;
+}
+
+/** The seam between the daemon and Claude Code: the real one spawns `claude -p`, tests pass fakes. */
+export type Runner = (request: TurnRequest) => Promise<TurnResult>;
+
+export const EMPTY_USAGE: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };

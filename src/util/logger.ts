@@ -1,0 +1,79 @@
+/**
+ * Structured logging with fixed messages: `logger.warn('turn failed', { agent, note })`.
+ * On a terminal the lines are for people; otherwise one JSON object per line for tools.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  format?: 'human' | 'json';
+  write?: (line: string) => void;
+  now?: () => Date;
+}
+
+export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
+  const level = options.level ?? 'info';
+  const format = options.format ?? 'json';
+  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const now = options.now ?? (() => new Date());
+
+  const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
+    if (ORDER[lvl] < ORDER[level]) return;
+    const all = { ...bound, ...fields };
+    if (format === 'json') {
+      write(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...serializable(all) }));
+      return;
+    }
+    const time = now().toTimeString().slice(0, 8);
+    const tail = Object.entries(all)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(serializable(v))}`)
+      .join(' ');
+    write(`${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${tail ? '  ' + tail : ''}`);
+  };
+
+  return {
+    debug: (m, f) => emit('debug', m, f),
+    info: (m, f) => emit('info', m, f),
+    warn: (m, f) => emit('warn', m, f),
+    error: (m, f) => emit('error', m, f),
+    child: (fields) => createLogger(options, { ...bound, ...fields }),
+  };
+}
+
+function serializable(value: unknown): any {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, serializable(v)]));
+  }
+  return value;
+}
+
+/** A logger that keeps its lines in memory, for tests and for `--quiet`. */
+export function createMemoryLogger(): Logger & { lines: Array<{ level: LogLevel; msg: string } & LogFields> } {
+  const lines: Array<{ level: LogLevel; msg: string } & LogFields> = [];
+  const make = (bound: LogFields): Logger => {
+    const push = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
+      lines.push({ level, msg, ...bound, ...fields });
+    };
+    return {
+      debug: push('debug'),
+      info: push('info'),
+      warn: push('warn'),
+      error: push('error'),
+      child: (f) => make({ ...bound, ...f }),
+    };
+  };
+  return Object.assign(make({}), { lines });
+}

@@ -1,0 +1,174 @@
+import matter from 'gray-matter';
+import YAML from 'yaml';
+
+/**
+ * Frontmatter read with gray-matter, using `yaml` (YAML 1.2 core schema) as its engine so dates stay
+ * strings and `01234` stays a number a person recognises. Passing an options object on every call also
+ * keeps gray-matter from caching (its cache hands out one shared, mutable object per distinct text and
+ * never evicts: a leak in a daemon).
+ */
+const engines = {
+  yaml: {
+    // CRLF notes: gray-matter hands over the block with `\r` left on each line, and `yaml` would keep it
+    // in the values ("1\r"); normalise line ends before parsing.
+    parse: (text: string): object => (YAML.parse(text.replace(/\r\n?/g, '\n'), { uniqueKeys: true }) ?? {}) as object,
+    stringify: (data: object): string => YAML.stringify(data, { lineWidth: 0 }),
+  },
+};
+
+export type FrontmatterData = Record<string, unknown>;
+
+export interface ParsedFrontmatter {
+  /** Fields as YAML 1.2 reads them; `{}` when the note has no frontmatter. */
+  data: FrontmatterData;
+  /** Everything after the closing `---` line. */
+  body: string;
+  hasFrontmatter: boolean;
+}
+
+export class FrontmatterError extends Error {
+  override readonly name = 'FrontmatterError';
+}
+
+/** Where the YAML block sits in the raw text, so fields can be edited in place. */
+export interface FrontmatterBlock {
+  /** Offset of the first character of YAML text (after the opening `---` line). */
+  yamlStart: number;
+  /** Offset just past the YAML text (the start of the closing `---` line). */
+  yamlEnd: number;
+  /** Offset of the body (after the closing line and its line end). */
+  bodyStart: number;
+  eol: '\n' | '\r\n';
+}
+
+const OPEN = /^(\uFEFF)?---[ \t]*(\r?\n)/;
+
+/** Locate the frontmatter block; `null` when the note has none. Throws when it is opened but never closed. */
+export function locateFrontmatter(raw: string): FrontmatterBlock | null {
+  const open = OPEN.exec(raw);
+  if (!open) return null;
+  const eol = open[2] === '\r\n' ? '\r\n' : '\n';
+  const yamlStart = open[0].length;
+  const close = /^(---|\.\.\.)[ \t]*(\r?\n|$)/gm;
+  close.lastIndex = yamlStart;
+  // A closing line right after the opening one is an empty block.
+  const match = close.exec(raw);
+  if (!match) {
+    throw new FrontmatterError('the frontmatter starts with "---" but has no closing "---" line');
+  }
+  return { yamlStart, yamlEnd: match.index, bodyStart: match.index + match[0].length, eol };
+}
+
+export function parseFrontmatter(raw: string): ParsedFrontmatter {
+  const block = locateFrontmatter(raw);
+  if (!block) return { data: {}, body: raw.replace(/^\uFEFF/, ''), hasFrontmatter: false };
+  let data: unknown;
+  try {
+    data = matter(raw, { engines }).data;
+  } catch (error) {
+    throw new FrontmatterError(`the frontmatter is not valid YAML: ${firstLine(error)}`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new FrontmatterError('the frontmatter must be a list of "field: value" lines');
+  }
+  return { data: data as FrontmatterData, body: raw.slice(block.bodyStart), hasFrontmatter: true };
+}
+
+/** A new note from fields and a body; used only for notes Scriptorium owns (outbound, threads, messages it sends). */
+export function stringifyNote(data: FrontmatterData, body: string): string {
+  const clean = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
+  const text = matter.stringify(body.endsWith('\n') ? body : body + '\n', clean, { engines });
+  return text;
+}
+
+/**
+ * Set or remove top-level fields of a user's note, leaving every other byte as it was: other fields,
+ * comments, quoting, key order, line ends and the body. `undefined` removes a field.
+ */
+export function updateFrontmatterText(raw: string, updates: FrontmatterData): string {
+  const block = locateFrontmatter(raw);
+  if (!block) {
+    const lines = Object.entries(updates)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${renderValue(v)}\n`)
+      .join('');
+    return lines ? `---\n${lines}---\n${raw}` : raw;
+  }
+  const yamlText = raw.slice(block.yamlStart, block.yamlEnd);
+  const doc = YAML.parseDocument(yamlText.replace(/\r\n?/g, (m) => (m === '\r\n' ? ' \n' : '\n')), {
+    uniqueKeys: true,
+  });
+  // The CRLF → " \n" substitution above keeps offsets identical to the original text.
+  if (doc.errors.length > 0) {
+    throw new FrontmatterError(`the frontmatter is not valid YAML: ${firstLine(doc.errors[0])}`);
+  }
+  const contents = doc.contents;
+  if (contents !== null && !YAML.isMap(contents)) {
+    throw new FrontmatterError('the frontmatter must be a list of "field: value" lines');
+  }
+
+  type Edit = { start: number; end: number; text: string };
+  const edits: Edit[] = [];
+  const appended: string[] = [];
+  for (const [key, value] of Object.entries(updates)) {
+    const pair = contents?.items.find((p) => YAML.isScalar(p.key) && p.key.value === key);
+    if (!pair || !YAML.isScalar(pair.key) || !pair.key.range) {
+      if (value !== undefined) appended.push(`${key}: ${renderValue(value)}`);
+      continue;
+    }
+    const keyStart = pair.key.range[0];
+    const keyText = yamlText.slice(keyStart, pair.key.range[1]);
+    const valueNode = YAML.isNode(pair.value) ? pair.value : null;
+    if (value === undefined) {
+      let end = valueNode?.range ? valueNode.range[2] : pair.key.range[2];
+      if (end > 0 && yamlText[end - 1] !== '\n') {
+        const nl = yamlText.indexOf('\n', end);
+        end = nl === -1 ? yamlText.length : nl + 1;
+      }
+      edits.push({ start: lineStart(yamlText, keyStart), end, text: '' });
+      continue;
+    }
+    const valueEnd = valueNode?.range ? valueNode.range[1] : lineEnd(yamlText, keyStart);
+    const end = Math.max(valueEnd, pair.key.range[1]);
+    edits.push({ start: keyStart, end: trimCr(yamlText, end), text: `${keyText}: ${renderValue(value)}` });
+  }
+
+  let out = yamlText;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) {
+    out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  }
+  if (appended.length > 0) {
+    if (out.length > 0 && !out.endsWith('\n')) out += block.eol;
+    out += appended.map((line) => line + block.eol).join('');
+  }
+  return raw.slice(0, block.yamlStart) + out + raw.slice(block.yamlEnd);
+}
+
+/** One YAML value on one line where possible: scalars plain or quoted as needed, lists in flow style. */
+export function renderValue(value: unknown): string {
+  const text = YAML.stringify(value, {
+    lineWidth: 0,
+    collectionStyle: 'flow',
+    flowCollectionPadding: false,
+  });
+  return text.replace(/\n$/, '');
+}
+
+function lineStart(text: string, offset: number): number {
+  const nl = text.lastIndexOf('\n', offset - 1);
+  return nl === -1 ? 0 : nl + 1;
+}
+
+function lineEnd(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  return nl === -1 ? text.length : nl;
+}
+
+function trimCr(text: string, end: number): number {
+  return end > 0 && text[end - 1] === '\r' ? end - 1 : end;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

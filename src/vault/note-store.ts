@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { OwnWrites } from './own-writes.ts';
+import { resolveInVault } from './paths.ts';
+import { updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
+
+export const STATE_DIR = '.scriptorium';
+
+/**
+ * The one place that reads and writes note files. Every write is atomic (a temp file in
+ * `.scriptorium/tmp/`, on the vault's own filesystem, fsynced, then renamed over the target), so
+ * Obsidian, a sync tool or the watcher never sees a half-written note; and every write is remembered
+ * so the watcher can tell our writes from the user's.
+ */
+export class NoteStore {
+  readonly ownWrites = new OwnWrites();
+  readonly #tmpDir: string;
+
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.#tmpDir = path.join(root, STATE_DIR, 'tmp');
+  }
+
+  absolute(vaultPath: string): string {
+    return resolveInVault(this.root, vaultPath);
+  }
+
+  exists(vaultPath: string): boolean {
+    return existsSync(this.absolute(vaultPath));
+  }
+
+  async read(vaultPath: string): Promise<string> {
+    return readFile(this.absolute(vaultPath), 'utf8');
+  }
+
+  async readIfExists(vaultPath: string): Promise<string | null> {
+    try {
+      return await this.read(vaultPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async mtimeMs(vaultPath: string): Promise<number | null> {
+    try {
+      return (await stat(this.absolute(vaultPath))).mtimeMs;
+    } catch {
+      return null;
+    }
+  }
+
+  async write(vaultPath: string, content: string): Promise<void> {
+    const target = this.absolute(vaultPath);
+    await mkdir(this.#tmpDir, { recursive: true });
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = path.join(this.#tmpDir, `${randomUUID()}.tmp`);
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    // Remember before the rename: the watcher may see the new file before rename() returns.
+    this.ownWrites.remember(vaultPath, content);
+    try {
+      await rename(tmp, target);
+    } catch (error) {
+      this.ownWrites.forget(vaultPath);
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  /** Write a new note under a name that is not taken yet: `name.md`, `name-2.md`, ... */
+  async create(dir: string, baseName: string, content: string): Promise<string> {
+    for (let n = 1; ; n++) {
+      const vaultPath = `${dir}/${baseName}${n === 1 ? '' : `-${n}`}.md`;
+      if (this.exists(vaultPath)) continue;
+      await this.write(vaultPath, content);
+      return vaultPath;
+    }
+  }
+
+  /**
+   * Set or remove frontmatter fields of a note, keeping the rest of it byte for byte. Re-reads the note
+   * first so an edit the user saved a moment ago is kept. Returns the new text, or null if the note is gone.
+   */
+  async update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
+    const raw = await this.readIfExists(vaultPath);
+    if (raw === null) return null;
+    const next = updateFrontmatterText(raw, updates);
+    if (next !== raw) await this.write(vaultPath, next);
+    return next;
+  }
+
+  async removeStaleTemp(): Promise<void> {
+    await rm(this.#tmpDir, { recursive: true, force: true });
+  }
+}

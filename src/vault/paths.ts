@@ -1,0 +1,80 @@
+import path from 'node:path';
+
+/** Vault-relative paths always use `/`, whatever the platform: they go into links and logs. */
+export function toVaultPath(root: string, absolute: string): string {
+  return path.relative(root, absolute).split(path.sep).join('/');
+}
+
+/** Dot-folders and dot-files (`.obsidian/`, `.trash/`, `.git/`, `.scriptorium/`, sync temp files) and node_modules. */
+export function isIgnoredPath(vaultPath: string): boolean {
+  return vaultPath.split('/').some((segment) => segment.startsWith('.') || segment === 'node_modules');
+}
+
+export function isMarkdown(vaultPath: string): boolean {
+  return /\.md$/i.test(vaultPath);
+}
+
+const CONFLICT_PATTERNS: RegExp[] = [
+  / \(Conflicted copy [^)]*\)\.md$/i, // Obsidian Sync
+  /\.sync-conflict-\d{8}-\d{6}-[A-Za-z0-9]+/, // Syncthing
+  / \([^)]*conflicted copy[^)]*\)\.md$/i, // Dropbox
+];
+
+/**
+ * A sync tool's conflict copy. iCloud's `Name 2.md` counts only when `Name.md` exists beside it, which
+ * the caller answers with `exists`.
+ */
+export function isConflictCopy(vaultPath: string, exists: (vaultPath: string) => boolean): boolean {
+  if (CONFLICT_PATTERNS.some((re) => re.test(vaultPath))) return true;
+  const icloud = /^(.*) [2-9]\.md$/i.exec(vaultPath);
+  return icloud !== null && exists(`${icloud[1]}.md`);
+}
+
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
+
+/**
+ * A file-name part safe on Windows, macOS and Linux and inside an Obsidian link: no `< > : " / \ | ? *`,
+ * no `# ^ [ ] %` (they break links), no control characters, no leading dot, no trailing dot or space.
+ */
+export function safeFileName(text: string, maxLength = 60): string {
+  let name = text
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f<>:"/\\|?*#^[\]%{}]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^[.\s-]+/, '');
+  if (name.length > maxLength) name = name.slice(0, maxLength);
+  name = name.replace(/[.\s]+$/, '');
+  if (name === '' || WINDOWS_RESERVED.test(name)) name = `note${name ? ' ' + name : ''}`;
+  return name;
+}
+
+/** A slug for agent names: lower-case letters, digits and dashes. */
+export function isSlug(text: string): boolean {
+  return /^[a-z0-9][a-z0-9_-]{0,63}$/.test(text);
+}
+
+export function slugify(text: string): string {
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 64) || 'agent'
+  );
+}
+
+/**
+ * Resolve a vault-relative path and refuse anything that would land outside the vault
+ * (`../`, absolute paths, drive letters): Scriptorium never writes outside it.
+ */
+export function resolveInVault(root: string, vaultPath: string): string {
+  const absolute = path.resolve(root, vaultPath);
+  const rel = path.relative(root, absolute);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new Error(`refusing a path outside the vault: ${vaultPath}`);
+  }
+  return absolute;
+}
