@@ -1,0 +1,192 @@
+// End to end: the daemon with the REAL Claude Code CLI (dev dependency), talking to a fake Anthropic
+// Messages API on 127.0.0.1. Notes are written the way a user (or Obsidian) writes them: plain files.
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Daemon } from '../../src/daemon/daemon.ts';
+import { createClaudeRunner } from '../../src/runner/run-claude.ts';
+import { createMemoryLogger } from '../../src/util/logger.ts';
+import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
+import { linkTarget } from '../../src/vault/links.ts';
+import { allUserTexts, claudeEnv, lastUserText, startFakeAnthropic, systemText, type FakeAnthropic } from '../helpers/fake-anthropic.ts';
+
+const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+
+let vault: string;
+let home: string;
+let fake: FakeAnthropic;
+let daemon: Daemon;
+
+async function note(rel: string): Promise<{ data: Record<string, unknown>; body: string; raw: string }> {
+  const raw = await readFile(path.join(vault, rel), 'utf8');
+  return { ...parseFrontmatter(raw), raw };
+}
+
+async function waitForStatus(rel: string, statuses: string[], timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const { data } = await note(rel);
+      last = data.status;
+      if (statuses.includes(String(data.status))) return data;
+    } catch {
+      // Not there yet, or caught mid-write by a non-atomic writer.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${rel}: status stayed ${String(last)}, expected ${statuses.join(' or ')}`);
+}
+
+async function writeMessage(name: string, to: string, body: string): Promise<string> {
+  const rel = `Inbox/${name}.md`;
+  await writeFile(path.join(vault, rel), `---\ntags:\n  - agent/message/inbound\nto: ${to}\n---\n${body}\n`);
+  return rel;
+}
+
+beforeEach(async () => {
+  vault = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-vault-'));
+  home = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-home-'));
+  fake = await startFakeAnthropic();
+  await mkdir(path.join(vault, 'Agents'), { recursive: true });
+  await mkdir(path.join(vault, 'Inbox'), { recursive: true });
+  await writeFile(
+    path.join(vault, 'Agents/researcher.md'),
+    '---\ntags: [agent/definition]\ndescription: Finds things.\n---\nYou are the researcher. Always answer briefly.\n',
+  );
+  daemon = new Daemon({
+    vault,
+    logger: createMemoryLogger(),
+    config: { settleMs: 50 },
+    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 2_000, killGraceMs: 1_000 }),
+  });
+  await daemon.start();
+});
+
+afterEach(async () => {
+  await daemon.close();
+  await fake.close();
+  await rm(vault, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('the real Claude Code CLI against a fake Messages API', () => {
+  it('a note written by the user gets a reply note, linked both ways, and a thread note', async () => {
+    fake.setHandler(() => ({ text: 'Rome was not built in a day.' }));
+    const msg = await writeMessage('About Rome', 'researcher', 'How long did Rome take to build?');
+    const done = await waitForStatus(msg, ['done', 'error']);
+    expect(done.error).toBeUndefined();
+    expect(done.status).toBe('done');
+
+    const replyPath = `${linkTarget(done.reply)}.md`;
+    const reply = await note(replyPath);
+    expect(reply.body.trim()).toBe('Rome was not built in a day.');
+    expect(reply.data.in_reply_to).toBe('[[Inbox/About Rome]]');
+    expect(reply.raw).toContain('in_reply_to: "[[Inbox/About Rome]]"');
+    expect(done.thread).toBe('[[Threads/researcher]]');
+
+    const thread = await note('Threads/researcher.md');
+    expect(thread.data.turn_count).toBe(1);
+    expect(thread.data.status).toBe('ok');
+    expect(thread.data.session).toMatch(/^[0-9a-f-]{36}$/);
+    expect(thread.data.cost_usd).toBeGreaterThan(0);
+    expect(thread.body).toContain('How long did Rome take to build?');
+    expect(thread.body).toContain('Rome was not built in a day.');
+
+    // The model saw the message and the agent's instructions.
+    expect(fake.requests).toHaveLength(1);
+    expect(lastUserText(fake.requests[0]!)).toContain('How long did Rome take to build?');
+    expect(systemText(fake.requests[0]!)).toContain('You are the researcher.');
+  });
+
+  it('a second message resumes the same session: the API sees the earlier turn', async () => {
+    fake.setHandler((req) => ({ text: req.n === 1 ? 'First answer about owls.' : 'Second answer.' }));
+    const first = await writeMessage('Owls 1', 'researcher', 'Tell me about owls.');
+    await waitForStatus(first, ['done']);
+    const session = (await note('Threads/researcher.md')).data.session;
+
+    const second = await writeMessage('Owls 2', 'researcher', 'And their eyesight?');
+    await waitForStatus(second, ['done']);
+    const thread = await note('Threads/researcher.md');
+    expect(thread.data.session).toBe(session);
+    expect(thread.data.turn_count).toBe(2);
+
+    const secondRequest = fake.requests.at(-1)!;
+    const history = allUserTexts(secondRequest);
+    expect(history).toContain('Tell me about owls.');
+    expect(JSON.stringify(secondRequest.body.messages)).toContain('First answer about owls.');
+    expect(lastUserText(secondRequest)).toContain('And their eyesight?');
+    expect(secondRequest.headers['x-claude-code-session-id']).toBe(session);
+  });
+
+  it('an unknown session heals itself: a fresh session, said so in the thread', async () => {
+    const first = await writeMessage('Bees 1', 'researcher', 'Tell me about bees.');
+    await waitForStatus(first, ['done']);
+    const oldSession = String((await note('Threads/researcher.md')).data.session);
+
+    // Claude Code loses the session (its files removed, as after a cleanup or a new HOME).
+    await rm(path.join(home, '.claude', 'projects'), { recursive: true, force: true });
+
+    const second = await writeMessage('Bees 2', 'researcher', 'How do they dance?');
+    const done = await waitForStatus(second, ['done', 'error']);
+    expect(done.error).toBeUndefined();
+    const thread = await note('Threads/researcher.md');
+    expect(thread.data.session).not.toBe(oldSession);
+    expect(thread.data.turn_count).toBe(2);
+    expect(thread.body).toContain(`had no record of session ${oldSession}`);
+    // The fresh session starts without the earlier turn.
+    expect(allUserTexts(fake.requests.at(-1)!)).not.toContain('Tell me about bees.');
+  });
+
+  it('an API error becomes a visible failure: error on the message, failure note, thread in error', async () => {
+    fake.setHandler(() => ({ error: { status: 500, type: 'api_error', message: 'Internal server error' } }));
+    const msg = await writeMessage('Broken', 'researcher', 'This will fail.');
+    const failed = await waitForStatus(msg, ['error', 'done']);
+    expect(failed.status).toBe('error');
+    expect(String(failed.error)).toMatch(/500/);
+
+    const failure = await note(`${linkTarget(failed.reply)}.md`);
+    expect(failure.data.status).toBe('error');
+    expect(failure.body).toContain('could not answer');
+    expect(failure.body).toMatch(/500/);
+    expect((await note('Threads/researcher.md')).data.status).toBe('error');
+
+    // The lane is free: the next message runs.
+    fake.setHandler(() => ({ text: 'Back to normal.' }));
+    const next = await writeMessage('After', 'researcher', 'Are you there?');
+    expect((await waitForStatus(next, ['done', 'error'])).status).toBe('done');
+    const outbox = await readdir(path.join(vault, 'Outbox'));
+    expect(outbox).toHaveLength(2);
+  });
+
+  it('an agent may write notes in the vault but not edit agent definitions, HALT.md or dot-folders', async () => {
+    const target = (rel: string) => path.join(vault, rel);
+    const attempts = [
+      { rel: 'Notes/summary.md', allowed: true },
+      { rel: 'Agents/researcher.md', allowed: false },
+      { rel: 'HALT.md', allowed: false },
+      { rel: '.obsidian/evil.json', allowed: false },
+    ];
+    fake.setHandler((req) => {
+      const i = req.n - 1;
+      const attempt = attempts[i];
+      return attempt
+        ? { toolUse: { name: 'Write', input: { file_path: target(attempt.rel), content: 'written by the agent\n' } } }
+        : { text: 'Done writing.' };
+    });
+    const before = await readFile(target('Agents/researcher.md'), 'utf8');
+    const msg = await writeMessage('Writes', 'researcher', 'Write some files.');
+    const done = await waitForStatus(msg, ['done', 'error']);
+    expect(done.status).toBe('done');
+
+    expect(await readFile(target('Notes/summary.md'), 'utf8')).toBe('written by the agent\n');
+    expect(await readFile(target('Agents/researcher.md'), 'utf8')).toBe(before);
+    await expect(readFile(target('HALT.md'), 'utf8')).rejects.toThrow();
+    await expect(readFile(target('.obsidian/evil.json'), 'utf8')).rejects.toThrow();
+    // Each refusal reached the model as an error tool result.
+    const last = JSON.stringify(fake.requests.at(-1)!.body.messages);
+    expect(last.match(/denied by your permission settings/g)?.length).toBe(3);
+  });
+});
