@@ -134,13 +134,18 @@ export class Daemon {
   }
 
   /** One note at a time per path; an event arriving meanwhile is handled after. */
-  #process(vaultPath: string): Promise<void> {
+  #process(vaultPath: string, cascade = true): Promise<void> {
     const previous = this.#inFlight.get(vaultPath) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (this.#closing) return;
       try {
         const kind = await handleNote(this.#ctx, this.#index, vaultPath);
-        if (kind === 'definition') await this.#recheckWaiting();
+        if (kind === 'definition' && cascade && !this.#ctx.deferInbound) {
+          // A name may have been freed or taken: the other definitions' errors are read again. Not awaited:
+          // two definitions saved together would otherwise each wait for the other.
+          for (const other of this.#ctx.registry.paths()) if (other !== vaultPath) void this.#process(other, false);
+          await this.#recheckWaiting();
+        }
       } catch (error) {
         this.#ctx.logger.error('note handling failed', { note: vaultPath, error: errorMessage(error) });
       }

@@ -4,7 +4,7 @@ import { readInbound } from '../messages/inbound.ts';
 import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
-import { isConflictCopy } from '../vault/paths.ts';
+import { icloudOriginal, isNamedConflictCopy } from '../vault/paths.ts';
 import { isInFolders } from '../vault/template-folders.ts';
 import { roleOf, type NoteRole } from '../vault/tags.ts';
 import type { DaemonContext } from './context.ts';
@@ -54,7 +54,7 @@ export async function handleNote(ctx: DaemonContext, index: NoteIndex, vaultPath
   const role = roleOf(data.tags);
   if (role === null) return forget(ctx, index, vaultPath);
 
-  if ((role === 'definition' || role === 'inbound') && isConflictCopy(vaultPath, (p) => ctx.store.exists(p))) {
+  if ((role === 'definition' || role === 'inbound') && (await isConflictCopyOf(ctx, vaultPath, body))) {
     const error = 'this is a sync conflict copy: Scriptorium does not run it. Merge what you need into the original note and delete this copy.';
     ctx.logger.warn('sync conflict copy ignored', { note: vaultPath });
     await setError(ctx, vaultPath, data, error);
@@ -80,6 +80,23 @@ export async function handleNote(ctx: DaemonContext, index: NoteIndex, vaultPath
     default:
       index.set(vaultPath, { role });
       return 'other';
+  }
+}
+
+/**
+ * Sync tools' conflict copies. `Name 2.md` is also what a person might call a second note, so it counts
+ * as iCloud's copy only when `Name.md` exists with the same body.
+ */
+async function isConflictCopyOf(ctx: DaemonContext, vaultPath: string, body: string): Promise<boolean> {
+  if (isNamedConflictCopy(vaultPath)) return true;
+  const original = icloudOriginal(vaultPath);
+  if (original === null) return false;
+  const raw = await ctx.store.readIfExists(original);
+  if (raw === null) return false;
+  try {
+    return parseFrontmatter(raw).body.trim() === body.trim();
+  } catch {
+    return false;
   }
 }
 

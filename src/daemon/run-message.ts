@@ -56,6 +56,11 @@ export async function runMessage(ctx: DaemonContext, messagePath: string): Promi
     return;
   }
   const agent = lookup.definition;
+  if (!agent.enabled) {
+    // Disabled after it was queued: it keeps waiting, and runs when the agent is enabled again.
+    log.info('agent disabled; message waits', { agent: agent.name });
+    return;
+  }
 
   let threadPath: string;
   let thread: ThreadState;
@@ -99,7 +104,12 @@ function turnRequest(
   const resume = thread.session !== undefined;
   return {
     agent: agent.name,
-    prompt: buildPrompt(message, { threadPath, at, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }),
+    prompt: buildPrompt(message, {
+      threadPath,
+      at,
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      senderIsAgent: message.from !== 'user' && ctx.registry.lookup(message.from.toLowerCase()).kind !== 'unknown',
+    }),
     systemPrompt: agent.prompt,
     sessionId: thread.session ?? randomUUID(),
     resume,

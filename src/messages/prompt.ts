@@ -5,7 +5,10 @@ import type { InboundMessage } from './inbound.ts';
  * The text a turn sends: a short run-context preamble, then the message. Messages from agents and the
  * scheduler are framed as context from another party, not as the user's own instructions.
  */
-export function buildPrompt(message: InboundMessage, context: { threadPath: string; at: Date; timeZone: string }): string {
+export function buildPrompt(
+  message: InboundMessage,
+  context: { threadPath: string; at: Date; timeZone: string; senderIsAgent: boolean },
+): string {
   const preamble = [
     '<scriptorium-context>',
     `time: ${isoLocal(context.at)} (${context.timeZone})`,
@@ -17,7 +20,8 @@ export function buildPrompt(message: InboundMessage, context: { threadPath: stri
     '</scriptorium-context>',
     '',
   ].join('\n');
-  if (message.from === 'user') return preamble + message.body;
+  // A person (`user`, or a name that is no agent's) speaks directly; agents and the scheduler are framed.
+  if (message.from !== 'scheduler' && !context.senderIsAgent) return preamble + message.body;
   return (
     preamble +
     `The message below comes from ${message.from === 'scheduler' ? 'the scheduler' : `the agent "${message.from}"`}, not from the user. ` +

@@ -25,9 +25,20 @@ const CONFLICT_PATTERNS: RegExp[] = [
  * the caller answers with `exists`.
  */
 export function isConflictCopy(vaultPath: string, exists: (vaultPath: string) => boolean): boolean {
-  if (CONFLICT_PATTERNS.some((re) => re.test(vaultPath))) return true;
-  const icloud = /^(.*) [2-9]\.md$/i.exec(vaultPath);
-  return icloud !== null && exists(`${icloud[1]}.md`);
+  if (isNamedConflictCopy(vaultPath)) return true;
+  const original = icloudOriginal(vaultPath);
+  return original !== null && exists(original);
+}
+
+/** A conflict copy by a name no person would choose (Obsidian Sync, Syncthing, Dropbox). */
+export function isNamedConflictCopy(vaultPath: string): boolean {
+  return CONFLICT_PATTERNS.some((re) => re.test(vaultPath));
+}
+
+/** For `Name 2.md`, the `Name.md` it may duplicate (iCloud's naming); null for other names. */
+export function icloudOriginal(vaultPath: string): string | null {
+  const match = /^(.*) [2-9]\.md$/i.exec(vaultPath);
+  return match ? `${match[1]}.md` : null;
 }
 
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
