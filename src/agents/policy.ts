@@ -40,7 +40,7 @@ export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy,
     });
   }
   const rel = path.relative(vaultRoot, definition.workspace);
-  if ((rel.startsWith('..') || path.isAbsolute(rel)) && !policy.allowWorkspaceOutsideVault) {
+  if ((rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) && !policy.allowWorkspaceOutsideVault) {
     problems.push({
       field: 'workspace',
       message: `${definition.workspace} is outside the vault: that needs allow_workspace_outside_vault in the Scriptorium config on this machine`,

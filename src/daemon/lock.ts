@@ -8,16 +8,36 @@ export class LockError extends Error {
 
 const LOCK_FILE = `${STATE_DIR}/daemon.pid`;
 
+/**
+ * Lock files taken by this process, with the pid written in them. The file alone cannot tell a second
+ * daemon in this same process from a stale lock left by an earlier process that had our pid.
+ */
+const heldHere = new Map<string, number>();
+
 /** One daemon per vault: two would run every message twice. A lock left by a dead process is taken over. */
 export async function acquireLock(root: string, pid = process.pid): Promise<() => Promise<void>> {
-  const file = path.join(root, LOCK_FILE);
-  await mkdir(path.dirname(file), { recursive: true });
-  const holder = await lockHolder(root);
-  if (holder !== null && holder !== pid) {
-    throw new LockError(`another Scriptorium daemon (pid ${holder}) is already running on ${root}; stop it first (Ctrl-C in its terminal, or kill ${holder})`);
+  const file = path.resolve(root, LOCK_FILE);
+  if (heldHere.get(file) === pid) {
+    throw new LockError(`another Scriptorium daemon in this process (pid ${pid}) is already running on ${root}; close it first`);
   }
-  await writeFile(file, `${pid}\n`, 'utf8');
+  // Claimed before the first await, so two daemons starting at once in one process cannot both pass.
+  heldHere.set(file, pid);
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const holder = await lockHolder(root);
+    if (holder !== null && holder !== pid) {
+      throw new LockError(`another Scriptorium daemon (pid ${holder}) is already running on ${root}; stop it first (Ctrl-C in its terminal, or kill ${holder})`);
+    }
+    await writeFile(file, `${pid}\n`, 'utf8');
+  } catch (error) {
+    heldHere.delete(file);
+    throw error;
+  }
+  let released = false;
   return async () => {
+    if (released) return;
+    released = true;
+    if (heldHere.get(file) === pid) heldHere.delete(file);
     if ((await lockHolder(root)) === pid) await rm(file, { force: true });
   };
 }

@@ -77,8 +77,10 @@ export function parseFrontmatter(raw: string): ParsedFrontmatter {
 /** A new note from fields and a body; used only for notes Scriptorium owns (outbound, threads, messages it sends). */
 export function stringifyNote(data: FrontmatterData, body: string): string {
   const clean = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined));
-  const text = matter.stringify(body.endsWith('\n') ? body : body + '\n', clean, { engines });
-  return text;
+  // Handing gray-matter a file object, not a string: given a string it parses it first, and a body that
+  // opens with a `---` rule would be taken for frontmatter.
+  const file = { content: body.endsWith('\n') ? body : body + '\n', data: {} } as unknown as matter.GrayMatterFile<string>;
+  return matter.stringify(file, clean, { engines });
 }
 
 /**
@@ -88,11 +90,13 @@ export function stringifyNote(data: FrontmatterData, body: string): string {
 export function updateFrontmatterText(raw: string, updates: FrontmatterData): string {
   const block = locateFrontmatter(raw);
   if (!block) {
+    const eol = /\r\n/.test(raw) ? '\r\n' : '\n';
+    const bom = raw.startsWith('\uFEFF') ? '\uFEFF' : '';
     const lines = Object.entries(updates)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}: ${renderValue(v)}\n`)
+      .map(([k, v]) => `${k}: ${renderValue(v)}${eol}`)
       .join('');
-    return lines ? `---\n${lines}---\n${raw}` : raw;
+    return lines ? `${bom}---${eol}${lines}---${eol}${raw.slice(bom.length)}` : raw;
   }
   const yamlText = raw.slice(block.yamlStart, block.yamlEnd);
   const doc = YAML.parseDocument(yamlText.replace(/\r\n?/g, (m) => (m === '\r\n' ? ' \n' : '\n')), {
@@ -128,9 +132,10 @@ export function updateFrontmatterText(raw: string, updates: FrontmatterData): st
       edits.push({ start: lineStart(yamlText, keyStart), end, text: '' });
       continue;
     }
-    const valueEnd = valueNode?.range ? valueNode.range[1] : lineEnd(yamlText, keyStart);
-    const end = Math.max(valueEnd, pair.key.range[1]);
-    edits.push({ start: keyStart, end: trimCr(yamlText, end), text: `${keyText}: ${renderValue(value)}` });
+    let end = Math.max(valueNode?.range ? valueNode.range[1] : lineEnd(yamlText, keyStart), pair.key.range[1]);
+    // A block value's range runs past its last line end; the replacement must not swallow it.
+    while (end > pair.key.range[1] && (yamlText[end - 1] === '\n' || yamlText[end - 1] === '\r' || yamlText[end - 1] === ' ')) end--;
+    edits.push({ start: keyStart, end, text: `${keyText}: ${renderValue(value)}` });
   }
 
   let out = yamlText;
@@ -146,6 +151,11 @@ export function updateFrontmatterText(raw: string, updates: FrontmatterData): st
 
 /** One YAML value on one line where possible: scalars plain or quoted as needed, lists in flow style. */
 export function renderValue(value: unknown): string {
+  // A multi-line string as one double-quoted line (`"a\nb"`): always valid in place, whatever follows.
+  if (typeof value === 'string' && /[\r\n]/.test(value)) return JSON.stringify(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) {
+    return YAML.stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
+  }
   const text = YAML.stringify(value, {
     lineWidth: 0,
     collectionStyle: 'flow',
@@ -162,10 +172,6 @@ function lineStart(text: string, offset: number): number {
 function lineEnd(text: string, offset: number): number {
   const nl = text.indexOf('\n', offset);
   return nl === -1 ? text.length : nl;
-}
-
-function trimCr(text: string, end: number): number {
-  return end > 0 && text[end - 1] === '\r' ? end - 1 : end;
 }
 
 function firstLine(error: unknown): string {

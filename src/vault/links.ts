@@ -13,6 +13,7 @@ export function linkTarget(value: unknown): string | null {
   while (Array.isArray(v) && v.length === 1) v = v[0];
   if (typeof v !== 'string') return null;
   const text = v.trim();
+  if (/^\[\[\s*\]\]$/.test(text)) return null;
   const inner = /^\[\[([^\]]+)\]\]$/.exec(text)?.[1] ?? text;
   const target = inner.split('|')[0]!.split('#')[0]!.trim();
   return target === '' ? null : target;

@@ -41,7 +41,7 @@ export function icloudOriginal(vaultPath: string): string | null {
   return match ? `${match[1]}.md` : null;
 }
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/i;
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
 /**
  * A file-name part safe on Windows, macOS and Linux and inside an Obsidian link: no `< > : " / \ | ? *`,
@@ -54,7 +54,9 @@ export function safeFileName(text: string, maxLength = 60): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/^[.\s-]+/, '');
-  if (name.length > maxLength) name = name.slice(0, maxLength);
+  // Cut by code points, so an emoji is never split in half.
+  const chars = Array.from(name);
+  if (chars.length > maxLength) name = chars.slice(0, maxLength).join('');
   name = name.replace(/[.\s]+$/, '');
   if (name === '' || WINDOWS_RESERVED.test(name)) name = `note${name ? ' ' + name : ''}`;
   return name;
@@ -84,7 +86,7 @@ export function slugify(text: string): string {
 export function resolveInVault(root: string, vaultPath: string): string {
   const absolute = path.resolve(root, vaultPath);
   const rel = path.relative(root, absolute);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+  if (rel === '' || rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) {
     throw new Error(`refusing a path outside the vault: ${vaultPath}`);
   }
   return absolute;

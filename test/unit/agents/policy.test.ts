@@ -1,0 +1,94 @@
+import { describe, it, expect } from 'vitest';
+import path from 'node:path';
+import { parseDefinition, type AgentDefinition } from '../../../src/agents/definition.ts';
+import { checkPolicy, SAFE_POLICY, type OperatorPolicy } from '../../../src/agents/policy.ts';
+import type { FrontmatterData } from '../../../src/vault/frontmatter.ts';
+
+const VAULT = path.resolve('/vault');
+const ALLOW_ALL: OperatorPolicy = { allowBypassPermissions: true, allowShell: true, allowWorkspaceOutsideVault: true };
+
+function def(data: FrontmatterData): AgentDefinition {
+  const result = parseDefinition('Agents/x.md', data, '', VAULT);
+  if (!result.ok) throw new Error(JSON.stringify(result.problems));
+  return result.definition;
+}
+
+describe('checkPolicy with the safe policy', () => {
+  it('the safe policy allows nothing that widens an agent', () => {
+    expect(SAFE_POLICY).toEqual({ allowBypassPermissions: false, allowShell: false, allowWorkspaceOutsideVault: false });
+  });
+
+  it('a default definition is within policy', () => {
+    expect(checkPolicy(def({}), SAFE_POLICY, VAULT)).toEqual([]);
+  });
+
+  it('refuses bypassPermissions and says which setting allows it', () => {
+    expect(checkPolicy(def({ permission_mode: 'bypassPermissions' }), SAFE_POLICY, VAULT)).toEqual([
+      {
+        field: 'permission_mode',
+        message:
+          'bypassPermissions is refused: the operator has not allowed it on this machine (allow_bypass_permissions in the Scriptorium config)',
+      },
+    ]);
+  });
+
+  it('refuses the Bash tool, in any case and with a pattern, naming each refused tool', () => {
+    expect(checkPolicy(def({ tools: ['Read', 'Bash(git *)', 'bash', 'PowerShell'] }), SAFE_POLICY, VAULT)).toEqual([
+      {
+        field: 'tools',
+        message: 'Bash(git *), bash, PowerShell is refused: shell access needs allow_shell in the Scriptorium config on this machine',
+      },
+    ]);
+  });
+
+  it('refuses Bash given as a comma-separated string', () => {
+    expect(checkPolicy(def({ tools: 'Read, Bash' }), SAFE_POLICY, VAULT).map((p) => p.field)).toEqual(['tools']);
+  });
+
+  it('a tool that only mentions Bash in its name (BashOutput) or forbids it is not shell access', () => {
+    expect(checkPolicy(def({ tools: ['Read', 'BashOutput'], disallowed_tools: ['Bash'] }), SAFE_POLICY, VAULT)).toEqual([]);
+  });
+
+  it('refuses a workspace outside the vault, naming the folder', () => {
+    const elsewhere = path.resolve('/elsewhere');
+    expect(checkPolicy(def({ workspace: elsewhere }), SAFE_POLICY, VAULT)).toEqual([
+      {
+        field: 'workspace',
+        message: `${elsewhere} is outside the vault: that needs allow_workspace_outside_vault in the Scriptorium config on this machine`,
+      },
+    ]);
+  });
+
+  it('refuses a relative workspace that climbs out of the vault', () => {
+    expect(checkPolicy(def({ workspace: '../sibling' }), SAFE_POLICY, VAULT).map((p) => p.field)).toEqual(['workspace']);
+  });
+
+  it('allows a workspace inside the vault', () => {
+    expect(checkPolicy(def({ workspace: 'Projects/app' }), SAFE_POLICY, VAULT)).toEqual([]);
+  });
+
+  it('allows a workspace folder inside the vault whose name starts with two dots', () => {
+    expect(checkPolicy(def({ workspace: '..cache' }), SAFE_POLICY, VAULT)).toEqual([]);
+  });
+
+  it('reports every refused widening at once', () => {
+    const found = checkPolicy(def({ permission_mode: 'bypassPermissions', tools: ['Bash'], workspace: '/elsewhere' }), SAFE_POLICY, VAULT);
+    expect(found.map((p) => p.field)).toEqual(['permission_mode', 'tools', 'workspace']);
+  });
+});
+
+describe('checkPolicy when the operator allows it', () => {
+  it('allows all three when the policy allows them', () => {
+    expect(checkPolicy(def({ permission_mode: 'bypassPermissions', tools: ['Bash'], workspace: '/elsewhere' }), ALLOW_ALL, VAULT)).toEqual([]);
+  });
+
+  it('each permission only lifts its own refusal', () => {
+    const d = def({ permission_mode: 'bypassPermissions', tools: ['Bash'], workspace: '/elsewhere' });
+    expect(checkPolicy(d, { ...SAFE_POLICY, allowShell: true }, VAULT).map((p) => p.field)).toEqual(['permission_mode', 'workspace']);
+    expect(checkPolicy(d, { ...SAFE_POLICY, allowBypassPermissions: true }, VAULT).map((p) => p.field)).toEqual(['tools', 'workspace']);
+    expect(checkPolicy(d, { ...SAFE_POLICY, allowWorkspaceOutsideVault: true }, VAULT).map((p) => p.field)).toEqual([
+      'permission_mode',
+      'tools',
+    ]);
+  });
+});

@@ -1,0 +1,151 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NoteStore, STATE_DIR } from '../../../src/vault/note-store.ts';
+
+let root: string;
+let store: NoteStore;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-store-'));
+  store = new NoteStore(root);
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const tmpDir = () => path.join(root, STATE_DIR, 'tmp');
+
+describe('NoteStore.write', () => {
+  it('writes the exact text, creating missing folders', async () => {
+    await store.write('Outbox/deep/reply.md', '---\na: 1\n---\nbody\n');
+    expect(await readFile(path.join(root, 'Outbox', 'deep', 'reply.md'), 'utf8')).toBe('---\na: 1\n---\nbody\n');
+  });
+
+  it('writes through a temp file in .scriptorium/tmp and leaves no temp file behind', async () => {
+    await store.write('a.md', 'one');
+    expect(existsSync(tmpDir())).toBe(true);
+    expect(await readdir(tmpDir())).toEqual([]);
+    expect((await readdir(root)).sort()).toEqual([STATE_DIR, 'a.md']);
+  });
+
+  it('replaces a note by rename, never by rewriting the file in place', async () => {
+    await store.write('a.md', 'first');
+    const before = (await stat(path.join(root, 'a.md'))).ino;
+    await store.write('a.md', 'second');
+    expect((await stat(path.join(root, 'a.md'))).ino).not.toBe(before);
+    expect(await store.read('a.md')).toBe('second');
+  });
+
+  it('a failed write leaves no temp file and is not remembered as ours', async () => {
+    await mkdir(path.join(root, 'Taken', 'child'), { recursive: true });
+    await expect(store.write('Taken', 'text')).rejects.toThrow();
+    expect(await readdir(tmpDir())).toEqual([]);
+    expect(store.ownWrites.isOwn('Taken', 'text')).toBe(false);
+  });
+
+  it('remembers its own write: exactly those bytes are ours', async () => {
+    await store.write('Inbox/q.md', '---\nstatus: queued\n---\nhi\n');
+    expect(store.ownWrites.isOwn('Inbox/q.md', '---\nstatus: queued\n---\nhi\n')).toBe(true);
+    expect(store.ownWrites.isOwn('Inbox/q.md', '---\nstatus: queued\n---\nhi \n')).toBe(false);
+    expect(store.ownWrites.isOwn('Inbox/other.md', '---\nstatus: queued\n---\nhi\n')).toBe(false);
+  });
+
+  it("a user's edit after our write is not ours", async () => {
+    await store.write('Inbox/q.md', 'ours\n');
+    await writeFile(path.join(root, 'Inbox', 'q.md'), 'ours\nand the user typed more\n');
+    const now = await store.read('Inbox/q.md');
+    expect(store.ownWrites.isOwn('Inbox/q.md', now)).toBe(false);
+  });
+
+  it('only the latest write is remembered', async () => {
+    await store.write('a.md', 'v1');
+    await store.write('a.md', 'v2');
+    expect(store.ownWrites.isOwn('a.md', 'v1')).toBe(false);
+    expect(store.ownWrites.isOwn('a.md', 'v2')).toBe(true);
+  });
+
+  it('refuses paths outside the vault and writes nothing there', async () => {
+    const outsideName = `outside-${path.basename(root)}.md`;
+    await expect(store.write(`../${outsideName}`, 'x')).rejects.toThrow(/outside the vault/);
+    expect(existsSync(path.join(path.dirname(root), outsideName))).toBe(false);
+    await expect(store.write('/etc/scriptorium-test.md', 'x')).rejects.toThrow(/outside the vault/);
+    await expect(store.read('../x.md')).rejects.toThrow(/outside the vault/);
+    expect(() => store.exists('../x.md')).toThrow(/outside the vault/);
+  });
+});
+
+describe('NoteStore.create', () => {
+  it('uses the plain name when it is free', async () => {
+    expect(await store.create('Outbox', 'reply', 'x')).toBe('Outbox/reply.md');
+    expect(await store.read('Outbox/reply.md')).toBe('x');
+  });
+
+  it('picks name-2.md, then name-3.md, when the name is taken', async () => {
+    await mkdir(path.join(root, 'Outbox'));
+    await writeFile(path.join(root, 'Outbox', 'reply.md'), 'user note');
+    expect(await store.create('Outbox', 'reply', 'second')).toBe('Outbox/reply-2.md');
+    expect(await store.create('Outbox', 'reply', 'third')).toBe('Outbox/reply-3.md');
+    expect(await store.read('Outbox/reply.md')).toBe('user note');
+    expect(await store.read('Outbox/reply-2.md')).toBe('second');
+  });
+
+  it('remembers the created note as its own write', async () => {
+    const created = await store.create('Outbox', 'reply', 'x');
+    expect(store.ownWrites.isOwn(created, 'x')).toBe(true);
+  });
+});
+
+describe('NoteStore.update', () => {
+  const NOTE = '---\n# keep me\ntags: [agent/message/inbound]\nstatus: ready\n---\nThe body.\n';
+
+  it('changes the fields and keeps the rest of the note byte for byte', async () => {
+    await writeFile(path.join(root, 'q.md'), NOTE);
+    const next = await store.update('q.md', { status: 'queued', queued_at: 'now' });
+    const expected = '---\n# keep me\ntags: [agent/message/inbound]\nstatus: queued\nqueued_at: now\n---\nThe body.\n';
+    expect(next).toBe(expected);
+    expect(await store.read('q.md')).toBe(expected);
+    expect(store.ownWrites.isOwn('q.md', expected)).toBe(true);
+  });
+
+  it("re-reads the note first, so the user's latest edit is kept", async () => {
+    await store.write('q.md', NOTE);
+    await writeFile(path.join(root, 'q.md'), NOTE.replace('The body.', 'The body, edited.'));
+    await store.update('q.md', { status: 'queued' });
+    expect(await store.read('q.md')).toBe(NOTE.replace('The body.', 'The body, edited.').replace('status: ready', 'status: queued'));
+  });
+
+  it('does not write when nothing changes', async () => {
+    await writeFile(path.join(root, 'q.md'), NOTE);
+    expect(await store.update('q.md', { error: undefined })).toBe(NOTE);
+    expect(store.ownWrites.isOwn('q.md', NOTE)).toBe(false);
+  });
+
+  it('gives null for a note that is gone', async () => {
+    expect(await store.update('gone.md', { status: 'queued' })).toBeNull();
+    expect(existsSync(path.join(root, 'gone.md'))).toBe(false);
+  });
+});
+
+describe('NoteStore reading', () => {
+  it('readIfExists gives null for a missing note', async () => {
+    expect(await store.readIfExists('nope.md')).toBeNull();
+  });
+
+  it('mtimeMs gives null for a missing note and a time for an existing one', async () => {
+    expect(await store.mtimeMs('nope.md')).toBeNull();
+    await store.write('a.md', 'x');
+    expect(typeof (await store.mtimeMs('a.md'))).toBe('number');
+  });
+
+  it('removeStaleTemp clears leftovers of a crash', async () => {
+    await mkdir(tmpDir(), { recursive: true });
+    await writeFile(path.join(tmpDir(), 'left-over.tmp'), 'half');
+    await store.removeStaleTemp();
+    expect(existsSync(tmpDir())).toBe(false);
+    await store.removeStaleTemp();
+  });
+});
