@@ -7,6 +7,8 @@ import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
 import { NoteStore } from '../vault/note-store.ts';
+import { parseFrontmatter } from '../vault/frontmatter.ts';
+import { readStatus as readMessageStatus } from '../messages/status.ts';
 import { templateFolders } from '../vault/template-folders.ts';
 import { VaultWatcher } from '../watch/vault-watcher.ts';
 import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
@@ -14,6 +16,14 @@ import type { DaemonContext } from './context.ts';
 import { handleNote, type NoteIndex } from './intake.ts';
 import { acquireLock } from './lock.ts';
 import { appendTurn, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
+
+function isQueued(raw: string): boolean {
+  try {
+    return readMessageStatus(parseFrontmatter(raw).data.status) === 'queued';
+  } catch {
+    return false;
+  }
+}
 
 export interface DaemonOptions {
   vault: string;
@@ -163,7 +173,7 @@ export class Daemon {
     for (const [vaultPath, entry] of this.#index) {
       if (entry.role === 'inbound' && !this.#ctx.active.has(vaultPath)) {
         const raw = await this.#ctx.store.readIfExists(vaultPath);
-        if (raw !== null && /^status:\s*queued\s*$/m.test(raw)) void this.#process(vaultPath);
+        if (raw !== null && isQueued(raw)) void this.#process(vaultPath);
       }
     }
   }
@@ -210,10 +220,17 @@ export class Daemon {
     }
   }
 
-  /** Resolves when every queued and running message has finished (tests; `send --wait` has its own wait). */
+  /**
+   * Resolves when nothing is pending: no note waiting to settle or being read, no message queued or
+   * running. A note written after this resolves is, of course, not covered.
+   */
   async idle(): Promise<void> {
-    await Promise.all(this.#inFlight.values());
-    await this.#ctx.lanes.idle();
+    for (;;) {
+      if (this.#settleTimers.size > 0) await new Promise((resolve) => setTimeout(resolve, this.config.settleMs));
+      else if (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight.values());
+      else if (this.#ctx.lanes.runningCount > 0 || this.#ctx.active.size > 0) await this.#ctx.lanes.idle();
+      else return;
+    }
   }
 
   close(options: { graceMs?: number } = {}): Promise<void> {

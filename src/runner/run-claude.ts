@@ -145,9 +145,10 @@ function buildResult(end: Ending): TurnResult {
 
   if (end.spawnError) {
     if (end.spawnError.code === 'ENOENT') {
+      const where = /[\\/]/.test(end.claudePath) ? `there is no program at ${end.claudePath}` : `"${end.claudePath}" is not on PATH`;
       return failed(
         'not_installed',
-        `Claude Code was not found ("${end.claudePath}" is not on PATH). Install it with "npm install -g @anthropic-ai/claude-code", log in once by running "claude", or set claude_path in the Scriptorium config.`,
+        `Claude Code was not found (${where}). Install it with "npm install -g @anthropic-ai/claude-code", log in once by running "claude", or set claude_path in the Scriptorium config.`,
       );
     }
     return failed('crashed', `Claude Code could not be started (${end.spawnError.code ?? end.spawnError.message}).`);

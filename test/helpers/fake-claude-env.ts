@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The fake `claude` executable (a `#!/usr/bin/env node` script; see its header for the modes). */
+export const FAKE_CLAUDE = fileURLToPath(new URL('../fixtures/fake-claude.mjs', import.meta.url));
+
+/** One line of FAKE_CLAUDE_LOG: what one `claude` invocation was given. */
+export interface Invocation {
+  pid: number;
+  argv: string[];
+  cwd: string;
+  prompt: string;
+  /** The CLAUDE* and ANTHROPIC* variables the process saw. */
+  env: Record<string, string>;
+  stdinWasPipe: boolean;
+  mode: string;
+  startedAt: string;
+  grandchildPid?: number;
+}
+
+export interface FakeClaude {
+  dir: string;
+  /** FAKE_CLAUDE_STATE: one `<session>.jsonl` per session. */
+  stateDir: string;
+  /** FAKE_CLAUDE_LOG */
+  logFile: string;
+  invocations(): Invocation[];
+  sessionFile(sessionId: string): string;
+  /** Put process.env back as it was and remove the folder. */
+  restore(): Promise<void>;
+}
+
+/**
+ * Point the fake at a fresh state folder and log through process.env (the daemon's runner passes its
+ * environment on), so sessions never leak between tests. `extraEnv` values of `undefined` unset a variable.
+ */
+export async function useFakeClaude(extraEnv: Record<string, string | undefined> = {}): Promise<FakeClaude> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-fake-claude-'));
+  const stateDir = path.join(dir, 'state');
+  const logFile = path.join(dir, 'invocations.jsonl');
+  const restoreEnv = setEnv({ FAKE_CLAUDE_STATE: stateDir, FAKE_CLAUDE_LOG: logFile, FAKE_CLAUDE_MODE: undefined, FAKE_CLAUDE_REPLY: undefined, ...extraEnv });
+  return {
+    dir,
+    stateDir,
+    logFile,
+    invocations: () => readInvocations(logFile),
+    sessionFile: (sessionId) => path.join(stateDir, `${sessionId}.jsonl`),
+    async restore() {
+      restoreEnv();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Set (or, with `undefined`, unset) environment variables; returns a function that puts them back. */
+export function setEnv(vars: Record<string, string | undefined>): () => void {
+  const saved = new Map<string, string | undefined>();
+  for (const [key, value] of Object.entries(vars)) {
+    saved.set(key, process.env[key]);
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+  return () => {
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
+
+export function readInvocations(logFile: string): Invocation[] {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as Invocation);
+}
+
+/** The value after a flag in argv (`--model sonnet` → "sonnet"), or undefined. */
+export function argValue(argv: string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i === -1 ? undefined : argv[i + 1];
+}
+
+/** The message note a turn was for, read from the run-context preamble of its prompt. */
+export function messageNoteOf(invocation: Invocation): string | undefined {
+  return /^message note: (.+)$/m.exec(invocation.prompt)?.[1];
+}
+
+/** Whether a process exists and is not a zombie waiting to be reaped. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 3, after "pid (comm)": Z is a zombie, X is dead.
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
