@@ -25,17 +25,7 @@ export type NoteIndex = Map<string, IndexEntry>;
  */
 export async function handleNote(ctx: DaemonContext, index: NoteIndex, vaultPath: string): Promise<'definition' | 'other'> {
   const raw = await ctx.store.readIfExists(vaultPath);
-  if (raw === null) {
-    const previous = index.get(vaultPath);
-    index.delete(vaultPath);
-    ctx.threads.delete(vaultPath);
-    if (previous?.role === 'definition') {
-      ctx.registry.remove(vaultPath);
-      ctx.logger.info('agent definition removed', { note: vaultPath });
-      return 'definition';
-    }
-    return 'other';
-  }
+  if (raw === null) return forget(ctx, index, vaultPath, 'deleted');
   if (ctx.store.ownWrites.isOwn(vaultPath, raw)) return 'other';
   if (isInFolders(vaultPath, ctx.templateFolders)) return forget(ctx, index, vaultPath);
   // Cheap test before any YAML: a Scriptorium note has frontmatter that mentions an agent/ tag.
@@ -100,17 +90,17 @@ async function isConflictCopyOf(ctx: DaemonContext, vaultPath: string, body: str
   }
 }
 
-function forget(ctx: DaemonContext, index: NoteIndex, vaultPath: string): 'definition' | 'other' {
+/** The note is gone, or no longer one of ours: drop what was known of it. */
+function forget(ctx: DaemonContext, index: NoteIndex, vaultPath: string, why: 'deleted' | 'changed' = 'changed'): 'definition' | 'other' {
   const previous = index.get(vaultPath);
   index.delete(vaultPath);
   ctx.threads.delete(vaultPath);
-  if (previous?.role === 'definition') {
-    // It was an agent and no longer reads as one: the agent is gone until the note is fixed.
-    ctx.registry.remove(vaultPath);
-    ctx.logger.warn('agent definition no longer readable; agent unavailable', { note: vaultPath });
-    return 'definition';
-  }
-  return 'other';
+  if (previous?.role !== 'definition') return 'other';
+  ctx.registry.remove(vaultPath);
+  if (why === 'deleted') ctx.logger.info('agent definition removed', { note: vaultPath });
+  // It was an agent and no longer reads as one: the agent is gone until the note is fixed.
+  else ctx.logger.warn('agent definition no longer readable; agent unavailable', { note: vaultPath });
+  return 'definition';
 }
 
 function mightBeScriptoriumNote(raw: string): boolean {
