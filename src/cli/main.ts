@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { initCommand, INIT_HELP } from './init.ts';
+import { mcpCommand, MCP_HELP } from './mcp.ts';
 import { err, out, UsageError } from './output.ts';
 import { sendCommand, SEND_HELP } from './send.ts';
 import { startCommand, START_HELP } from './start.ts';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   start: { run: startCommand, help: START_HELP },
   send: { run: sendCommand, help: SEND_HELP },
   status: { run: statusCommand, help: STATUS_HELP },
+  mcp: { run: mcpCommand, help: MCP_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import type { AgentRegistry } from '../agents/registry.ts';
+import type { NoteRole } from '../vault/tags.ts';
 import type { Lanes } from '../queue/lanes.ts';
 import type { Runner } from '../runner/types.ts';
 import type { Clock } from '../util/clock.ts';
@@ -6,6 +7,18 @@ import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import type { DaemonConfig } from './config.ts';
 import type { TurnLogEntry } from './state-file.ts';
+
+/** What the daemon remembers about a note between events. */
+export interface IndexEntry {
+  role: NoteRole;
+  /** Inbound notes: the agent addressed, to re-check waiting messages when a definition changes. */
+  to?: string;
+  /** Inbound notes: where a callback goes, and the fan-in group, to find a group's members. */
+  replyTo?: string;
+  group?: string;
+}
+
+export type NoteIndex = Map<string, IndexEntry>;
 
 /** The pieces a message's handling needs, built once by the daemon. */
 export interface DaemonContext {
@@ -21,6 +34,11 @@ export interface DaemonContext {
   active: Map<string, 'queued' | 'running'>;
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
   stopSignal: AbortSignal;
+  index: NoteIndex;
+  /** Fan-in deadline timers, by `<reply_to>/<group>`. */
+  groupTimers: Map<string, NodeJS.Timeout>;
+  /** When each agent sent messages to agents (the loop guard's window). */
+  sentByAgent: Map<string, number[]>;
   /** Known thread notes (for `thread:` links by name). */
   threads: Set<string>;
   /** Obsidian template folders: their notes are forms, never run. */

@@ -13,7 +13,7 @@ import { templateFolders } from '../vault/template-folders.ts';
 import { VaultWatcher } from '../watch/vault-watcher.ts';
 import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
 import type { DaemonContext } from './context.ts';
-import { handleNote, type NoteIndex } from './intake.ts';
+import { handleNote } from './intake.ts';
 import { acquireLock } from './lock.ts';
 import { appendTurn, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
 
@@ -45,7 +45,6 @@ export class Daemon {
   readonly root: string;
   readonly config: DaemonConfig;
   readonly #ctx: DaemonContext;
-  readonly #index: NoteIndex = new Map();
   readonly #watcher: VaultWatcher;
   readonly #abort = new AbortController();
   readonly #settleTimers = new Map<string, NodeJS.Timeout>();
@@ -82,6 +81,9 @@ export class Daemon {
       active: new Map(),
       stopSignal: this.#abort.signal,
       threads: new Set(),
+      index: new Map(),
+      groupTimers: new Map(),
+      sentByAgent: new Map(),
       templateFolders: templateFolders(this.root),
       deferInbound: null,
       onTurnFinished: (entry) => {
@@ -149,7 +151,7 @@ export class Daemon {
     const next = previous.then(async () => {
       if (this.#closing) return;
       try {
-        const kind = await handleNote(this.#ctx, this.#index, vaultPath);
+        const kind = await handleNote(this.#ctx, this.#ctx.index, vaultPath);
         if (kind === 'definition' && cascade && !this.#ctx.deferInbound) {
           // A name may have been freed or taken: the other definitions' errors are read again. Not awaited:
           // two definitions saved together would otherwise each wait for the other.
@@ -170,7 +172,7 @@ export class Daemon {
   /** A definition changed: messages waiting for that agent (disabled, say) get another look. */
   async #recheckWaiting(): Promise<void> {
     this.#statusChanged();
-    for (const [vaultPath, entry] of this.#index) {
+    for (const [vaultPath, entry] of this.#ctx.index) {
       if (entry.role === 'inbound' && !this.#ctx.active.has(vaultPath)) {
         const raw = await this.#ctx.store.readIfExists(vaultPath);
         if (raw !== null && isQueued(raw)) void this.#process(vaultPath);
@@ -248,6 +250,7 @@ export class Daemon {
     const steps: Array<[string, () => Promise<void> | void]> = [
       ['watcher', () => this.#watcher.close()],
       ['settle timers', () => this.#settleTimers.forEach(clearTimeout)],
+      ['group timers', () => this.#ctx.groupTimers.forEach(clearTimeout)],
       ['in-flight notes', async () => void (await Promise.allSettled(this.#inFlight.values()))],
       ['queue', () => this.#ctx.lanes.close()],
       [

@@ -1,23 +1,16 @@
 import { checkPolicy } from '../agents/policy.ts';
 import { parseDefinition, type FieldProblem } from '../agents/definition.ts';
-import { readInbound } from '../messages/inbound.ts';
+import { AGENT_MESSAGES_PER_HOUR, MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
+import { readInbound, type InboundMessage } from '../messages/inbound.ts';
+import { checkGroup } from './callbacks.ts';
 import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
 import { icloudOriginal, isNamedConflictCopy } from '../vault/paths.ts';
 import { isInFolders } from '../vault/template-folders.ts';
-import { roleOf, type NoteRole } from '../vault/tags.ts';
-import type { DaemonContext } from './context.ts';
+import { roleOf } from '../vault/tags.ts';
+import type { DaemonContext, NoteIndex } from './context.ts';
 import { markError, runMessage } from './run-message.ts';
-
-/** What the daemon remembers about a note between events. */
-export interface IndexEntry {
-  role: NoteRole;
-  /** For inbound notes: the agent addressed, to re-check waiting messages when a definition changes. */
-  to?: string;
-}
-
-export type NoteIndex = Map<string, IndexEntry>;
 
 /**
  * A note changed on disk (or was found at start): decide what it is and act. Never throws: a problem
@@ -148,7 +141,12 @@ async function handleInbound(
   body: string,
 ): Promise<void> {
   const reading = readInbound(vaultPath, data, body);
-  index.set(vaultPath, { role: 'inbound', ...(reading.ok ? { to: reading.message.to } : {}) });
+  index.set(vaultPath, {
+    role: 'inbound',
+    ...(reading.ok
+      ? { to: reading.message.to, replyTo: reading.message.replyTo?.toLowerCase(), group: reading.message.group?.id }
+      : {}),
+  });
   if (ctx.active.has(vaultPath)) return;
   if (!reading.ok) {
     if (reading.status === 'draft' || reading.status === 'done' || reading.status === 'error' || reading.status === 'cancelled') return;
@@ -188,6 +186,13 @@ async function handleInbound(
     await markError(ctx, vaultPath, `the agent "${message.to}" has an invalid definition (${lookup.path}): ${lookup.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}. Fix it, then set this message back to ready.`);
     return;
   }
+  const refusal = checkDelegation(ctx, message);
+  if (refusal) {
+    ctx.logger.warn('message refused', { note: vaultPath, error: refusal });
+    await markError(ctx, vaultPath, refusal);
+    return;
+  }
+  if (message.group?.deadline) scheduleGroupDeadline(ctx, message.replyTo!.toLowerCase(), message.group.id, message.group.deadline);
   if (!lookup.definition.enabled) {
     // It waits, visibly queued, and runs when the agent is enabled again.
     if (message.status !== 'queued') await ctx.store.update(vaultPath, { status: 'queued', queued_at: isoLocal(ctx.clock.now()), error: undefined });
@@ -196,6 +201,7 @@ async function handleInbound(
   }
   if (message.status === 'ready') {
     await ctx.store.update(vaultPath, { status: 'queued', queued_at: isoLocal(ctx.clock.now()), error: undefined });
+    countSent(ctx, message);
   }
   ctx.active.set(vaultPath, 'queued');
   ctx.logger.info('message queued', { note: vaultPath, agent: message.to });
@@ -210,4 +216,60 @@ async function handleInbound(
       }
     })
     .finally(() => ctx.active.delete(vaultPath));
+}
+
+/**
+ * The rules for messages between agents: the depth limit, a known `reply_to`, the sender's `can_message`,
+ * and the per-agent rate limit that stops an agent messaging itself or ping-ponging with another.
+ * Returns the refusal, in words for the note, or null.
+ */
+function checkDelegation(ctx: DaemonContext, message: InboundMessage): string | null {
+  if (message.delegationDepth > MAX_DELEGATION_DEPTH) {
+    return `delegation_depth ${message.delegationDepth} is past the limit of ${MAX_DELEGATION_DEPTH}: the chain of agents messaging agents stops here`;
+  }
+  if (message.replyTo && ctx.registry.lookup(message.replyTo.toLowerCase()).kind === 'unknown') {
+    return `reply_to: no agent named "${message.replyTo}" to call back (agents: ${ctx.registry.names().join(', ')})`;
+  }
+  if (message.callback) return null;
+  const sender = ctx.registry.lookup(message.from.toLowerCase());
+  if (sender.kind !== 'ok') return null;
+  if (!mayAddress(sender.definition, message.to)) {
+    return `${sender.definition.name} may not message ${message.to}: its can_message allows ${sender.definition.canMessage!.join(', ') || 'no agent'}`;
+  }
+  if (message.status === 'ready' && recentSends(ctx, sender.definition.name) >= AGENT_MESSAGES_PER_HOUR) {
+    return `${sender.definition.name} has sent ${AGENT_MESSAGES_PER_HOUR} messages to agents in the last hour, the limit that stops agents looping; this one was not run. Set it back to ready later to run it.`;
+  }
+  return null;
+}
+
+const HOUR_MS = 3_600_000;
+
+function recentSends(ctx: DaemonContext, agent: string): number {
+  const since = ctx.clock.now().getTime() - HOUR_MS;
+  const times = (ctx.sentByAgent.get(agent) ?? []).filter((t) => t > since);
+  ctx.sentByAgent.set(agent, times);
+  return times.length;
+}
+
+function countSent(ctx: DaemonContext, message: InboundMessage): void {
+  if (message.callback) return;
+  const sender = ctx.registry.lookup(message.from.toLowerCase());
+  if (sender.kind !== 'ok') return;
+  const times = ctx.sentByAgent.get(sender.definition.name) ?? [];
+  times.push(ctx.clock.now().getTime());
+  ctx.sentByAgent.set(sender.definition.name, times);
+}
+
+/** A fan-in group's deadline: when it passes, the group reports what it has. */
+function scheduleGroupDeadline(ctx: DaemonContext, replyTo: string, group: string, deadline: Date): void {
+  const key = `${replyTo}/${group}`;
+  if (ctx.groupTimers.has(key)) return;
+  const delay = Math.max(0, deadline.getTime() - ctx.clock.now().getTime());
+  // setTimeout holds at most ~24.8 days; a deadline further out is checked again then.
+  const timer = setTimeout(() => {
+    ctx.groupTimers.delete(key);
+    void checkGroup(ctx, replyTo, group);
+  }, Math.min(delay, 2_000_000_000));
+  timer.unref();
+  ctx.groupTimers.set(key, timer);
 }

@@ -19,6 +19,10 @@ import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath, wikilink } from '../vault/links.ts';
+import { finishDelegated } from './callbacks.ts';
+import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
+import { MCP_TOOL_NAMES } from '../mcp/delegate-server.ts';
+import { delegateMcpConfig } from '../mcp/launch.ts';
 import type { DaemonContext } from './context.ts';
 
 /**
@@ -102,6 +106,15 @@ function turnRequest(
   at: Date,
 ): TurnRequest {
   const resume = thread.session !== undefined;
+  // The agents this one may hand work to; with none (or at the depth limit) no delegation tools are served.
+  const directory =
+    message.delegationDepth + 1 > MAX_DELEGATION_DEPTH
+      ? []
+      : ctx.registry
+          .definitions()
+          .filter((d) => d.name !== agent.name && d.enabled && mayAddress(agent, d.name))
+          .map((d) => ({ name: d.name, description: d.description }));
+  const mcpConfig = directory.length > 0 ? delegateMcpConfig(ctx.root, { agent: agent.name, depth: message.delegationDepth, may: directory }) : undefined;
   return {
     agent: agent.name,
     prompt: buildPrompt(message, {
@@ -109,6 +122,9 @@ function turnRequest(
       at,
       timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       senderIsAgent: message.from !== 'user' && ctx.registry.lookup(message.from.toLowerCase()).kind !== 'unknown',
+      self: agent.name,
+      directory,
+      delegateTool: mcpConfig !== undefined,
     }),
     systemPrompt: agent.prompt,
     sessionId: thread.session ?? randomUUID(),
@@ -116,7 +132,8 @@ function turnRequest(
     cwd: agent.workspace,
     model: agent.model,
     tools: agent.tools,
-    allowedTools: preApproved(agent.tools),
+    allowedTools: [...preApproved(agent.tools), ...(mcpConfig ? MCP_TOOL_NAMES : [])],
+    mcpConfig,
     disallowedTools: [...agent.disallowedTools, ...protectedPaths(ctx)],
     permissionMode: agent.permissionMode,
     maxTurns: agent.maxTurns,
@@ -236,6 +253,7 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
   if (result.ok) log.info('turn done', { reply: replyPath, costUsd: result.costUsd, durationMs: result.durationMs });
   else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: replyPath, stderr: result.stderrTail.slice(-300) || undefined });
 
+  await finishDelegated(ctx, message.path);
   ctx.onTurnFinished({
     at: isoLocal(at),
     agent: agent.name,
@@ -262,6 +280,7 @@ async function failWithoutTurn(ctx: DaemonContext, message: InboundMessage, agen
   );
   await ctx.store.update(message.path, { status: 'error', finished_at: isoLocal(at), reply: wikilink(replyPath), error });
   ctx.logger.warn('message failed before its turn', { note: message.path, error });
+  await finishDelegated(ctx, message.path);
 }
 
 /** `status: error` with the reason, for a message that cannot even be attributed to an agent. */
@@ -270,7 +289,9 @@ export async function markError(ctx: DaemonContext, messagePath: string, error: 
     await ctx.store.update(messagePath, { status: 'error', error, finished_at: isoLocal(ctx.clock.now()) });
   } catch (writeError) {
     ctx.logger.error('could not write the error onto the note', { note: messagePath, error, writeError: errorMessage(writeError) });
+    return;
   }
+  await finishDelegated(ctx, messagePath);
 }
 
 /** Read the `thread` link of a message (for status displays). */

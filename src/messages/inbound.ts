@@ -14,12 +14,26 @@ export interface InboundMessage {
   /** Link target of `thread:` (a multi-threaded agent continues that thread). */
   thread: string | undefined;
   callback: boolean;
+  /** Fan-in: delegated messages sharing a group wake the delegating agent once. */
+  group?: { id: string; size: number; deadline: Date | undefined } | undefined;
   body: string;
 }
 
 export type InboundReading =
   | { ok: true; message: InboundMessage }
   | { ok: false; field: string; error: string; status: MessageStatus | null };
+
+function readGroup(data: FrontmatterData): InboundMessage['group'] {
+  const id = typeof data.group === 'string' || typeof data.group === 'number' ? String(data.group).trim() : '';
+  if (!id || data.callback === true) return undefined;
+  const size = Number(data.group_size);
+  const deadline = typeof data.group_deadline === 'string' ? new Date(data.group_deadline) : undefined;
+  return {
+    id,
+    size: Number.isInteger(size) && size > 0 ? size : 1,
+    deadline: deadline && !Number.isNaN(deadline.getTime()) ? deadline : undefined,
+  };
+}
 
 /** Read an inbound note's fields; a problem names the field and what was expected. */
 export function readInbound(path: string, data: FrontmatterData, body: string): InboundReading {
@@ -69,7 +83,8 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
       correlationId: text('correlation_id'),
       delegationDepth,
       thread: linkTarget(data.thread) ?? undefined,
-      callback: data.callback === true,
+      callback: data.callback === true || data.callback === 'true',
+      group: readGroup(data),
       body: body.trim(),
     },
   };

@@ -48,6 +48,8 @@ export function claudeArgs(request: TurnRequest, promptOnStdin = false): string[
   if (request.allowedTools.length > 0) args.push('--allowedTools', ...request.allowedTools);
   if (request.disallowedTools.length > 0) args.push('--disallowedTools', ...request.disallowedTools);
   if (request.addDirs.length > 0) args.push('--add-dir', ...request.addDirs);
+  // Only Scriptorium's own MCP server: servers from the user's Claude settings stay out of unattended turns.
+  if (request.mcpConfig) args.push('--mcp-config', request.mcpConfig, '--strict-mcp-config');
   args.push('--max-turns', String(request.maxTurns));
   args.push('--max-budget-usd', String(request.maxBudgetUsd));
   if (!promptOnStdin) args.push('--', request.prompt);

@@ -19,6 +19,8 @@ export interface TurnRequest {
   maxBudgetUsd: number;
   timeoutMs: number;
   addDirs: string[];
+  /** `--mcp-config` JSON (with `--strict-mcp-config`): the tools Scriptorium serves to this turn. */
+  mcpConfig?: string | undefined;
   /** Aborting stops the turn (shutdown); the result then has `errorKind: 'aborted'`. */
   signal?: AbortSignal;
   onProgress?: (progress: TurnProgress) => void;

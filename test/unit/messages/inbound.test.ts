@@ -94,9 +94,11 @@ describe('readInbound', () => {
     expect(ok({ to: 'a', from: '   ' }).from).toBe('user');
   });
 
-  it('only a real true marks a callback', () => {
-    expect(ok({ to: 'a', callback: 'true' }).callback).toBe(false);
+  it('true (or the text "true") marks a callback; anything else does not', () => {
+    expect(ok({ to: 'a', callback: 'true' }).callback).toBe(true);
     expect(ok({ to: 'a', callback: true }).callback).toBe(true);
+    expect(ok({ to: 'a', callback: 'yes please' }).callback).toBe(false);
+    expect(ok({ to: 'a' }).callback).toBe(false);
   });
 
   it('an unquoted thread link is read', () => {

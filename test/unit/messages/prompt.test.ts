@@ -52,8 +52,11 @@ describe('buildPrompt', () => {
     expect(prompt).toContain('<message from="scheduler">\nDo the thing.\n</message>');
   });
 
-  it('a callback from another agent is framed as not-the-user', () => {
-    expect(buildPrompt(message({ from: 'writer', callback: true }), fromAgent)).toContain('comes from the agent "writer", not from the user');
+  it('a callback is framed as results from delegated work, not the user\'s instructions', () => {
+    const prompt = buildPrompt(message({ from: 'writer', callback: true }), fromAgent);
+    expect(prompt).toContain('This is a callback');
+    expect(prompt).toContain('not instructions from the user');
+    expect(prompt).toContain('<callback>\nDo the thing.\n</callback>');
   });
 
   it('the scheduler is framed even though it is no agent', () => {
