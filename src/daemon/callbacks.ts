@@ -83,7 +83,8 @@ async function writeCallback(
   group: { id: string; size: number; why: 'complete' | 'failed' | 'deadline' } | undefined,
 ): Promise<void> {
   const { dir, base, content } = callbackNote({ to, depth, at: ctx.clock.now(), items, ...(group ? { group } : {}) });
-  const callbackPath = await ctx.store.create(dir, base, content);
+  // A callback is a message the daemon must run: written so the watcher wakes on it.
+  const callbackPath = await ctx.store.create(dir, base, content, { wake: true });
   ctx.logger.info('callback written', { note: callbackPath, to, items: items.length });
   // Each delegated message and its reply link on to the callback: the chain reads forward in Obsidian.
   for (const item of items) {
@@ -109,6 +110,7 @@ async function callbackItem(ctx: DaemonContext, message: InboundMessage, data: F
     threadPath: threadTarget ? targetToPath(threadTarget) : undefined,
     replyPath,
     text: text || (message.status === 'done' ? '(empty reply)' : 'The message failed.'),
+    originMessage: message.originMessage ? targetToPath(message.originMessage) : undefined,
   };
 }
 

@@ -16,6 +16,8 @@ export interface IndexEntry {
   /** Inbound notes: where a callback goes, and the fan-in group, to find a group's members. */
   replyTo?: string;
   group?: string;
+  /** Callbacks: the message that started the delegation (`origin_message`). */
+  origin?: string;
 }
 
 export type NoteIndex = Map<string, IndexEntry>;

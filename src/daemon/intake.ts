@@ -8,6 +8,7 @@ import { errorMessage } from '../util/errors.ts';
 import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
 import { icloudOriginal, isNamedConflictCopy } from '../vault/paths.ts';
 import { isInFolders } from '../vault/template-folders.ts';
+import { targetToPath, wikilink } from '../vault/links.ts';
 import { roleOf } from '../vault/tags.ts';
 import type { DaemonContext, NoteIndex } from './context.ts';
 import { markError, runMessage } from './run-message.ts';
@@ -144,7 +145,12 @@ async function handleInbound(
   index.set(vaultPath, {
     role: 'inbound',
     ...(reading.ok
-      ? { to: reading.message.to, replyTo: reading.message.replyTo?.toLowerCase(), group: reading.message.group?.id }
+      ? {
+          to: reading.message.to,
+          replyTo: reading.message.replyTo?.toLowerCase(),
+          group: reading.message.group?.id,
+          origin: reading.message.callback && reading.message.originMessage ? targetToPath(reading.message.originMessage) : undefined,
+        }
       : {}),
   });
   if (ctx.active.has(vaultPath)) return;
@@ -200,7 +206,12 @@ async function handleInbound(
     return;
   }
   if (message.status === 'ready') {
-    await ctx.store.update(vaultPath, { status: 'queued', queued_at: isoLocal(ctx.clock.now()), error: undefined });
+    await ctx.store.update(vaultPath, {
+      status: 'queued',
+      queued_at: isoLocal(ctx.clock.now()),
+      error: undefined,
+      ...(message.replyTo && !message.originMessage ? originStamp(ctx, message.replyTo) : {}),
+    });
     countSent(ctx, message);
   }
   ctx.active.set(vaultPath, 'queued');
@@ -272,4 +283,16 @@ function scheduleGroupDeadline(ctx: DaemonContext, replyTo: string, group: strin
   }, Math.min(delay, 2_000_000_000));
   timer.unref();
   ctx.groupTimers.set(key, timer);
+}
+
+/**
+ * A delegation note an agent wrote with its own file tools names no origin; it was written during the
+ * delegating agent's running turn, so that turn's message is its origin (where the final answer goes).
+ */
+function originStamp(ctx: DaemonContext, replyTo: string): { origin_message?: string } {
+  for (const [path, state] of ctx.active) {
+    const entry = ctx.index.get(path);
+    if (state === 'running' && entry?.to === replyTo.toLowerCase()) return { origin_message: wikilink(entry.origin ?? path) };
+  }
+  return {};
 }

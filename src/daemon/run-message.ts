@@ -114,7 +114,7 @@ function turnRequest(
           .definitions()
           .filter((d) => d.name !== agent.name && d.enabled && mayAddress(agent, d.name))
           .map((d) => ({ name: d.name, description: d.description }));
-  const mcpConfig = directory.length > 0 ? delegateMcpConfig(ctx.root, { agent: agent.name, depth: message.delegationDepth, may: directory }) : undefined;
+  const mcpConfig = directory.length > 0 ? delegateMcpConfig(ctx.root, { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message) }) : undefined;
   return {
     agent: agent.name,
     prompt: buildPrompt(message, {
@@ -218,10 +218,21 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
   const text = result.ok ? (result.text ?? '') : (result.error ?? 'The turn failed.');
 
   const { dir, base } = outboundBaseName(agent.name, message.path, at);
+  const origin = message.callback && message.originMessage ? targetToPath(message.originMessage) : undefined;
   const replyPath = await ctx.store.create(
     dir,
     base,
-    outboundNote({ agent: agent.name, to: message.from, inboundPath: message.path, threadPath, at, ok: result.ok, text }),
+    outboundNote({
+      agent: agent.name,
+      // The answer to a callback goes to whoever asked for the work in the first place.
+      to: origin ? await senderOf(ctx, origin, message.from) : message.from,
+      inboundPath: message.path,
+      threadPath,
+      at,
+      ok: result.ok,
+      text,
+      originMessage: origin,
+    }),
   );
 
   const session = result.sessionId ?? (result.ok ? done.sessionTried : done.thread.session);
@@ -292,6 +303,22 @@ export async function markError(ctx: DaemonContext, messagePath: string, error: 
     return;
   }
   await finishDelegated(ctx, messagePath);
+}
+
+async function senderOf(ctx: DaemonContext, messagePath: string, fallback: string): Promise<string> {
+  const raw = await ctx.store.readIfExists(messagePath);
+  if (!raw) return fallback;
+  try {
+    const from = parseFrontmatter(raw).data.from;
+    return typeof from === 'string' && from.trim() ? from.trim() : 'user';
+  } catch {
+    return fallback;
+  }
+}
+
+/** The message a delegation made in this turn points back to: a callback's own origin, or this message. */
+function originOf(message: InboundMessage): string {
+  return message.callback && message.originMessage ? targetToPath(message.originMessage) : message.path;
 }
 
 /** Read the `thread` link of a message (for status displays). */

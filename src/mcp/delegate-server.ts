@@ -12,6 +12,8 @@ export interface DelegateContext {
   depth: number;
   /** The agents it may address, with their descriptions. */
   may: Array<{ name: string; description?: string | undefined }>;
+  /** The message this turn answers: delegations point back to it, and so does the final reply. */
+  message?: string | undefined;
 }
 
 export const MCP_SERVER_NAME = 'scriptorium';
@@ -41,7 +43,7 @@ export function createDelegateServer(store: NoteStore, context: DelegateContext,
 
   const write = async (to: string, message: string, correlationId: string | undefined, group?: { id: string; size: number; deadline: Date | undefined }) => {
     const id = correlationId?.trim() || newCorrelationId(context.agent);
-    const note = delegationNote({ from: context.agent, to: to.toLowerCase(), body: message, correlationId: id, depth: context.depth + 1, at: clock.now(), ...(group ? { group } : {}) });
+    const note = delegationNote({ from: context.agent, to: to.toLowerCase(), body: message, correlationId: id, depth: context.depth + 1, at: clock.now(), originMessage: context.message, ...(group ? { group } : {}) });
     const path = await store.create(note.dir, note.base, note.content);
     return { path, id };
   };

@@ -31,6 +31,8 @@ export interface Delegation {
   depth: number;
   at: Date;
   group?: { id: string; size: number; deadline: Date | undefined };
+  /** The message the delegating agent was answering. */
+  originMessage?: string | undefined;
 }
 
 /** The inbound note a delegation writes: stamped so the callback finds its way back. */
@@ -45,6 +47,7 @@ export function delegationNote(d: Delegation): { dir: string; base: string; cont
     status: 'ready',
     created: isoLocal(d.at),
   };
+  if (d.originMessage) fields.origin_message = `[[${d.originMessage.replace(/\.md$/i, '')}]]`;
   if (d.group) {
     fields.group = d.group.id;
     fields.group_size = d.group.size;
@@ -68,6 +71,7 @@ export interface CallbackItem {
   replyPath: string | undefined;
   /** The reply, or the reason it failed; empty while a group member is still pending. */
   text: string;
+  originMessage?: string | undefined;
   pending?: boolean;
 }
 
@@ -97,6 +101,8 @@ export function callbackNote(cb: Callback): { dir: string; base: string; content
     delegation_depth: cb.depth,
     created: isoLocal(cb.at),
   };
+  const origin = cb.items.find((i) => i.originMessage)?.originMessage;
+  if (origin) fields.origin_message = link(origin);
   if (cb.group) {
     fields.group = cb.group.id;
     fields.correlation_id = cb.items.map((i) => i.correlationId).filter(Boolean) as string[];

@@ -14,6 +14,8 @@ export interface InboundMessage {
   /** Link target of `thread:` (a multi-threaded agent continues that thread). */
   thread: string | undefined;
   callback: boolean;
+  /** For delegated messages and callbacks: the message whose turn started the delegation. */
+  originMessage?: string | undefined;
   /** Fan-in: delegated messages sharing a group wake the delegating agent once. */
   group?: { id: string; size: number; deadline: Date | undefined } | undefined;
   body: string;
@@ -85,6 +87,7 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
       thread: linkTarget(data.thread) ?? undefined,
       callback: data.callback === true || data.callback === 'true',
       group: readGroup(data),
+      originMessage: linkTarget(data.origin_message) ?? undefined,
       body: body.trim(),
     },
   };

@@ -14,6 +14,8 @@ export interface OutboundInput {
   at: Date;
   ok: boolean;
   text: string;
+  /** For the answer to a callback: the message that started the delegation. */
+  originMessage?: string | undefined;
 }
 
 /** `Outbox/2026-11-21 193605 researcher - <message title>` (no extension; the store adds it and a suffix if taken). */
@@ -42,6 +44,7 @@ export function outboundNote(input: OutboundInput): string {
       in_reply_to: wikilink(input.inboundPath),
       thread: wikilink(input.threadPath),
       created: isoLocal(input.at),
+      ...(input.originMessage ? { origin_message: wikilink(input.originMessage) } : {}),
     },
     body,
   );

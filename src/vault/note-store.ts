@@ -54,7 +54,11 @@ export class NoteStore {
     }
   }
 
-  async write(vaultPath: string, content: string): Promise<void> {
+  /**
+   * `wake: true` for a note the daemon itself must act on (a callback, a scheduled message): it is not
+   * remembered as our own write, so the watcher hands it to intake like any note a person writes.
+   */
+  async write(vaultPath: string, content: string, options: { wake?: boolean } = {}): Promise<void> {
     const target = this.absolute(vaultPath);
     await mkdir(this.#tmpDir, { recursive: true });
     await mkdir(path.dirname(target), { recursive: true });
@@ -67,7 +71,8 @@ export class NoteStore {
       await handle.close();
     }
     // Remember before the rename: the watcher may see the new file before rename() returns.
-    this.ownWrites.remember(vaultPath, content);
+    if (options.wake) this.ownWrites.forget(vaultPath);
+    else this.ownWrites.remember(vaultPath, content);
     try {
       await rename(tmp, target);
     } catch (error) {
@@ -78,11 +83,11 @@ export class NoteStore {
   }
 
   /** Write a new note under a name that is not taken yet: `name.md`, `name-2.md`, ... */
-  async create(dir: string, baseName: string, content: string): Promise<string> {
+  async create(dir: string, baseName: string, content: string, options: { wake?: boolean } = {}): Promise<string> {
     for (let n = 1; ; n++) {
       const vaultPath = `${dir}/${baseName}${n === 1 ? '' : `-${n}`}.md`;
       if (this.exists(vaultPath)) continue;
-      await this.write(vaultPath, content);
+      await this.write(vaultPath, content, options);
       return vaultPath;
     }
   }

@@ -1,0 +1,74 @@
+// A daemon on a temp vault running the REAL Claude Code CLI against the fake Messages API.
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Daemon } from '../../src/daemon/daemon.ts';
+import { createClaudeRunner } from '../../src/runner/run-claude.ts';
+import { createMemoryLogger } from '../../src/util/logger.ts';
+import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
+import { claudeEnv, startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.ts';
+import { waitFor } from './wait-for.ts';
+
+export const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+
+export interface RealClaudeVault {
+  vault: string;
+  home: string;
+  fake: FakeAnthropic;
+  daemon: Daemon;
+  logger: ReturnType<typeof createMemoryLogger>;
+  write(rel: string, text: string): Promise<void>;
+  note(rel: string): Promise<{ data: Record<string, unknown>; body: string; raw: string }>;
+  waitForStatus(rel: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export async function startRealClaudeVault(files: Record<string, string>): Promise<RealClaudeVault> {
+  const vault = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-vault-'));
+  const home = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-home-'));
+  const fake = await startFakeAnthropic();
+  const write = async (rel: string, text: string) => {
+    await mkdir(path.dirname(path.join(vault, rel)), { recursive: true });
+    await writeFile(path.join(vault, rel), text);
+  };
+  for (const [rel, text] of Object.entries({ 'Inbox/.keep': '', ...files })) await write(rel, text);
+  const logger = createMemoryLogger();
+  const daemon = new Daemon({
+    vault,
+    logger,
+    config: { settleMs: 50 },
+    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 2_000, killGraceMs: 1_000 }),
+  });
+  await daemon.start();
+  const note = async (rel: string) => {
+    const raw = await readFile(path.join(vault, rel), 'utf8');
+    return { ...parseFrontmatter(raw), raw };
+  };
+  return {
+    vault,
+    home,
+    fake,
+    daemon,
+    logger,
+    write,
+    note,
+    async waitForStatus(rel, statuses, timeoutMs = 20_000) {
+      let last: Record<string, unknown> | undefined;
+      await waitFor(
+        async () => {
+          last = (await note(rel)).data;
+          return statuses.includes(String(last.status));
+        },
+        { timeoutMs, intervalMs: 50, what: `${rel} status ${statuses.join(' or ')} (last: ${JSON.stringify(last?.status)})` },
+      );
+      return last!;
+    },
+    async close() {
+      await daemon.close();
+      await fake.close();
+      await rm(vault, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
