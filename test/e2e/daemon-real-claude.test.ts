@@ -1,76 +1,34 @@
 // End to end: the daemon with the REAL Claude Code CLI (dev dependency), talking to a fake Anthropic
 // Messages API on 127.0.0.1. Notes are written the way a user (or Obsidian) writes them: plain files.
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Daemon } from '../../src/daemon/daemon.ts';
-import { createClaudeRunner } from '../../src/runner/run-claude.ts';
-import { createMemoryLogger } from '../../src/util/logger.ts';
-import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { linkTarget } from '../../src/vault/links.ts';
-import { allUserTexts, claudeEnv, lastUserText, startFakeAnthropic, systemText, type FakeAnthropic } from '../helpers/fake-anthropic.ts';
+import { allUserTexts, lastUserText, systemText, type FakeAnthropic } from '../helpers/fake-anthropic.ts';
+import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
 
-const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
-
+let v: RealClaudeVault;
 let vault: string;
 let home: string;
 let fake: FakeAnthropic;
-let daemon: Daemon;
 
-async function note(rel: string): Promise<{ data: Record<string, unknown>; body: string; raw: string }> {
-  const raw = await readFile(path.join(vault, rel), 'utf8');
-  return { ...parseFrontmatter(raw), raw };
-}
-
-async function waitForStatus(rel: string, statuses: string[], timeoutMs = 20_000): Promise<Record<string, unknown>> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const { data } = await note(rel);
-      last = data.status;
-      if (statuses.includes(String(data.status))) return data;
-    } catch {
-      // Not there yet, or caught mid-write by a non-atomic writer.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${rel}: status stayed ${String(last)}, expected ${statuses.join(' or ')}`);
-}
+const note = (rel: string) => v.note(rel);
+const waitForStatus = (rel: string, statuses: string[]) => v.waitForStatus(rel, statuses);
 
 async function writeMessage(name: string, to: string, body: string): Promise<string> {
   const rel = `Inbox/${name}.md`;
-  await writeFile(path.join(vault, rel), `---\ntags:\n  - agent/message/inbound\nto: ${to}\n---\n${body}\n`);
+  await v.write(rel, `---\ntags:\n  - agent/message/inbound\nto: ${to}\n---\n${body}\n`);
   return rel;
 }
 
 beforeEach(async () => {
-  vault = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-vault-'));
-  home = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-home-'));
-  fake = await startFakeAnthropic();
-  await mkdir(path.join(vault, 'Agents'), { recursive: true });
-  await mkdir(path.join(vault, 'Inbox'), { recursive: true });
-  await writeFile(
-    path.join(vault, 'Agents/researcher.md'),
-    '---\ntags: [agent/definition]\ndescription: Finds things.\n---\nYou are the researcher. Always answer briefly.\n',
-  );
-  daemon = new Daemon({
-    vault,
-    logger: createMemoryLogger(),
-    config: { settleMs: 50 },
-    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 2_000, killGraceMs: 1_000 }),
+  v = await startRealClaudeVault({
+    'Agents/researcher.md': '---\ntags: [agent/definition]\ndescription: Finds things.\n---\nYou are the researcher. Always answer briefly.\n',
   });
-  await daemon.start();
+  ({ vault, home, fake } = v);
 });
 
-afterEach(async () => {
-  await daemon.close();
-  await fake.close();
-  await rm(vault, { recursive: true, force: true });
-  await rm(home, { recursive: true, force: true });
-});
+afterEach(() => v.close());
 
 describe('the real Claude Code CLI against a fake Messages API', () => {
   it('a note written by the user gets a reply note, linked both ways, and a thread note', async () => {

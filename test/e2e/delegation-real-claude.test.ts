@@ -152,4 +152,33 @@ describe('an orchestrator delegates by notes and is called back', () => {
     expect(corr('beta')).toMatch(/^orchestrator-[0-9a-f]{8}$/);
     expect(String(workerNotes[0]!.data.group)).toMatch(/^orchestrator-group-/);
   });
+
+  it('delegating one task through the MCP delegate tool: a single callback with the source links', async () => {
+    v = await startRealClaudeVault(AGENTS);
+    v.fake.setHandler((req) => {
+      if (who(req) === 'alpha') return { text: 'X is fast.' };
+      if (answersToolResult(req)) return { text: 'Asked alpha.' };
+      const last = lastUserText(req);
+      if (last.includes('<callback>')) return { text: last.includes('X is fast.') ? 'FINAL: alpha says X is fast.' : 'INCOMPLETE' };
+      return { toolUse: { name: 'mcp__scriptorium__delegate', input: { to: 'alpha', message: 'Describe X.', correlation_id: 'only-x' } } };
+    });
+    await v.write('Inbox/Ask.md', '---\ntags: [agent/message/inbound]\nto: orchestrator\n---\nWhat about X?\n');
+    await v.waitForStatus('Inbox/Ask.md', ['done']);
+    let callbackPath = '';
+    await waitForOutbox(v, async () => {
+      const inbox = await readdir(path.join(v.vault, 'Inbox'));
+      const found = inbox.find((n) => n.includes('callback'));
+      if (!found) return false;
+      callbackPath = `Inbox/${found}`;
+      return (await v.note(callbackPath)).data.status === 'done';
+    });
+    const callback = await v.note(callbackPath);
+    expect(callback.data).toMatchObject({ to: 'orchestrator', from: 'alpha', callback: true, outcome: 'ok', correlation_id: 'only-x', source_agent: 'alpha', source_thread: '[[Threads/alpha]]', delegation_depth: 2 });
+    expect(String(callback.data.source_message)).toMatch(/^\[\[Inbox\/.* alpha - from orchestrator - Describe X\]\]$/);
+    const final = await v.note(`${linkTarget(callback.data.reply)}.md`);
+    expect(final.body.trim()).toBe('FINAL: alpha says X is fast.');
+    expect(final.data.to).toBe('user');
+    // Three orchestrator requests: the question, the tool result, the callback.
+    expect(v.fake.requests.filter((r) => who(r) === 'orchestrator')).toHaveLength(3);
+  });
 });
