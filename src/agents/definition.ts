@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { cronProblem } from '../schedule/cron.ts';
 import { isSlug, slugify } from '../vault/paths.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
 
@@ -157,6 +158,11 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
         schedules.push({ cron: entry.cron.trim(), task: typeof entry.task === 'string' ? entry.task : undefined });
       } else problem('schedule', `expected a cron expression or a list of them, found ${show(item)}`);
     }
+  }
+
+  for (const entry of schedules) {
+    const cronError = cronProblem(entry.cron, tz !== undefined && isTimeZone(tz) ? tz : undefined);
+    if (cronError) problem('schedule', `"${entry.cron}" is not a valid cron expression (${cronError})`);
   }
 
   const definition: AgentDefinition = {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { initCommand, INIT_HELP } from './init.ts';
 import { mcpCommand, MCP_HELP } from './mcp.ts';
+import { fireCommand, FIRE_HELP } from './fire.ts';
+import { haltCommand, HALT_HELP, resumeCommand, RESUME_HELP } from './halt.ts';
 import { err, out, UsageError } from './output.ts';
 import { sendCommand, SEND_HELP } from './send.ts';
 import { startCommand, START_HELP } from './start.ts';
@@ -12,7 +14,9 @@ Usage:
   scriptorium init [dir]                      create a vault, or add Scriptorium to one
   scriptorium start [vault]                   watch the vault and run agents
   scriptorium send <agent> <message> [--wait] write a message note (and wait for the reply)
-  scriptorium status [vault] [--json]         agents, queues and recent turns
+  scriptorium status [vault] [--json]         agents, queues, schedules and recent turns
+  scriptorium fire <agent>                    run an agent's scheduled task now
+  scriptorium halt ["reason"] / resume        stop every new turn and fire / go on
 
 Run "scriptorium <command> --help" for a command's options.`;
 
@@ -21,6 +25,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   start: { run: startCommand, help: START_HELP },
   send: { run: sendCommand, help: SEND_HELP },
   status: { run: statusCommand, help: STATUS_HELP },
+  fire: { run: fireCommand, help: FIRE_HELP },
+  halt: { run: haltCommand, help: HALT_HELP },
+  resume: { run: resumeCommand, help: RESUME_HELP },
   mcp: { run: mcpCommand, help: MCP_HELP },
 };
 

@@ -21,17 +21,35 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const running = pid !== null;
   const agents = (status?.agents ?? []).map((a) => ({
     ...a,
-    shown: !running ? 'stopped' : a.state === 'queued' ? `queued:${a.queued}` : a.state === 'working' && a.queued > 0 ? `working, queued:${a.queued}` : a.state,
+    shown: !running
+      ? 'stopped'
+      : a.enabled === false
+        ? `disabled${a.queued > 0 ? `, queued:${a.queued}` : ''}`
+        : status?.halted && a.state !== 'working'
+          ? `halted${a.queued > 0 ? `, queued:${a.queued}` : ''}`
+          : a.state === 'queued'
+            ? `queued:${a.queued}`
+            : a.state === 'working' && a.queued > 0
+              ? `working, queued:${a.queued}`
+              : a.state,
   }));
   if (values.json) {
     out(JSON.stringify({ vault, running, pid, agents, turns }, null, 2));
     return 0;
   }
   out(running ? `Scriptorium is running on ${vault} (pid ${pid}, since ${status?.startedAt ?? '?'})` : `Scriptorium is not running on ${vault}`);
+  if (running && status?.halted) out(`HALTED: ${status.haltReason ?? 'HALT.md is present'} (scriptorium resume to go on)`);
   if (agents.length === 0) {
     out(status ? '\nNo agents.' : '\nNo agents known yet: start the daemon once (scriptorium start).');
   } else {
-    out('\n' + table([['AGENT', 'STATE', 'MODE', 'DESCRIPTION'], ...agents.map((a) => [a.name, a.state === 'error' ? `error: ${a.error}` : a.shown, a.mode ?? '', a.description ?? ''])]));
+    const when = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
+    out(
+      '\n' +
+        table([
+          ['AGENT', 'STATE', 'MODE', 'NEXT RUN', 'LAST RUN', 'DESCRIPTION'],
+          ...agents.map((a) => [a.name, a.state === 'error' ? `error: ${a.error}` : a.shown, a.mode ?? '', when(a.nextRun), when(a.lastRun), a.description ?? '']),
+        ]),
+    );
   }
   if (turns.length > 0) {
     const total = turns.reduce((sum, t) => sum + t.costUsd, 0);

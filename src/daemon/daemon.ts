@@ -6,7 +6,9 @@ import type { Runner } from '../runner/types.ts';
 import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
-import { NoteStore } from '../vault/note-store.ts';
+import { NoteStore, STATE_DIR } from '../vault/note-store.ts';
+import { Scheduler, type ScheduleState } from '../schedule/scheduler.ts';
+import { writeScheduledMessage } from './schedule-fire.ts';
 import { parseFrontmatter } from '../vault/frontmatter.ts';
 import { readStatus as readMessageStatus } from '../messages/status.ts';
 import { templateFolders } from '../vault/template-folders.ts';
@@ -16,6 +18,20 @@ import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
 import { acquireLock } from './lock.ts';
 import { appendTurn, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
+
+export const HALT_NOTE = 'HALT.md';
+const SCHEDULE_FILE = `${STATE_DIR}/schedule.json`;
+
+/** The first line of HALT.md's body that says something, as the reason. */
+function haltReason(raw: string): string {
+  let body = raw;
+  try {
+    body = parseFrontmatter(raw).body;
+  } catch {
+    // Unreadable: halted all the same, with no reason.
+  }
+  return body.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find((l) => l && !/^halted$/i.test(l)) ?? 'HALT.md is present';
+}
 
 function isQueued(raw: string): boolean {
   try {
@@ -56,6 +72,9 @@ export class Daemon {
   #started: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
+  readonly #scheduler: Scheduler;
+  #halted = false;
+  #haltReason: string | undefined;
 
   constructor(options: DaemonOptions) {
     this.root = path.resolve(options.vault);
@@ -93,6 +112,25 @@ export class Daemon {
       },
       onProgress: (agent, text) => options.onProgress?.(agent, text),
     };
+    this.#scheduler = new Scheduler({
+      clock,
+      logger,
+      state: {
+        load: async () => {
+          const raw = await store.readIfExists(SCHEDULE_FILE);
+          try {
+            return raw ? (JSON.parse(raw) as ScheduleState) : {};
+          } catch {
+            logger.warn('schedule state unreadable; starting afresh', { file: SCHEDULE_FILE });
+            return {};
+          }
+        },
+        save: (state) => store.write(SCHEDULE_FILE, JSON.stringify(state, null, 2) + '\n'),
+      },
+      fire: (fire) => writeScheduledMessage(this.#ctx, fire),
+      isHalted: () => this.#halted,
+      onNextRun: (agent, next) => void this.#showNextRun(agent, next),
+    });
     this.#watcher = new VaultWatcher({
       root: this.root,
       usePolling: this.config.usePolling,
@@ -114,6 +152,7 @@ export class Daemon {
     this.#releaseLock = await acquireLock(this.root);
     await this.#ctx.store.removeStaleTemp();
     this.#startedAt = isoLocal(this.#ctx.clock.now());
+    await this.#checkHalt();
     await this.#watcher.start();
     // Messages found by the scan wait until every definition has been read, so they know their agents.
     const found = this.#scanned;
@@ -124,12 +163,17 @@ export class Daemon {
     for (const vaultPath of found) await this.#process(vaultPath);
     this.#ctx.deferInbound = null;
     for (const vaultPath of deferred) await this.#process(vaultPath);
+    await this.#scheduler.start(this.#ctx.registry.definitions());
     this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)' });
     this.#statusChanged();
   }
 
   #onNote(vaultPath: string, _event: string): void {
     if (this.#closing) return;
+    if (vaultPath.toLowerCase() === HALT_NOTE.toLowerCase()) {
+      void this.#checkHalt();
+      return;
+    }
     if (this.#scanning) {
       this.#scanned.push(vaultPath);
       return;
@@ -157,6 +201,7 @@ export class Daemon {
           // two definitions saved together would otherwise each wait for the other.
           for (const other of this.#ctx.registry.paths()) if (other !== vaultPath) void this.#process(other, false);
           await this.#recheckWaiting();
+          await this.#scheduler.sync(this.#ctx.registry.definitions());
         }
       } catch (error) {
         this.#ctx.logger.error('note handling failed', { note: vaultPath, error: errorMessage(error) });
@@ -180,9 +225,54 @@ export class Daemon {
     }
   }
 
+  /**
+   * `HALT.md` at the vault root stops every new turn and every fire; running turns finish. Its mere
+   * presence halts: an unreadable or empty HALT counts. Removing it goes on with what waited.
+   */
+  async #checkHalt(): Promise<void> {
+    const raw = await this.#ctx.store.readIfExists(HALT_NOTE).catch(() => '');
+    const halted = raw !== null || this.#ctx.store.exists(HALT_NOTE);
+    if (halted === this.#halted) return;
+    this.#halted = halted;
+    if (halted) {
+      this.#haltReason = haltReason(raw ?? '');
+      this.#ctx.lanes.pause();
+      this.#ctx.logger.warn('halted: no new turns until HALT.md is removed', { reason: this.#haltReason });
+    } else {
+      this.#haltReason = undefined;
+      this.#ctx.lanes.resume();
+      this.#ctx.logger.info('halt lifted: going on with what waited');
+      await this.#scheduler.resumed();
+    }
+    this.#statusChanged();
+  }
+
+  get halted(): boolean {
+    return this.#halted;
+  }
+
+  /** `next_run` on the definition note, written only when it changes (and never when it does not). */
+  async #showNextRun(agent: string, next: Date | null): Promise<void> {
+    const lookup = this.#ctx.registry.lookup(agent);
+    if (lookup.kind !== 'ok') return;
+    try {
+      const raw = await this.#ctx.store.readIfExists(lookup.definition.path);
+      if (raw === null) return;
+      const current = parseFrontmatter(raw).data.next_run;
+      const wanted = next ? isoLocal(next) : undefined;
+      if ((current ?? undefined) === wanted) return;
+      await this.#ctx.store.update(lookup.definition.path, { next_run: wanted });
+    } catch (error) {
+      this.#ctx.logger.warn('could not write next_run', { agent, error: errorMessage(error) });
+    }
+    this.#statusChanged();
+  }
+
   /** Agent states for `scriptorium status`: idle / working / queued:N. */
   agentStatuses(): AgentStatus[] {
     const { registry, lanes } = this.#ctx;
+    const nextRuns = this.#scheduler.nextRuns();
+    const lastRuns = this.#scheduler.lastRuns();
     return registry.names().map((name) => {
       const lookup = registry.lookup(name);
       const queued = lanes.waiting(name);
@@ -194,6 +284,9 @@ export class Daemon {
         error: lookup.kind === 'invalid' ? lookup.problems.map((p) => `${p.field}: ${p.message}`).join('; ') : undefined,
         description: lookup.kind === 'ok' ? lookup.definition.description : undefined,
         mode: lookup.kind === 'ok' ? lookup.definition.mode : undefined,
+        enabled: lookup.kind === 'ok' ? lookup.definition.enabled : undefined,
+        nextRun: nextRuns.get(name) ? isoLocal(nextRuns.get(name)!) : undefined,
+        lastRun: lastRuns.has(name) ? isoLocal(new Date(lastRuns.get(name)!)) : undefined,
       };
     });
   }
@@ -213,7 +306,8 @@ export class Daemon {
         vault: this.root,
         startedAt: this.#startedAt,
         updatedAt: isoLocal(this.#ctx.clock.now()),
-        halted: false,
+        halted: this.#halted,
+        haltReason: this.#haltReason,
         concurrency: this.config.concurrency,
         agents: this.agentStatuses(),
       });
@@ -251,6 +345,7 @@ export class Daemon {
       ['watcher', () => this.#watcher.close()],
       ['settle timers', () => this.#settleTimers.forEach(clearTimeout)],
       ['group timers', () => this.#ctx.groupTimers.forEach(clearTimeout)],
+      ['scheduler', () => this.#scheduler.close()],
       ['in-flight notes', async () => void (await Promise.allSettled(this.#inFlight.values()))],
       ['queue', () => this.#ctx.lanes.close()],
       [

@@ -10,6 +10,7 @@ export interface DaemonStatus {
   startedAt: string;
   updatedAt: string;
   halted: boolean;
+  haltReason?: string | undefined;
   concurrency: number;
   agents: AgentStatus[];
 }
@@ -22,6 +23,9 @@ export interface AgentStatus {
   error: string | undefined;
   description: string | undefined;
   mode: string | undefined;
+  enabled?: boolean | undefined;
+  nextRun?: string | undefined;
+  lastRun?: string | undefined;
 }
 
 /** One finished turn, appended to `.scriptorium/turns.jsonl` (the daemon's own record; the notes are the user's). */

@@ -14,7 +14,7 @@ export interface NewMessage {
 }
 
 /** An inbound note as the CLI (and later the scheduler and the HTTP bridge) writes it. */
-export function newInboundNote(message: NewMessage): string {
+export function newInboundNote(message: NewMessage, extra: Record<string, unknown> = {}): string {
   return stringifyNote(
     {
       tags: [ROLE_TAGS.inbound],
@@ -22,6 +22,7 @@ export function newInboundNote(message: NewMessage): string {
       from: message.from,
       status: message.status ?? 'ready',
       created: isoLocal(message.at),
+      ...extra,
     },
     message.body.trim() + '\n',
   );

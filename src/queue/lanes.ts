@@ -59,6 +59,21 @@ export class Lanes {
     return [...this.#running.values()].reduce((a, b) => a + b, 0);
   }
 
+  /** Halt: running turns go on, nothing new starts until `resume()`. */
+  pause(): void {
+    this.#global.pause();
+    this.onChange();
+  }
+
+  resume(): void {
+    this.#global.start();
+    this.onChange();
+  }
+
+  get paused(): boolean {
+    return this.#global.isPaused;
+  }
+
   /** Stop starting new turns; waiting jobs are dropped (their notes stay `queued` and run at next start). */
   close(): void {
     this.#closed = true;
