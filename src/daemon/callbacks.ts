@@ -1,6 +1,7 @@
 import { callbackNote, MAX_DELEGATION_DEPTH, type CallbackItem } from '../messages/delegation.ts';
 import { decideGroup, type GroupMember } from '../messages/fan-in.ts';
-import { readInbound, type InboundMessage } from '../messages/inbound.ts';
+import type { InboundMessage } from '../messages/inbound.ts';
+import { readMessageNote } from './read-message.ts';
 import { errorMessage } from '../util/errors.ts';
 import { parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath, wikilink } from '../vault/links.ts';
@@ -114,14 +115,4 @@ async function callbackItem(ctx: DaemonContext, message: InboundMessage, data: F
   };
 }
 
-async function readMessage(ctx: DaemonContext, path: string): Promise<{ message: InboundMessage; data: FrontmatterData } | null> {
-  const raw = await ctx.store.readIfExists(path);
-  if (raw === null) return null;
-  try {
-    const { data, body } = parseFrontmatter(raw);
-    const reading = readInbound(path, data, body);
-    return reading.ok ? { message: reading.message, data } : null;
-  } catch {
-    return null;
-  }
-}
+const readMessage = (ctx: DaemonContext, path: string) => readMessageNote(ctx.store, path);

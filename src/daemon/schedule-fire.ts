@@ -1,8 +1,7 @@
-import { readInbound } from '../messages/inbound.ts';
 import { inboundBaseName, newInboundNote } from '../messages/new-message.ts';
 import type { Fire, FireOutcome } from '../schedule/scheduler.ts';
 import { isoLocal } from '../util/clock.ts';
-import { parseFrontmatter } from '../vault/frontmatter.ts';
+import { readMessageNote } from './read-message.ts';
 import type { DaemonContext } from './context.ts';
 
 /**
@@ -27,13 +26,5 @@ export async function writeScheduledMessage(ctx: DaemonContext, fire: Fire): Pro
 }
 
 async function statusOf(ctx: DaemonContext, path: string): Promise<string | undefined> {
-  const raw = await ctx.store.readIfExists(path);
-  if (raw === null) return undefined;
-  try {
-    const { data, body } = parseFrontmatter(raw);
-    const reading = readInbound(path, data, body);
-    return reading.ok ? reading.message.status : undefined;
-  } catch {
-    return undefined;
-  }
+  return (await readMessageNote(ctx.store, path))?.message.status;
 }
