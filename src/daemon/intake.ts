@@ -201,7 +201,10 @@ async function handleInbound(
   if (message.group?.deadline) scheduleGroupDeadline(ctx, message.replyTo!.toLowerCase(), message.group.id, message.group.deadline);
   if (!lookup.definition.enabled) {
     // It waits, visibly queued, and runs when the agent is enabled again.
-    if (message.status !== 'queued') await ctx.store.update(vaultPath, { status: 'queued', queued_at: isoLocal(ctx.clock.now()), error: undefined });
+    if (message.status !== 'queued') {
+      await ctx.store.update(vaultPath, { status: 'queued', queued_at: isoLocal(ctx.clock.now()), error: undefined });
+      countSent(ctx, message);
+    }
     ctx.logger.info('agent disabled; message waits', { note: vaultPath, agent: message.to });
     return;
   }
