@@ -75,6 +75,7 @@ export class Daemon {
   readonly #scheduler: Scheduler;
   #halted = false;
   #haltReason: string | undefined;
+  #nextRunWrites: Promise<void> = Promise.resolve();
 
   constructor(options: DaemonOptions) {
     this.root = path.resolve(options.vault);
@@ -129,7 +130,9 @@ export class Daemon {
       },
       fire: (fire) => writeScheduledMessage(this.#ctx, fire),
       isHalted: () => this.#halted,
-      onNextRun: (agent, next) => void this.#showNextRun(agent, next),
+      // One write at a time, in the order reported: otherwise a tick's report written after a later edit's
+      // "no next run" leaves a stale next_run on the note.
+      onNextRun: (agent, next) => void (this.#nextRunWrites = this.#nextRunWrites.then(() => this.#showNextRun(agent, next))),
     });
     this.#watcher = new VaultWatcher({
       root: this.root,
@@ -220,7 +223,12 @@ export class Daemon {
     for (const [vaultPath, entry] of this.#ctx.index) {
       if (entry.role === 'inbound' && !this.#ctx.active.has(vaultPath)) {
         const raw = await this.#ctx.store.readIfExists(vaultPath);
-        if (raw !== null && isQueued(raw)) void this.#process(vaultPath);
+        if (raw !== null && isQueued(raw)) {
+          // Its bytes are most likely Scriptorium's own `status: queued` write, which the intake drops as
+          // "our own write": forget that, or the message would never be looked at again.
+          this.#ctx.store.ownWrites.forget(vaultPath);
+          void this.#process(vaultPath);
+        }
       }
     }
   }
@@ -254,14 +262,16 @@ export class Daemon {
   /** `next_run` on the definition note, written only when it changes (and never when it does not). */
   async #showNextRun(agent: string, next: Date | null): Promise<void> {
     const lookup = this.#ctx.registry.lookup(agent);
-    if (lookup.kind !== 'ok') return;
+    // An agent whose definition became invalid has no next run: its stale next_run goes too.
+    const notePath = lookup.kind === 'ok' ? lookup.definition.path : lookup.kind === 'invalid' ? lookup.path : null;
+    if (notePath === null) return;
     try {
-      const raw = await this.#ctx.store.readIfExists(lookup.definition.path);
+      const raw = await this.#ctx.store.readIfExists(notePath);
       if (raw === null) return;
       const current = parseFrontmatter(raw).data.next_run;
       const wanted = next ? isoLocal(next) : undefined;
-      if ((current ?? undefined) === wanted) return;
-      await this.#ctx.store.update(lookup.definition.path, { next_run: wanted });
+      if ((current ?? undefined) === wanted || (lookup.kind !== 'ok' && wanted !== undefined)) return;
+      await this.#ctx.store.update(notePath, { next_run: wanted });
     } catch (error) {
       this.#ctx.logger.warn('could not write next_run', { agent, error: errorMessage(error) });
     }

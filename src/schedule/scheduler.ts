@@ -113,6 +113,8 @@ export class Scheduler {
   /** After a halt is lifted: what was missed meanwhile is handled as after downtime. */
   resumed(): Promise<void> {
     return this.#serial(async () => {
+      // Before start() the state is not loaded yet (saving it would wipe schedule.json); start() catches up.
+      if (!this.#started || this.#closed) return;
       await this.#catchUp(this.#options.clock.now());
       this.#reportNextRuns(new Set());
       this.#arm();
