@@ -74,6 +74,7 @@ export class Daemon {
   #statusTimer: NodeJS.Timeout | undefined;
   readonly #scheduler: Scheduler;
   #halted = false;
+  #haltChecks: Promise<void> = Promise.resolve();
   #haltReason: string | undefined;
   #nextRunWrites: Promise<void> = Promise.resolve();
 
@@ -126,7 +127,7 @@ export class Daemon {
             return {};
           }
         },
-        save: (state) => store.write(SCHEDULE_FILE, JSON.stringify(state, null, 2) + '\n'),
+        save: async (state) => void (await store.write(SCHEDULE_FILE, JSON.stringify(state, null, 2) + '\n')),
       },
       fire: (fire) => writeScheduledMessage(this.#ctx, fire),
       isHalted: () => this.#halted,
@@ -237,7 +238,15 @@ export class Daemon {
    * `HALT.md` at the vault root stops every new turn and every fire; running turns finish. Its mere
    * presence halts: an unreadable or empty HALT counts. Removing it goes on with what waited.
    */
-  async #checkHalt(): Promise<void> {
+  #checkHalt(): Promise<void> {
+    // One look at a time: HALT.md created and deleted in quick succession must end in the last state.
+    this.#haltChecks = this.#haltChecks.then(() => this.#applyHalt()).catch((error) => {
+      this.#ctx.logger.error('halt check failed', { error: errorMessage(error) });
+    });
+    return this.#haltChecks;
+  }
+
+  async #applyHalt(): Promise<void> {
     const raw = await this.#ctx.store.readIfExists(HALT_NOTE).catch(() => '');
     const halted = raw !== null || this.#ctx.store.exists(HALT_NOTE);
     if (halted === this.#halted) return;
@@ -334,7 +343,9 @@ export class Daemon {
     for (;;) {
       if (this.#settleTimers.size > 0) await new Promise((resolve) => setTimeout(resolve, this.config.settleMs));
       else if (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight.values());
-      else if (this.#ctx.lanes.runningCount > 0 || this.#ctx.active.size > 0) await this.#ctx.lanes.idle();
+      else if (this.#ctx.lanes.runningCount > 0) await this.#ctx.lanes.idle();
+      // Halted, messages wait by design: that is as idle as it gets.
+      else if (this.#ctx.active.size > 0 && !this.#ctx.lanes.paused) await this.#ctx.lanes.idle();
       else return;
     }
   }

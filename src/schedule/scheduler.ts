@@ -68,6 +68,9 @@ export class Scheduler {
   #running: Promise<void> = Promise.resolve();
   #closed = false;
   #started = false;
+  /** The first sync after start keeps what the state file remembers (downtime catch-up). */
+  #loaded = false;
+  #disabled = new Set<string>();
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
@@ -85,25 +88,37 @@ export class Scheduler {
       if (!this.#started || this.#closed) return;
       const now = this.#options.clock.now();
       const next = new Map<string, Entry>();
+      const disabledBefore = this.#disabled;
+      this.#disabled = new Set(definitions.filter((d) => !d.enabled).map((d) => d.name));
       for (const d of definitions) {
         if (!d.enabled) continue;
-        for (const s of d.schedules) {
-          const key = `${d.name}|${s.cron}`;
+        d.schedules.forEach((s, i) => {
+          const task = s.task ?? d.task ?? DEFAULTS.task;
+          // Two entries with the same cron (and their own tasks) are two schedules: number the repeats.
+          const repeat = d.schedules.slice(0, i).filter((o) => o.cron === s.cron).length;
+          const key = `${d.name}|${s.cron}${repeat > 0 ? `|${repeat + 1}` : ''}`;
+          // A schedule added (or put back) while running starts from now, so it does not "catch up" on
+          // slots from before it existed. Re-enabling an agent is like lifting a halt: it catches up.
+          if (this.#loaded && !this.#entries.has(key) && !disabledBefore.has(d.name)) {
+            this.#state[key] = { ...this.#state[key], seenAt: now.toISOString() };
+            delete this.#state[key].lastFire;
+          }
           next.set(key, {
             key,
             agent: d.name,
             cron: s.cron,
             tz: d.tz,
-            task: s.task ?? d.task ?? DEFAULTS.task,
+            task,
             catchUp: d.catchUp,
             next: null,
           });
           // A schedule seen for the first time starts from now: nothing before it counts as missed.
           this.#state[key] ??= { seenAt: now.toISOString() };
-        }
+        });
       }
       const agentsBefore = new Set([...this.#entries.values()].map((e) => e.agent));
       this.#entries = next;
+      this.#loaded = true;
       await this.#catchUp(now);
       this.#reportNextRuns(agentsBefore);
       this.#arm();
@@ -148,13 +163,14 @@ export class Scheduler {
 
   async #catchUp(now: Date): Promise<void> {
     for (const entry of this.#entries.values()) {
-      const last = this.#state[entry.key]?.lastFire ?? this.#state[entry.key]?.seenAt;
+      const last = latest(this.#state[entry.key]?.lastFire, this.#state[entry.key]?.seenAt);
       const missed = last ? safeNext(entry, new Date(last)) : null;
       if (missed && missed <= now && !this.#options.isHalted()) {
         if (entry.catchUp) {
           await this.#fire(entry, missed, 'catch-up');
         } else {
-          this.#record(entry, { lastFire: now.toISOString(), lastSkip: { at: now.toISOString(), reason: 'missed while Scriptorium was not running (catch_up: false)' } });
+          // Nothing ran: the slot is marked as seen, not as a last run.
+          this.#record(entry, { seenAt: now.toISOString(), lastSkip: { at: now.toISOString(), reason: 'missed while Scriptorium was stopped or halted (catch_up: false)' } });
           this.#options.logger.info('missed fire not caught up', { agent: entry.agent, cron: entry.cron, missed: missed.toISOString() });
         }
       }
@@ -229,6 +245,13 @@ export class Scheduler {
     });
     return this.#running;
   }
+}
+
+/** The later of two ISO times (either may be missing). */
+function latest(a: string | undefined, b: string | undefined): string | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return new Date(a) > new Date(b) ? a : b;
 }
 
 function safeNext(entry: Entry, after: Date): Date | null {

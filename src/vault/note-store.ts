@@ -58,7 +58,7 @@ export class NoteStore {
    * `wake: true` for a note the daemon itself must act on (a callback, a scheduled message): it is not
    * remembered as our own write, so the watcher hands it to intake like any note a person writes.
    */
-  async write(vaultPath: string, content: string, options: { wake?: boolean } = {}): Promise<void> {
+  async write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined } = {}): Promise<boolean> {
     const target = this.absolute(vaultPath);
     await mkdir(this.#tmpDir, { recursive: true });
     await mkdir(path.dirname(target), { recursive: true });
@@ -70,6 +70,10 @@ export class NoteStore {
     } finally {
       await handle.close();
     }
+    if (options.unchangedSince !== undefined && (await this.#version(vaultPath)) !== options.unchangedSince) {
+      await rm(tmp, { force: true });
+      return false;
+    }
     // Remember before the rename: the watcher may see the new file before rename() returns.
     if (options.wake) this.ownWrites.forget(vaultPath);
     else this.ownWrites.remember(vaultPath, content);
@@ -80,6 +84,7 @@ export class NoteStore {
       await rm(tmp, { force: true });
       throw error;
     }
+    return true;
   }
 
   /** Write a new note under a name that is not taken yet: `name.md`, `name-2.md`, ... */
@@ -97,11 +102,32 @@ export class NoteStore {
    * first so an edit the user saved a moment ago is kept. Returns the new text, or null if the note is gone.
    */
   async update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
-    const raw = await this.readIfExists(vaultPath);
-    if (raw === null) return null;
-    const next = updateFrontmatterText(raw, updates);
-    if (next !== raw) await this.write(vaultPath, next);
-    return next;
+    for (let attempt = 0; ; attempt++) {
+      const before = await this.#version(vaultPath);
+      const raw = await this.readIfExists(vaultPath);
+      if (raw === null) return null;
+      const next = updateFrontmatterText(raw, updates);
+      if (next === raw) return next;
+      // The user saved after our last write: the watcher has (or will have) an event for that save, and
+      // it must not be dropped as ours, so this write is not remembered as ours either.
+      const userEdited = this.ownWrites.hasWritten(vaultPath) && !this.ownWrites.isOwn(vaultPath, raw);
+      const written = await this.write(vaultPath, next, {
+        wake: userEdited,
+        // A save landing between our read and our rename would be lost: check, and redo from the new text.
+        unchangedSince: attempt < 3 ? before : undefined,
+      });
+      if (written) return next;
+    }
+  }
+
+  /** Size and mtime: enough to notice that someone wrote the note meanwhile. */
+  async #version(vaultPath: string): Promise<string | null> {
+    try {
+      const s = await stat(this.absolute(vaultPath));
+      return `${s.size}:${s.mtimeMs}`;
+    } catch {
+      return null;
+    }
   }
 
   async removeStaleTemp(): Promise<void> {

@@ -16,6 +16,10 @@ export class OwnWrites {
     return this.#last.get(vaultPath) === hashOf(content);
   }
 
+  hasWritten(vaultPath: string): boolean {
+    return this.#last.has(vaultPath);
+  }
+
   forget(vaultPath: string): void {
     this.#last.delete(vaultPath);
   }

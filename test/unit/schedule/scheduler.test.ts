@@ -423,3 +423,49 @@ describe('Scheduler: halt', () => {
     expect(summary(fires).map((f) => [f.at, f.reason])).toEqual([['2026-03-03T09:00:00.000Z', 'schedule']]);
   });
 });
+
+describe('schedule identity', () => {
+  it('two entries with the same cron and their own tasks are two schedules: both fire', async () => {
+    vi.setSystemTime(new Date('2026-06-01T08:59:00Z'));
+    const digest = agent('digest', {
+      tz: 'UTC',
+      schedule: [
+        { cron: '0 9 * * *', task: 'Morning digest.' },
+        { cron: '0 9 * * *', task: 'Check the inbox.' },
+      ],
+    });
+    const r = await started(memoryStore(), [digest]);
+    await advance(60_000);
+    expect(r.fires.map((f) => f.task).sort()).toEqual(['Check the inbox.', 'Morning digest.']);
+  });
+
+  it('a schedule removed and put back while running starts afresh: no catch-up for the time it was gone', async () => {
+    vi.setSystemTime(new Date('2026-06-01T08:00:00Z'));
+    const withSchedule = agent('digest', { tz: 'UTC', schedule: '0 9 * * *', task: 'Digest.' });
+    const without = agent('digest', { tz: 'UTC', task: 'Digest.' });
+    const r = await started(memoryStore(), [withSchedule]);
+    await r.scheduler.sync([without]);
+    await advance(3 * DAY);
+    await r.scheduler.sync([withSchedule]);
+    await advance(0);
+    expect(r.fires).toEqual([]);
+    await advance(DAY);
+    expect(r.fires).toHaveLength(1);
+  });
+
+  it('catch_up false: LAST RUN stays the real last run, not the moment the miss was noticed', async () => {
+    vi.setSystemTime(new Date('2026-06-01T08:59:00Z'));
+    const store = memoryStore();
+    const digest = agent('digest', { tz: 'UTC', schedule: '0 9 * * *', task: 'Digest.', catch_up: false });
+    const first = await started(store, [digest]);
+    await advance(60_000);
+    expect(first.fires).toHaveLength(1);
+    const ranAt = first.scheduler.lastRuns().get('digest');
+    first.scheduler.close();
+    vi.setSystemTime(new Date('2026-06-05T12:00:00Z'));
+    const second = await started(store, [digest]);
+    expect(second.fires).toHaveLength(0);
+    expect(second.scheduler.lastRuns().get('digest')).toBe(ranAt);
+    expect(store.current()['digest|0 9 * * *']!.lastSkip?.reason).toMatch(/catch_up: false/);
+  });
+});

@@ -149,3 +149,30 @@ describe('NoteStore reading', () => {
     await store.removeStaleTemp();
   });
 });
+
+describe('writes racing a user\'s save', () => {
+  it('a write that finds the note changed since it was read does not land', async () => {
+    await writeFile(path.join(root, 'a.md'), '---\nstatus: ready\n---\nv1\n');
+    const s = await stat(path.join(root, 'a.md'));
+    const version = `${s.size}:${s.mtimeMs}`;
+    await writeFile(path.join(root, 'a.md'), '---\nstatus: ready\n---\nthe user saved v2 meanwhile\n');
+    const landed = await store.write('a.md', '---\nstatus: queued\n---\nv1\n', { unchangedSince: version });
+    expect(landed).toBe(false);
+    expect(await readFile(path.join(root, 'a.md'), 'utf8')).toContain('the user saved v2 meanwhile');
+  });
+
+  it('an update after the user edited the note is not taken for our own write, so the edit is seen', async () => {
+    await store.write('Agents/a.md', '---\ndescription: v0\n---\nbody\n');
+    // The user saves an edit; before the watcher reads it, Scriptorium updates another field.
+    await writeFile(path.join(root, 'Agents/a.md'), '---\ndescription: v1 by the user\n---\nbody\n');
+    const next = await store.update('Agents/a.md', { next_run: '2026-06-01T09:00:00+00:00' });
+    expect(next).toContain('description: v1 by the user');
+    expect(store.ownWrites.isOwn('Agents/a.md', next!)).toBe(false);
+  });
+
+  it('an update of a note only Scriptorium changed since its last write stays its own', async () => {
+    await store.write('Agents/a.md', '---\ndescription: v0\n---\nbody\n');
+    const next = await store.update('Agents/a.md', { next_run: '2026-06-01T09:00:00+00:00' });
+    expect(store.ownWrites.isOwn('Agents/a.md', next!)).toBe(true);
+  });
+});
