@@ -1,4 +1,5 @@
 import type { DaemonConfig } from '../../src/daemon/config.ts';
+import type { Clock } from '../../src/util/clock.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import type { TurnLogEntry } from '../../src/daemon/state-file.ts';
 import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
@@ -104,4 +105,10 @@ export function linkedPath(value: unknown): string {
   const match = typeof value === 'string' ? /^\[\[([^\]|#]+)/.exec(value) : null;
   if (!match) throw new Error(`expected a wikilink, found ${JSON.stringify(value)}`);
   return `${match[1]}.md`;
+}
+
+/** Time that flows like the real one, from `startIso` on (a daemon "started" at a chosen moment). */
+export function clockFrom(startIso: string): Clock {
+  const offset = new Date(startIso).getTime() - Date.now();
+  return { now: () => new Date(Date.now() + offset) };
 }

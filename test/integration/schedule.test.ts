@@ -9,7 +9,7 @@ import { nextFire } from '../../src/schedule/cron.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
 import { isoLocal, type Clock } from '../../src/util/clock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
-import { linkedPath, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
+import { linkedPath, clockFrom, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
 import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
 import { createTempVault, inboundNote, type TempVault } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -18,12 +18,6 @@ let vault: TempVault;
 let fake: FakeClaude;
 let daemon: Daemon | undefined;
 let logger: ReturnType<typeof createMemoryLogger>;
-
-/** Time that flows like the real one, from `startIso` on. */
-function clockFrom(startIso: string): Clock {
-  const offset = new Date(startIso).getTime() - Date.now();
-  return { now: () => new Date(Date.now() + offset) };
-}
 
 async function startDaemon(clock?: Clock): Promise<Daemon> {
   logger = createMemoryLogger();
