@@ -8,7 +8,7 @@ export default defineConfig({
     // two cores here, so keep the pool small and the timeouts generous.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 30_000,
   },
 });
