@@ -24,11 +24,7 @@ export async function acquireLock(root: string, pid = process.pid): Promise<() =
   heldHere.set(file, pid);
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    const holder = await lockHolder(root);
-    if (holder !== null && holder !== pid) {
-      throw new LockError(`another Scriptorium daemon (pid ${holder}) is already running on ${root}; stop it first (Ctrl-C in its terminal, or kill ${holder})`);
-    }
-    await writeFile(file, `${pid}\n`, 'utf8');
+    await claim(root, file, pid);
   } catch (error) {
     heldHere.delete(file);
     throw error;
@@ -40,6 +36,32 @@ export async function acquireLock(root: string, pid = process.pid): Promise<() =
     if (heldHere.get(file) === pid) heldHere.delete(file);
     if ((await lockHolder(root)) === pid) await rm(file, { force: true });
   };
+}
+
+/**
+ * Create the lock file exclusively (`wx`): of two daemons starting together, exactly one creates it.
+ * A lock whose process is gone (a crash, kill -9) is removed and claimed again; reading it back
+ * afterwards catches the rare case of two processes taking over the same stale lock at once.
+ */
+async function claim(root: string, file: string, pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(file, `${pid}\n`, { encoding: 'utf8', flag: 'wx' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = await lockHolder(root);
+      if (holder !== null && holder !== pid) {
+        throw new LockError(`another Scriptorium daemon (pid ${holder}) is already running on ${root}; stop it first (Ctrl-C in its terminal, or kill ${holder})`);
+      }
+      // Stale (its process is gone) or our own pid reused: take it over.
+      await rm(file, { force: true });
+      continue;
+    }
+    const written = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (written === pid) return;
+  }
+  const holder = await lockHolder(root);
+  throw new LockError(`could not take the lock on ${root}${holder ? ` (pid ${holder} holds it)` : ''}; try again`);
 }
 
 /** The pid of a live daemon holding the vault, or null. */
