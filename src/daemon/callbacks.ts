@@ -9,8 +9,6 @@ import type { DaemonContext } from './context.ts';
 
 /** Group checks run one at a time per group: two members finishing together must not both fire it. */
 const groupChains = new WeakMap<DaemonContext, Map<string, Promise<void>>>();
-/** Groups this process has reported; on disk, the finished members' `callback_note` says the same. */
-const firedGroups = new WeakMap<DaemonContext, Set<string>>();
 
 /**
  * A message has ended (`done` or `error`, however it got there). If it was delegated (`reply_to`), the
@@ -55,11 +53,9 @@ export function checkGroup(ctx: DaemonContext, replyTo: string, group: string): 
 }
 
 async function fireIfDue(ctx: DaemonContext, replyTo: string, group: string): Promise<void> {
-  let fired = firedGroups.get(ctx);
-  if (!fired) firedGroups.set(ctx, (fired = new Set()));
-  if (fired.has(`${replyTo}/${group}`)) return;
   const paths = [...ctx.index].filter(([, e]) => e.replyTo === replyTo && e.group === group).map(([p]) => p);
-  const notes = (await Promise.all(paths.map((p) => readMessage(ctx, p)))).filter((n) => n !== null);
+  // This round: members not yet reported (a group id used again later starts a new round).
+  const notes = (await Promise.all(paths.map((p) => readMessage(ctx, p)))).filter((n): n is NonNullable<typeof n> => n !== null && n.data.callback_note === undefined);
   const members: GroupMember[] = notes.map(({ message, data }) => ({
     path: message.path,
     finished: message.status === 'done' || message.status === 'error',
@@ -78,7 +74,6 @@ async function fireIfDue(ctx: DaemonContext, replyTo: string, group: string): Pr
   const depth = Math.max(...notes.map((n) => n.message.delegationDepth)) + 1;
   const size = Math.max(...members.map((m) => m.size));
   ctx.logger.info('fan-in group complete', { group, replyTo, why: decision.why, finished: members.filter((m) => m.finished).length, size });
-  fired.add(`${replyTo}/${group}`);
   await writeCallback(ctx, replyTo, depth, items, { id: group, size, why: decision.why });
   clearTimeout(ctx.groupTimers.get(`${replyTo}/${group}`));
   ctx.groupTimers.delete(`${replyTo}/${group}`);
@@ -96,9 +91,9 @@ async function writeCallback(
   const callbackPath = await ctx.store.create(dir, base, content, { wake: true });
   ctx.logger.info('callback written', { note: callbackPath, to, items: items.length });
   // Each delegated message and its reply link on to the callback: the chain reads forward in Obsidian.
-  // Members still running are left alone: their own turn is writing to their note (the group counts as
-  // reported through the finished members' stamps).
-  for (const item of items.filter((i) => !i.pending)) {
+  // Members still running are stamped too (on disk: the group has reported, also after a restart);
+  // NoteStore.update redoes its edit if their own turn writes the note at the same moment.
+  for (const item of items) {
     await ctx.store.update(item.messagePath, { callback_note: wikilink(callbackPath) });
     if (item.replyPath) await ctx.store.update(item.replyPath, { callback_note: wikilink(callbackPath) });
   }

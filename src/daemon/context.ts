@@ -47,6 +47,8 @@ export interface DaemonContext {
   templateFolders: string[];
   /** During the start-up scan, inbound notes are collected here and handled after every definition. */
   deferInbound: string[] | null;
+  /** True until the start-up scan's messages have all been taken in. */
+  startingUp: boolean;
   onTurnFinished: (entry: TurnLogEntry) => void;
   onProgress: (agent: string, text: string) => void;
 }

@@ -107,6 +107,7 @@ export class Daemon {
       sentByAgent: new Map(),
       templateFolders: templateFolders(this.root),
       deferInbound: null,
+      startingUp: true,
       onTurnFinished: (entry) => {
         appendTurn(this.root, entry).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
         options.onTurnFinished?.(entry);
@@ -167,6 +168,7 @@ export class Daemon {
     for (const vaultPath of found) await this.#process(vaultPath);
     this.#ctx.deferInbound = null;
     for (const vaultPath of deferred) await this.#process(vaultPath);
+    this.#ctx.startingUp = false;
     await this.#scheduler.start(this.#ctx.registry.definitions());
     this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)' });
     this.#statusChanged();

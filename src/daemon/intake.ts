@@ -17,10 +17,15 @@ import { markError, runMessage } from './run-message.ts';
  * A note changed on disk (or was found at start): decide what it is and act. Never throws: a problem
  * with one note is reported on that note and in the log, and the daemon goes on with the others.
  */
-export async function handleNote(ctx: DaemonContext, index: NoteIndex, vaultPath: string): Promise<'definition' | 'other'> {
+export async function handleNote(
+  ctx: DaemonContext,
+  index: NoteIndex,
+  vaultPath: string,
+  options: { ignoreOwnWrite?: boolean } = {},
+): Promise<'definition' | 'other'> {
   const raw = await ctx.store.readIfExists(vaultPath);
   if (raw === null) return forget(ctx, index, vaultPath, 'deleted');
-  if (ctx.store.ownWrites.isOwn(vaultPath, raw)) return 'other';
+  if (!options.ignoreOwnWrite && ctx.store.ownWrites.isOwn(vaultPath, raw)) return 'other';
   if (isInFolders(vaultPath, ctx.templateFolders)) return forget(ctx, index, vaultPath);
   // Cheap test before any YAML: a Scriptorium note has frontmatter that mentions an agent/ tag.
   if (!mightBeScriptoriumNote(raw)) {
@@ -169,9 +174,12 @@ async function handleInbound(
     case 'cancelled':
       return;
     case 'running':
-      // Running, but not in this process: the daemon stopped mid-turn. Re-running could repeat what the
-      // turn already did, so the user decides.
-      await markError(ctx, vaultPath, 'Scriptorium stopped while this message was running, so its reply may be missing. Set status back to ready to run it again.');
+      // Found running at start: the daemon stopped mid-turn. Re-running could repeat what the turn
+      // already did, so the user decides. Seen running later, it is a running note renamed or moved
+      // (its turn finds it again when it ends), not one to touch.
+      if (ctx.startingUp) {
+        await markError(ctx, vaultPath, 'Scriptorium stopped while this message was running, so its reply may be missing. Set status back to ready to run it again.');
+      }
       return;
     case 'ready':
     case 'queued':
@@ -219,17 +227,22 @@ async function handleInbound(
   }
   ctx.active.set(vaultPath, 'queued');
   ctx.logger.info('message queued', { note: vaultPath, agent: message.to });
+  let outcome: 'done' | 'requeue' = 'done';
   void ctx.lanes
     .add(message.to, async () => {
       ctx.active.set(vaultPath, 'running');
       try {
-        await runMessage(ctx, vaultPath);
+        outcome = await runMessage(ctx, vaultPath, message.to);
       } catch (error) {
         ctx.logger.error('message handling failed', { note: vaultPath, error: errorMessage(error) });
         await markError(ctx, vaultPath, `Scriptorium failed while running this message: ${errorMessage(error)}`);
       }
     })
-    .finally(() => ctx.active.delete(vaultPath));
+    .finally(async () => {
+      ctx.active.delete(vaultPath);
+      // Re-addressed while it waited: taken in again, into its new agent's lane.
+      if (outcome === 'requeue') await handleNote(ctx, ctx.index, vaultPath, { ignoreOwnWrite: true });
+    });
 }
 
 /**

@@ -19,6 +19,7 @@ import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath, wikilink } from '../vault/links.ts';
+import { roleOf } from '../vault/tags.ts';
 import { finishDelegated } from './callbacks.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import { MCP_TOOL_NAMES } from '../mcp/delegate-server.ts';
@@ -31,12 +32,12 @@ import type { DaemonContext } from './context.ts';
  * Every way it can fail ends in `status: error` with a sentence on the note, a failure note and the
  * thread's status, never in silence.
  */
-export async function runMessage(ctx: DaemonContext, messagePath: string): Promise<void> {
+export async function runMessage(ctx: DaemonContext, messagePath: string, lane: string): Promise<'done' | 'requeue'> {
   const log = ctx.logger.child({ note: messagePath });
   const raw = await ctx.store.readIfExists(messagePath);
   if (raw === null) {
     log.info('message removed before it ran');
-    return;
+    return 'done';
   }
   let message: InboundMessage;
   try {
@@ -47,23 +48,28 @@ export async function runMessage(ctx: DaemonContext, messagePath: string): Promi
   } catch (error) {
     log.warn('message unreadable when its turn came', { error: errorMessage(error) });
     await markError(ctx, messagePath, errorMessage(error));
-    return;
+    return 'done';
   }
   // The user may have cancelled or reset it while it waited.
   if (message.status !== 'queued') {
     log.info('message no longer queued; skipped', { status: message.status });
-    return;
+    return 'done';
+  }
+  // Re-addressed while it waited: it belongs in the other agent's lane (one turn per agent at a time).
+  if (message.to !== lane) {
+    log.info('message re-addressed while queued; moving it to its new agent', { from: lane, to: message.to });
+    return 'requeue';
   }
   const lookup = ctx.registry.lookup(message.to);
   if (lookup.kind !== 'ok') {
     await markError(ctx, messagePath, lookup.kind === 'unknown' ? `no agent named "${message.to}" any more` : `the definition of "${message.to}" (${lookup.path}) has errors; fix it, then set this message back to ready`);
-    return;
+    return 'done';
   }
   const agent = lookup.definition;
   if (!agent.enabled) {
     // Disabled after it was queued: it keeps waiting, and runs when the agent is enabled again.
     log.info('agent disabled; message waits', { agent: agent.name });
-    return;
+    return 'done';
   }
 
   let threadPath: string;
@@ -72,7 +78,7 @@ export async function runMessage(ctx: DaemonContext, messagePath: string): Promi
     ({ threadPath, thread } = await openThread(ctx, agent, message));
   } catch (error) {
     await failWithoutTurn(ctx, message, agent, errorMessage(error));
-    return;
+    return 'done';
   }
 
   const startedAt = ctx.clock.now();
@@ -94,7 +100,8 @@ export async function runMessage(ctx: DaemonContext, messagePath: string): Promi
   } else if (!result.ok && result.errorKind === 'session_in_use' && !request.resume) {
     result = await ctx.runner({ ...request, sessionId: randomUUID() });
   }
-  await recordTurn(ctx, { agent, message, threadPath, thread, result, notices, sessionTried: request.sessionId });
+  await recordTurn(ctx, { agent, message, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
+  return 'done';
 }
 
 function turnRequest(
@@ -186,8 +193,13 @@ async function openThread(
   } catch (error) {
     throw new Error(`the thread note ${threadPath} cannot be read (${errorMessage(error)}); fix its frontmatter or delete it to start a new conversation`);
   }
-  if (typeof data.agent === 'string' && data.agent !== agent.name) {
-    throw new Error(`thread: ${threadPath} belongs to the agent "${data.agent}", not "${agent.name}"`);
+  // Only a thread note of this very agent is continued: a link to any other note (an agent definition,
+  // a person's note) must never have turns appended to it.
+  if (roleOf(data.tags) !== 'thread') {
+    throw new Error(`${threadPath} is not a thread note (it has no agent/thread tag), so no conversation is appended to it${agent.mode === 'single-threaded' ? `; move it away to let ${agent.name} start its thread` : ''}`);
+  }
+  if (data.agent !== agent.name) {
+    throw new Error(`thread: ${threadPath} belongs to the agent "${String(data.agent)}", not "${agent.name}"`);
   }
   return { threadPath, thread: readThreadState(data) };
 }
@@ -209,6 +221,7 @@ interface Finished {
   result: TurnResult;
   notices: string[];
   sessionTried: string;
+  startedAt: string;
 }
 
 async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
@@ -255,12 +268,21 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
   const updated = updateFrontmatterText(threadRaw, fields);
   await ctx.store.write(threadPath, (updated.endsWith('\n') ? updated : updated + '\n') + turnText);
 
-  await ctx.store.update(message.path, {
+  const finalFields = {
     status: result.ok ? 'done' : 'error',
     finished_at: isoLocal(at),
     reply: wikilink(replyPath),
     error: result.ok ? undefined : text,
-  });
+  };
+  if ((await ctx.store.update(message.path, finalFields)) === null) {
+    // Renamed or moved while it ran (Obsidian renames a note when its title is edited): find it again.
+    const moved = await findRenamed(ctx, message.to, done.startedAt);
+    if (moved) {
+      log.info('message was renamed while it ran', { now: moved });
+      message.path = moved;
+      await ctx.store.update(moved, finalFields);
+    }
+  }
   if (result.ok) log.info('turn done', { reply: replyPath, costUsd: result.costUsd, durationMs: result.durationMs });
   else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: replyPath, stderr: result.stderrTail.slice(-300) || undefined });
 
@@ -277,6 +299,22 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
     durationMs: result.durationMs,
     session,
   });
+}
+
+/** The running message of `agent` that started at `startedAt`, wherever its note is now. */
+async function findRenamed(ctx: DaemonContext, agent: string, startedAt: string): Promise<string | null> {
+  for (const [path, entry] of ctx.index) {
+    if (entry.role !== 'inbound' || entry.to !== agent) continue;
+    const raw = await ctx.store.readIfExists(path);
+    if (!raw) continue;
+    try {
+      const data = parseFrontmatter(raw).data;
+      if (data.status === 'running' && data.started_at === startedAt) return path;
+    } catch {
+      // Not readable: not the one.
+    }
+  }
+  return null;
 }
 
 /** A failure before any turn ran (the thread could not be opened): still a reply note and an error on the message. */

@@ -14,8 +14,10 @@ export interface GroupMember {
 
 export type GroupDecision = { fire: false } | { fire: true; why: 'complete' | 'failed' | 'deadline' };
 
-export function decideGroup(members: GroupMember[], now: Date): GroupDecision {
-  if (members.length === 0 || members.some((m) => m.reported)) return { fire: false };
+export function decideGroup(all: GroupMember[], now: Date): GroupDecision {
+  // Members already reported belong to an earlier round of the same group id: this round is the rest.
+  const members = all.filter((m) => !m.reported);
+  if (members.length === 0) return { fire: false };
   const size = Math.max(...members.map((m) => m.size), members.length);
   const finished = members.filter((m) => m.finished);
   if (finished.length >= size) return { fire: true, why: 'complete' };

@@ -51,10 +51,13 @@ describe('decideGroup', () => {
     expect(decideGroup([member({ path: 'a', deadline: NOW })], NOW)).toEqual({ fire: true, why: 'deadline' });
   });
 
-  it('never fires again once a member was reported', () => {
+  it('reported members are out of the decision: a group never fires twice for them, and a reused id starts a new round', () => {
     expect(decideGroup([done('a', { reported: true }), done('b', { reported: true })], NOW)).toEqual({ fire: false });
+    // b alone is this round: one of two finished, none failed, no deadline: it waits.
     expect(decideGroup([failed('a', { reported: true }), done('b')], NOW)).toEqual({ fire: false });
-    expect(decideGroup([done('a', { reported: true, deadline: NOW }), member({ path: 'b', deadline: NOW })], NOW)).toEqual({ fire: false });
+    // The same id used again later: its own members decide (here the deadline has come).
+    expect(decideGroup([done('a', { reported: true, deadline: NOW }), member({ path: 'b', deadline: NOW })], NOW)).toEqual({ fire: true, why: 'deadline' });
+    expect(decideGroup([done('a', { reported: true, size: 1 }), done('b', { size: 1 })], NOW)).toEqual({ fire: true, why: 'complete' });
   });
 
   it('a size larger than the members known so far waits for the rest to arrive', () => {
