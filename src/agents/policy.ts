@@ -21,7 +21,10 @@ export const SAFE_POLICY: OperatorPolicy = {
   allowWorkspaceOutsideVault: false,
 };
 
-const SHELL_TOOLS = /^(bash|powershell|shell)\b/i;
+const SHELL_TOOL_NAMES = /^(bash|powershell|shell)\b/i;
+
+/** Claude Code's shell tools, denied outright unless the operator allows a shell. */
+export const SHELL_TOOLS = ['Bash', 'BashOutput', 'KillShell', 'KillBash', 'PowerShell'];
 
 /** The reasons a definition asks for more than the operator allows; empty when it is within policy. */
 export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy, vaultRoot: string): FieldProblem[] {
@@ -32,7 +35,7 @@ export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy,
       message: 'bypassPermissions is refused: the operator has not allowed it on this machine (allow_bypass_permissions in the Scriptorium config)',
     });
   }
-  const shell = definition.tools.filter((tool) => SHELL_TOOLS.test(tool));
+  const shell = definition.tools.filter((tool) => SHELL_TOOL_NAMES.test(tool));
   if (shell.length > 0 && !policy.allowShell) {
     problems.push({
       field: 'tools',

@@ -62,6 +62,27 @@ export async function startCommand(argv: string[]): Promise<number> {
     logger,
     onProgress: (agent, text) => logger.info(`${agent}: ${text}`),
   });
+  // Signals are wired before the start-up scan, which may already start turns: Ctrl-C, a closed
+  // terminal (SIGHUP) or a service manager's SIGTERM all stop cleanly, whenever they come.
+  let stopping = false;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C: stop the running turns now rather than after the grace period.
+      logger.warn('stopping running turns now', { signal });
+      daemon.forceStop();
+      return;
+    }
+    stopping = true;
+    logger.info('shutting down: no new turns; running ones may finish (Ctrl-C again to stop them now)', {
+      signal,
+      graceSeconds: Math.round(config.shutdownGraceMs / 1000),
+    });
+    void daemon.close().then(() => resolveExit(0));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+
   try {
     await daemon.start();
   } catch (error) {
@@ -71,25 +92,6 @@ export async function startCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  if (format === 'human') err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        // A second Ctrl-C: stop the running turns now rather than after the grace period.
-        logger.warn('stopping running turns now', { signal });
-        daemon.forceStop();
-        return;
-      }
-      stopping = true;
-      logger.info('shutting down: no new turns; running ones may finish (Ctrl-C again to stop them now)', {
-        signal,
-        graceSeconds: Math.round(config.shutdownGraceMs / 1000),
-      });
-      void daemon.close().then(() => resolve(0));
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+  if (format === 'human' && !stopping) err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);
+  return exited;
 }

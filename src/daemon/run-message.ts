@@ -23,6 +23,7 @@ import { roleOf } from '../vault/tags.ts';
 import { finishDelegated } from './callbacks.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import { MCP_TOOL_NAMES } from '../mcp/delegate-server.ts';
+import { SHELL_TOOLS } from '../agents/policy.ts';
 import { delegateMcpConfig } from '../mcp/launch.ts';
 import type { DaemonContext } from './context.ts';
 
@@ -141,7 +142,9 @@ function turnRequest(
     tools: agent.tools,
     allowedTools: [...preApproved(agent.tools), ...(mcpConfig ? MCP_TOOL_NAMES : [])],
     mcpConfig,
-    disallowedTools: [...agent.disallowedTools, ...protectedPaths(ctx)],
+    // Deny rules win in every permission mode: without allow_shell no shell runs, whatever `tools` says
+    // (`tools: default` would otherwise offer Bash).
+    disallowedTools: [...agent.disallowedTools, ...protectedPaths(ctx), ...(ctx.config.policy.allowShell ? [] : SHELL_TOOLS)],
     permissionMode: agent.permissionMode,
     maxTurns: agent.maxTurns,
     maxBudgetUsd: agent.maxBudgetUsd,

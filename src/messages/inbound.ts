@@ -1,6 +1,7 @@
 import { show } from '../agents/definition.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
 import { linkTarget } from '../vault/links.ts';
+import { slugify } from '../vault/paths.ts';
 import { MESSAGE_STATUSES, readStatus, type MessageStatus } from './status.ts';
 
 export interface InboundMessage {
@@ -24,6 +25,11 @@ export interface InboundMessage {
 export type InboundReading =
   | { ok: true; message: InboundMessage }
   | { ok: false; field: string; error: string; status: MessageStatus | null };
+
+function agentAddress(value: string): string {
+  const target = linkTarget(value) ?? value;
+  return slugify(target.split('/').pop()!.replace(/\.md$/i, ''));
+}
 
 function readGroup(data: FrontmatterData): InboundMessage['group'] {
   const id = typeof data.group === 'string' || typeof data.group === 'number' ? String(data.group).trim() : '';
@@ -77,11 +83,12 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
     ok: true,
     message: {
       path,
-      // `[[researcher]]` (a link to the agent note) is as good as its name.
-      to: (linkTarget(to) ?? to).split('/').pop()!.toLowerCase(),
+      // `[[researcher]]` or `[[Agents/Research Bot]]` (a link to the agent note, as Obsidian completes
+      // it) is as good as the name: the note's name, slugified as agent names are.
+      to: agentAddress(to),
       from: text('from') ?? 'user',
       status,
-      replyTo: text('reply_to'),
+      replyTo: text('reply_to') !== undefined ? agentAddress(text('reply_to')!) : undefined,
       correlationId: text('correlation_id'),
       delegationDepth,
       thread: linkTarget(data.thread) ?? undefined,

@@ -53,5 +53,6 @@ export function claudeArgs(request: TurnRequest, promptOnStdin = false): string[
   args.push('--max-turns', String(request.maxTurns));
   args.push('--max-budget-usd', String(request.maxBudgetUsd));
   if (!promptOnStdin) args.push('--', request.prompt);
-  return args;
+  // An argument cannot carry a NUL byte (spawn refuses the whole call); a note can.
+  return args.map((arg) => arg.replace(/\0/g, ''));
 }

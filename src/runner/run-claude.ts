@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { claudeArgs, scrubEnv } from './claude-args.ts';
 import { classifyResult, firstLine, StreamAccumulator, usageOf } from './stream-parser.ts';
-import type { Runner, TurnRequest, TurnResult } from './types.ts';
+import { EMPTY_USAGE, type Runner, type TurnRequest, type TurnResult } from './types.ts';
 
 export interface ClaudeRunnerOptions {
   /** The `claude` executable: a name looked up on PATH, or a path. */
@@ -12,6 +13,38 @@ export interface ClaudeRunnerOptions {
   postResultGraceMs?: number;
   /** Between SIGINT, SIGTERM and SIGKILL when a turn is stopped. */
   killGraceMs?: number;
+}
+
+/** How long a finished process's pipes may stay open before its group is ended. */
+const EXIT_DRAIN_MS = 2_000;
+
+/**
+ * Process groups of turns still running. If the daemon's process dies anyway (a fatal error, a signal
+ * nobody handled), they are sent SIGTERM on the way out instead of running on unwatched.
+ */
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
+});
+
+function notStarted(error: string): TurnResult {
+  return {
+    ok: false,
+    text: undefined,
+    errorKind: 'crashed',
+    error,
+    transient: false,
+    sessionId: undefined,
+    costUsd: 0,
+    usage: { ...EMPTY_USAGE },
+    numTurns: 0,
+    durationMs: 0,
+    tools: [],
+    permissionDenials: [],
+    exitCode: null,
+    signal: null,
+    stderrTail: '',
+  };
 }
 
 /** Linux caps one argument at 128 KiB; longer prompts go through stdin (closed at once, so no wait). */
@@ -36,14 +69,25 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
       let spawnError: NodeJS.ErrnoException | undefined;
       const timers: NodeJS.Timeout[] = [];
 
-      const child = spawn(options.claudePath, claudeArgs(request, promptOnStdin), {
-        cwd: request.cwd,
-        env: scrubEnv(options.env ?? process.env),
-        stdio: [promptOnStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-        detached: true,
-        shell: false,
-        windowsHide: true,
-      });
+      if (!existsSync(request.cwd)) {
+        resolve(notStarted(`The agent's workspace ${request.cwd} does not exist. Create it, or fix workspace on the agent, then set this message back to ready.`));
+        return;
+      }
+      let child: ChildProcess;
+      try {
+        child = spawn(options.claudePath, claudeArgs(request, promptOnStdin), {
+          cwd: request.cwd,
+          env: scrubEnv(options.env ?? process.env),
+          stdio: [promptOnStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+          detached: true,
+          shell: false,
+          windowsHide: true,
+        });
+      } catch (error) {
+        resolve(notStarted(`Claude Code could not be started (${(error as Error).message}).`));
+        return;
+      }
+      if (child.pid) liveGroups.add(child.pid);
       request.onProgress?.({ type: 'started', pid: child.pid });
       if (promptOnStdin) child.stdin?.end(request.prompt);
 
@@ -80,10 +124,23 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
         spawnError = error;
       });
 
+      // A process that has exited but left something holding its stdout or stderr open (a background
+      // child) would keep 'close' from ever coming: end the group and let the pipes go.
+      child.on('exit', () => {
+        timers.push(
+          setTimeout(() => {
+            killGroup(child.pid, 'SIGKILL');
+            child.stdout?.destroy();
+            child.stderr?.destroy();
+          }, EXIT_DRAIN_MS),
+        );
+      });
+
       let exited = false;
       child.on('close', (exitCode, signal) => {
         if (exited) return;
         exited = true;
+        if (child.pid) liveGroups.delete(child.pid);
         timers.forEach(clearTimeout);
         request.signal?.removeEventListener('abort', onAbort);
         // The group may still hold grandchildren (a background shell the turn started).

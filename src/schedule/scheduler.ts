@@ -185,8 +185,9 @@ export class Scheduler {
     const times = [...this.#entries.values()].map((e) => e.next?.getTime()).filter((t): t is number => t !== undefined);
     if (times.length === 0) return;
     const delay = Math.max(0, Math.min(...times) - this.#options.clock.now().getTime());
-    // setTimeout holds at most ~24.8 days; a fire further out is re-armed then.
-    this.#timer = setTimeout(() => void this.#serial(() => this.#tick()), Math.min(delay, 2_000_000_000));
+    // Timers run on a monotonic clock that stops while the machine sleeps: wake at least every minute
+    // and compare with the wall clock, so a laptop that slept through 9:00 fires on waking.
+    this.#timer = setTimeout(() => void this.#serial(() => this.#tick()), Math.min(delay, MAX_TIMER_MS));
     this.#timer.unref?.();
   }
 
@@ -246,6 +247,8 @@ export class Scheduler {
     return this.#running;
   }
 }
+
+const MAX_TIMER_MS = 60_000;
 
 /** The later of two ISO times (either may be missing). */
 function latest(a: string | undefined, b: string | undefined): string | undefined {

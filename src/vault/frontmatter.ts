@@ -143,8 +143,12 @@ export function updateFrontmatterText(raw: string, updates: FrontmatterData): st
     out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
   }
   if (appended.length > 0) {
+    // New keys line up with the existing ones (a block indented as a whole is valid YAML too).
+    const first = contents?.items[0]?.key;
+    const indent = YAML.isNode(first) && first.range ? yamlText.slice(lineStart(yamlText, first.range[0]), first.range[0]) : '';
+    const pad = /^[ \t]*$/.test(indent) ? indent : '';
     if (out.length > 0 && !out.endsWith('\n')) out += block.eol;
-    out += appended.map((line) => line + block.eol).join('');
+    out += appended.map((line) => pad + line + block.eol).join('');
   }
   return raw.slice(0, block.yamlStart) + out + raw.slice(block.yamlEnd);
 }
