@@ -236,7 +236,9 @@ describe('scriptorium start, send and status', () => {
     expect(ran.stderr).toContain(`another Scriptorium daemon (pid ${daemon!.child.pid}) is already running on ${vault}`);
   });
 
-  it('SIGINT lets the running turn finish within the grace, then start exits 0 and removes the lock', async () => {
+  // SIGINT, SIGTERM and SIGHUP share one handler (src/cli/start.ts); SIGHUP, a closed terminal, is the one
+  // that used to kill the daemon outright and leave the turn running unwatched.
+  it('SIGHUP (like Ctrl-C) lets the running turn finish within the grace, then start exits 0 and removes the lock', async () => {
     const lock = path.join(vault, '.scriptorium', 'daemon.pid');
     expect(existsSync(lock)).toBe(true);
     const sent = await runCli(['send', 'assistant', 'Take your time [[fake:slow:1000]]', '--vault', vault]);
@@ -244,7 +246,7 @@ describe('scriptorium start, send and status', () => {
     const notePath = path.join(vault, sent.stdout.trim());
     await waitFor(async () => parseFrontmatter(await readFile(notePath, 'utf8')).data.status === 'running', { what: 'the slow turn running' });
 
-    daemon!.child.kill('SIGINT');
+    daemon!.child.kill('SIGHUP');
     const ran = await Promise.race([
       daemon!.exited,
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`start did not exit:\n${daemon!.stderr()}`)), 10_000)),

@@ -109,3 +109,12 @@ describe('readInbound', () => {
     expect(ok({ to: 'a' }, '\n  line one\n\n  line two  \n\n').body).toBe('line one\n\n  line two');
   });
 });
+
+describe('addressing an agent by a link to its note', () => {
+  it('to: and reply_to: accept the link Obsidian completes, slugified like agent names', () => {
+    expect(ok({ to: '[[Agents/Research Bot]]' }).to).toBe('research-bot');
+    expect(ok({ to: '[[Agents/research-bot.md]]' }).to).toBe('research-bot');
+    expect(ok({ to: 'a', reply_to: '[[orchestrator]]' }).replyTo).toBe('orchestrator');
+    expect(ok({ to: 'a', reply_to: 'Orchestrator' }).replyTo).toBe('orchestrator');
+  });
+});

@@ -160,3 +160,11 @@ describe('preApproved', () => {
     expect(preApproved(['Bash(git status)', 'Write'])).toEqual(['Bash(git status)']);
   });
 });
+
+describe('bytes an argument cannot carry', () => {
+  it('NUL bytes from a note are dropped from every argument (spawn would refuse the whole call)', () => {
+    const args = claudeArgs(request({ prompt: 'a\u0000b', systemPrompt: 'x\u0000y' }));
+    expect(args.every((a) => !a.includes('\u0000'))).toBe(true);
+    expect(args.at(-1)).toBe('ab');
+  });
+});

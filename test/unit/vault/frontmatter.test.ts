@@ -402,3 +402,12 @@ describe('stringifyNote', () => {
     expect(parsed.body).toBe('The reply.\n');
   });
 });
+
+describe('a frontmatter block indented as a whole', () => {
+  it('gets new fields at the same indentation, so it stays valid YAML', () => {
+    const raw = '---\n  tags: [agent/message/inbound]\n  status: ready\n---\nbody\n';
+    const out = updateFrontmatterText(raw, { status: 'queued', queued_at: '2026-01-01T00:00:00+00:00' });
+    expect(out).toBe('---\n  tags: [agent/message/inbound]\n  status: queued\n  queued_at: 2026-01-01T00:00:00+00:00\n---\nbody\n');
+    expect(parseFrontmatter(out).data.queued_at).toBe('2026-01-01T00:00:00+00:00');
+  });
+});
