@@ -42,6 +42,8 @@ export interface AgentDefinition {
   maxBudgetUsd: number;
   timeoutMs: number;
   dailyBudgetUsd: number | undefined;
+  /** Turns per rolling hour; past it, messages wait. */
+  maxRunsPerHour: number | undefined;
   schedules: ScheduleEntry[];
   tz: string | undefined;
   task: string | undefined;
@@ -179,6 +181,7 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
     maxBudgetUsd: positive('max_budget_usd', false) ?? DEFAULTS.maxBudgetUsd,
     timeoutMs,
     dailyBudgetUsd: positive('daily_budget_usd', false),
+    maxRunsPerHour: positive('max_runs_per_hour', true),
     schedules,
     tz,
     task: str('task'),

@@ -23,6 +23,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
     ...a,
     shown: !running
       ? 'stopped'
+      : a.hold && a.state !== 'working'
+        ? `waiting: ${a.hold}${a.queued > 0 ? `, queued:${a.queued}` : ''}`
       : a.enabled === false
         ? `disabled${a.queued > 0 ? `, queued:${a.queued}` : ''}`
         : status?.halted && a.state !== 'working'

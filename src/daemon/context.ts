@@ -7,6 +7,7 @@ import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import type { DaemonConfig } from './config.ts';
 import type { TurnLogEntry } from './state-file.ts';
+import type { Ledger } from './ledger.ts';
 
 /** What the daemon remembers about a note between events. */
 export interface IndexEntry {
@@ -49,6 +50,12 @@ export interface DaemonContext {
   deferInbound: string[] | null;
   /** True until the start-up scan's messages have all been taken in. */
   startingUp: boolean;
+  /** Spend and runs per agent, for daily_budget_usd and max_runs_per_hour. */
+  ledger: Ledger;
+  /** Agents whose messages wait on a budget or rate limit, with the reason (shown by status). */
+  holds: Map<string, string>;
+  /** Look at waiting messages again at this time (a budget day or a rate window ends). */
+  recheckAt: (when: Date) => void;
   onTurnFinished: (entry: TurnLogEntry) => void;
   onProgress: (agent: string, text: string) => void;
 }

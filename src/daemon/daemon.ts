@@ -17,7 +17,8 @@ import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
 import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
 import { acquireLock } from './lock.ts';
-import { appendTurn, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
+import { Ledger } from './ledger.ts';
+import { appendTurn, readRecentTurns, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
 
 export const HALT_NOTE = 'HALT.md';
 const SCHEDULE_FILE = `${STATE_DIR}/schedule.json`;
@@ -74,6 +75,8 @@ export class Daemon {
   #statusTimer: NodeJS.Timeout | undefined;
   readonly #scheduler: Scheduler;
   #halted = false;
+  #recheckTimer: NodeJS.Timeout | undefined;
+  #recheckTime: number | undefined;
   #haltChecks: Promise<void> = Promise.resolve();
   #haltReason: string | undefined;
   #nextRunWrites: Promise<void> = Promise.resolve();
@@ -108,7 +111,11 @@ export class Daemon {
       templateFolders: templateFolders(this.root),
       deferInbound: null,
       startingUp: true,
+      ledger: new Ledger(),
+      holds: new Map(),
+      recheckAt: (when) => this.#recheckAt(when),
       onTurnFinished: (entry) => {
+        this.#ctx.ledger.record(entry);
         appendTurn(this.root, entry).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
         options.onTurnFinished?.(entry);
         this.#statusChanged();
@@ -157,6 +164,7 @@ export class Daemon {
     this.#releaseLock = await acquireLock(this.root);
     await this.#ctx.store.removeStaleTemp();
     this.#startedAt = isoLocal(this.#ctx.clock.now());
+    for (const entry of await readRecentTurns(this.root, 20_000)) this.#ctx.ledger.record(entry);
     await this.#checkHalt();
     await this.#watcher.start();
     // Messages found by the scan wait until every definition has been read, so they know their agents.
@@ -218,6 +226,20 @@ export class Daemon {
       if (this.#inFlight.get(vaultPath) === next) this.#inFlight.delete(vaultPath);
     });
     return next;
+  }
+
+  /** One timer for the earliest moment a held message may run again. */
+  #recheckAt(when: Date): void {
+    const at = when.getTime();
+    if (this.#recheckTime !== undefined && this.#recheckTime <= at) return;
+    clearTimeout(this.#recheckTimer);
+    this.#recheckTime = at;
+    const delay = Math.max(0, at - this.#ctx.clock.now().getTime());
+    this.#recheckTimer = setTimeout(() => {
+      this.#recheckTime = undefined;
+      void this.#recheckWaiting();
+    }, Math.min(delay + 1_000, 60_000 * 60));
+    this.#recheckTimer.unref?.();
   }
 
   /** A definition changed: messages waiting for that agent (disabled, say) get another look. */
@@ -306,6 +328,7 @@ export class Daemon {
         description: lookup.kind === 'ok' ? lookup.definition.description : undefined,
         mode: lookup.kind === 'ok' ? lookup.definition.mode : undefined,
         enabled: lookup.kind === 'ok' ? lookup.definition.enabled : undefined,
+        hold: this.#ctx.holds.get(name),
         nextRun: nextRuns.get(name) ? isoLocal(nextRuns.get(name)!) : undefined,
         lastRun: lastRuns.has(name) ? isoLocal(new Date(lastRuns.get(name)!)) : undefined,
       };
@@ -368,6 +391,7 @@ export class Daemon {
       ['watcher', () => this.#watcher.close()],
       ['settle timers', () => this.#settleTimers.forEach(clearTimeout)],
       ['group timers', () => this.#ctx.groupTimers.forEach(clearTimeout)],
+      ['recheck timer', () => clearTimeout(this.#recheckTimer)],
       ['scheduler', () => this.#scheduler.close()],
       ['in-flight notes', async () => void (await Promise.allSettled(this.#inFlight.values()))],
       ['queue', () => this.#ctx.lanes.close()],

@@ -21,6 +21,7 @@ import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts
 import { linkTarget, targetToPath, wikilink } from '../vault/links.ts';
 import { roleOf } from '../vault/tags.ts';
 import { finishDelegated } from './callbacks.ts';
+import { budgetHold } from './ledger.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import { MCP_TOOL_NAMES } from '../mcp/delegate-server.ts';
 import { SHELL_TOOLS } from '../agents/policy.ts';
@@ -72,6 +73,17 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
     log.info('agent disabled; message waits', { agent: agent.name });
     return 'done';
   }
+  // Over its daily budget or its runs per hour: the message waits, visibly, and is looked at again
+  // when the day or the hour has moved on.
+  const hold = budgetHold(ctx.ledger, agent, ctx.clock.now());
+  if (hold) {
+    ctx.holds.set(agent.name, hold.reason);
+    if (message.waitingFor !== hold.reason) await ctx.store.update(messagePath, { waiting_for: hold.reason });
+    ctx.recheckAt(hold.until);
+    log.info('message waits: agent over a limit', { agent: agent.name, reason: hold.reason });
+    return 'done';
+  }
+  ctx.holds.delete(agent.name);
 
   let threadPath: string;
   let thread: ThreadState;
@@ -83,7 +95,7 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   }
 
   const startedAt = ctx.clock.now();
-  await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath) });
+  await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined });
   await ctx.store.update(threadPath, { status: 'working' });
   ctx.onProgress(agent.name, `running ${messagePath}`);
   log.info('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });

@@ -25,6 +25,8 @@ export interface AgentStatus {
   mode: string | undefined;
   enabled?: boolean | undefined;
   nextRun?: string | undefined;
+  /** Why its messages wait (a budget or rate limit). */
+  hold?: string | undefined;
   lastRun?: string | undefined;
 }
 

@@ -15,6 +15,8 @@ export interface InboundMessage {
   /** Link target of `thread:` (a multi-threaded agent continues that thread). */
   thread: string | undefined;
   callback: boolean;
+  /** Why it waits (a budget or rate limit), as Scriptorium wrote it. */
+  waitingFor?: string | undefined;
   /** For delegated messages and callbacks: the message whose turn started the delegation. */
   originMessage?: string | undefined;
   /** Fan-in: delegated messages sharing a group wake the delegating agent once. */
@@ -95,6 +97,7 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
       callback: data.callback === true || data.callback === 'true',
       group: readGroup(data),
       originMessage: linkTarget(data.origin_message) ?? undefined,
+      waitingFor: typeof data.waiting_for === 'string' ? data.waiting_for : undefined,
       body: body.trim(),
     },
   };
