@@ -8,6 +8,7 @@ import type { NoteStore } from '../vault/note-store.ts';
 import type { DaemonConfig } from './config.ts';
 import type { TurnLogEntry } from './state-file.ts';
 import type { Ledger } from './ledger.ts';
+import type { Journal } from './journal.ts';
 
 /** What the daemon remembers about a note between events. */
 export interface IndexEntry {
@@ -50,6 +51,8 @@ export interface DaemonContext {
   deferInbound: string[] | null;
   /** True until the start-up scan's messages have all been taken in. */
   startingUp: boolean;
+  /** Each message's progress, for recovery after a crash. */
+  journal: Journal;
   /** Spend and runs per agent, for daily_budget_usd and max_runs_per_hour. */
   ledger: Ledger;
   /** Agents whose messages wait on a budget or rate limit, with the reason (shown by status). */

@@ -18,6 +18,8 @@ import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
 import { acquireLock } from './lock.ts';
 import { Ledger } from './ledger.ts';
+import { Journal } from './journal.ts';
+import { recoverFromJournal } from './recovery.ts';
 import { appendTurn, readRecentTurns, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
 
 export const HALT_NOTE = 'HALT.md';
@@ -112,6 +114,7 @@ export class Daemon {
       deferInbound: null,
       startingUp: true,
       ledger: new Ledger(),
+      journal: new Journal(this.root),
       holds: new Map(),
       recheckAt: (when) => this.#recheckAt(when),
       onTurnFinished: (entry) => {
@@ -174,6 +177,8 @@ export class Daemon {
     const deferred: string[] = [];
     this.#ctx.deferInbound = deferred;
     for (const vaultPath of found) await this.#process(vaultPath);
+    // Definitions are known: finish or re-run what a crash cut off, before messages are taken in.
+    await recoverFromJournal(this.#ctx);
     this.#ctx.deferInbound = null;
     for (const vaultPath of deferred) await this.#process(vaultPath);
     this.#ctx.startingUp = false;

@@ -21,6 +21,7 @@ import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts
 import { linkTarget, targetToPath, wikilink } from '../vault/links.ts';
 import { roleOf } from '../vault/tags.ts';
 import { finishDelegated } from './callbacks.ts';
+import type { ResultRecord } from './journal.ts';
 import { budgetHold } from './ledger.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import { MCP_TOOL_NAMES } from '../mcp/delegate-server.ts';
@@ -95,6 +96,7 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   }
 
   const startedAt = ctx.clock.now();
+  await ctx.journal.append({ t: 'started', msg: messagePath, agent: agent.name, thread: threadPath, startedAt: isoLocal(startedAt), at: isoLocal(startedAt) });
   await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined });
   await ctx.store.update(threadPath, { status: 'working' });
   ctx.onProgress(agent.name, `running ${messagePath}`);
@@ -242,77 +244,117 @@ interface Finished {
 async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
   const { agent, message, threadPath, result } = done;
   const at = ctx.clock.now();
-  const log = ctx.logger.child({ note: message.path, agent: agent.name });
   const text = result.ok ? (result.text ?? '') : (result.error ?? 'The turn failed.');
-
   const { dir, base } = outboundBaseName(agent.name, message.path, at);
   const origin = message.callback && message.originMessage ? targetToPath(message.originMessage) : undefined;
-  const replyPath = await ctx.store.create(
-    dir,
-    base,
-    outboundNote({
-      agent: agent.name,
-      // The answer to a callback goes to whoever asked for the work in the first place.
-      to: origin ? await senderOf(ctx, origin, message.from) : message.from,
-      inboundPath: message.path,
-      threadPath,
-      at,
-      ok: result.ok,
-      text,
-      originMessage: origin,
-    }),
-  );
-
-  const session = result.sessionId ?? (result.ok ? done.sessionTried : done.thread.session);
-  const threadRaw = (await ctx.store.readIfExists(threadPath)) ?? newThreadNote(agent.name, agent.mode, at);
-  const turnText = renderTurn({
-    number: done.thread.turnCount + 1,
-    at,
-    from: message.from,
-    messagePath: message.path,
-    messageText: message.body,
-    replyPath,
-    replyText: text,
+  const record: ResultRecord = {
+    t: 'result',
+    msg: message.path,
+    agent: agent.name,
+    mode: agent.mode,
+    thread: threadPath,
+    // The reply's name is chosen now and journaled, so a replay after a crash writes this very note
+    // (or finds it written) and never a second one.
+    reply: ctx.store.freePath(dir, base),
+    startedAt: done.startedAt,
+    at: isoLocal(at),
     ok: result.ok,
-    tools: result.tools,
+    text,
+    session: result.sessionId ?? (result.ok ? done.sessionTried : done.thread.session),
     costUsd: result.costUsd,
+    usage: result.usage,
+    tools: result.tools,
     durationMs: result.durationMs,
     notices: done.notices,
-  });
-  const fields = threadFieldsAfterTurn(done.thread, { ok: result.ok, session, costUsd: result.costUsd, usage: result.usage, at });
-  const updated = updateFrontmatterText(threadRaw, fields);
-  await ctx.store.write(threadPath, (updated.endsWith('\n') ? updated : updated + '\n') + turnText);
+    from: message.from,
+    // The answer to a callback goes to whoever asked for the work in the first place.
+    to: origin ? await senderOf(ctx, origin, message.from) : message.from,
+    body: message.body,
+    origin,
+    threadBefore: { turnCount: done.thread.turnCount, costUsd: done.thread.costUsd, usage: done.thread.usage, session: done.thread.session },
+    errorKind: result.errorKind,
+  };
+  await ctx.journal.append(record);
+  await writeTurnNotes(ctx, record);
+  const log = ctx.logger.child({ note: record.msg, agent: agent.name });
+  if (result.ok) log.info('turn done', { reply: record.reply, costUsd: result.costUsd, durationMs: result.durationMs });
+  else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: record.reply, stderr: result.stderrTail.slice(-300) || undefined });
+}
+
+/**
+ * The notes of a finished turn, from its journal record: the reply, the thread, the message marked
+ * done or error. Every step checks what is already there, so running it again after a crash half-way
+ * finishes the job without writing anything twice.
+ */
+export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): Promise<void> {
+  const at = new Date(record.at);
+  if (!ctx.store.exists(record.reply)) {
+    await ctx.store.write(
+      record.reply,
+      outboundNote({
+        agent: record.agent,
+        to: record.to,
+        inboundPath: record.msg,
+        threadPath: record.thread,
+        at,
+        ok: record.ok,
+        text: record.text,
+        originMessage: record.origin,
+      }),
+    );
+  }
+
+  const threadRaw = (await ctx.store.readIfExists(record.thread)) ?? newThreadNote(record.agent, record.mode, at);
+  if (!threadRaw.includes(wikilink(record.reply))) {
+    const turnText = renderTurn({
+      number: record.threadBefore.turnCount + 1,
+      at,
+      from: record.from,
+      messagePath: record.msg,
+      messageText: record.body,
+      replyPath: record.reply,
+      replyText: record.text,
+      ok: record.ok,
+      tools: record.tools,
+      costUsd: record.costUsd,
+      durationMs: record.durationMs,
+      notices: record.notices,
+    });
+    const before = { ...record.threadBefore, startedAt: undefined };
+    const fields = threadFieldsAfterTurn(before, { ok: record.ok, session: record.session, costUsd: record.costUsd, usage: record.usage, at });
+    const updated = updateFrontmatterText(threadRaw, fields);
+    await ctx.store.write(record.thread, (updated.endsWith('\n') ? updated : updated + '\n') + turnText);
+  }
 
   const finalFields = {
-    status: result.ok ? 'done' : 'error',
-    finished_at: isoLocal(at),
-    reply: wikilink(replyPath),
-    error: result.ok ? undefined : text,
+    status: record.ok ? 'done' : 'error',
+    finished_at: record.at,
+    reply: wikilink(record.reply),
+    error: record.ok ? undefined : record.text,
   };
-  if ((await ctx.store.update(message.path, finalFields)) === null) {
+  let messagePath = record.msg;
+  if ((await ctx.store.update(messagePath, finalFields)) === null) {
     // Renamed or moved while it ran (Obsidian renames a note when its title is edited): find it again.
-    const moved = await findRenamed(ctx, message.to, done.startedAt);
+    const moved = await findRenamed(ctx, record.agent, record.startedAt);
     if (moved) {
-      log.info('message was renamed while it ran', { now: moved });
-      message.path = moved;
+      ctx.logger.info('message was renamed while it ran', { note: record.msg, now: moved });
+      messagePath = moved;
       await ctx.store.update(moved, finalFields);
     }
   }
-  if (result.ok) log.info('turn done', { reply: replyPath, costUsd: result.costUsd, durationMs: result.durationMs });
-  else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: replyPath, stderr: result.stderrTail.slice(-300) || undefined });
-
-  await finishDelegated(ctx, message.path);
+  await ctx.journal.append({ t: 'finished', msg: record.msg, at: isoLocal(ctx.clock.now()) });
+  await finishDelegated(ctx, messagePath);
   ctx.onTurnFinished({
-    at: isoLocal(at),
-    agent: agent.name,
-    message: message.path,
-    thread: threadPath,
-    reply: replyPath,
-    ok: result.ok,
-    error: result.ok ? undefined : text,
-    costUsd: result.costUsd,
-    durationMs: result.durationMs,
-    session,
+    at: record.at,
+    agent: record.agent,
+    message: messagePath,
+    thread: record.thread,
+    reply: record.reply,
+    ok: record.ok,
+    error: record.ok ? undefined : record.text,
+    costUsd: record.costUsd,
+    durationMs: record.durationMs,
+    session: record.session,
   });
 }
 

@@ -87,6 +87,14 @@ export class NoteStore {
     return true;
   }
 
+  /** The first of `dir/name.md`, `dir/name-2.md`, ... that is not taken. */
+  freePath(dir: string, baseName: string): string {
+    for (let n = 1; ; n++) {
+      const vaultPath = `${dir}/${baseName}${n === 1 ? '' : `-${n}`}.md`;
+      if (!this.exists(vaultPath)) return vaultPath;
+    }
+  }
+
   /** Write a new note under a name that is not taken yet: `name.md`, `name-2.md`, ... */
   async create(dir: string, baseName: string, content: string, options: { wake?: boolean } = {}): Promise<string> {
     for (let n = 1; ; n++) {

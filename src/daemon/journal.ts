@@ -1,0 +1,127 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { TurnUsage } from '../runner/types.ts';
+import { STATE_DIR } from '../vault/note-store.ts';
+
+/**
+ * Each message's progress, appended and fsynced to `.scriptorium/journal.jsonl` before the step it
+ * announces, so that after a crash (or `kill -9`) at any instant a restart knows, per message, whether
+ * its turn never started, was cut off mid-run, or ran and only had its notes left to write.
+ */
+export type JournalRecord = StartedRecord | ResultRecord | FinishedRecord;
+
+export interface StartedRecord {
+  t: 'started';
+  msg: string;
+  agent: string;
+  thread: string;
+  startedAt: string;
+  at: string;
+}
+
+/** Everything needed to write the turn's notes again, byte for byte the same decisions. */
+export interface ResultRecord {
+  t: 'result';
+  msg: string;
+  agent: string;
+  mode: 'single-threaded' | 'multi-threaded';
+  thread: string;
+  reply: string;
+  startedAt: string;
+  at: string;
+  ok: boolean;
+  text: string;
+  session: string | undefined;
+  costUsd: number;
+  usage: TurnUsage;
+  tools: string[];
+  durationMs: number;
+  notices: string[];
+  from: string;
+  to: string;
+  body: string;
+  origin: string | undefined;
+  threadBefore: { turnCount: number; costUsd: number; usage: TurnUsage; session: string | undefined };
+  errorKind: string | undefined;
+}
+
+export interface FinishedRecord {
+  t: 'finished';
+  msg: string;
+  at: string;
+}
+
+export const JOURNAL_FILE = `${STATE_DIR}/journal.jsonl`;
+
+export class Journal {
+  readonly #file: string;
+  #writes: Promise<void> = Promise.resolve();
+
+  constructor(root: string) {
+    this.#file = path.join(root, JOURNAL_FILE);
+  }
+
+  /** Resolves once the record is on disk (fsynced); records are written in call order. */
+  append(record: JournalRecord): Promise<void> {
+    const line = JSON.stringify(record) + '\n';
+    this.#writes = this.#writes.then(async () => {
+      await mkdir(path.dirname(this.#file), { recursive: true });
+      const handle = await open(this.#file, 'a');
+      try {
+        await handle.writeFile(line, 'utf8');
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+    });
+    return this.#writes;
+  }
+
+  /** Every readable record; a line cut short by a crash is skipped. */
+  async readAll(): Promise<JournalRecord[]> {
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch {
+      return [];
+    }
+    const records: JournalRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        records.push(JSON.parse(line) as JournalRecord);
+      } catch {
+        // Torn last line.
+      }
+    }
+    return records;
+  }
+
+  /** Keep only what still matters (messages not finished), written atomically. */
+  async compact(keep: JournalRecord[]): Promise<void> {
+    await this.#writes;
+    const tmp = `${this.#file}.${process.pid}.tmp`;
+    await mkdir(path.dirname(this.#file), { recursive: true });
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(keep.map((r) => JSON.stringify(r) + '\n').join(''), 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, this.#file);
+  }
+}
+
+/** The last record of each message, in journal order. */
+export function lastByMessage(records: JournalRecord[]): Map<string, { last: JournalRecord; starts: number }> {
+  const out = new Map<string, { last: JournalRecord; starts: number }>();
+  for (const record of records) {
+    const entry = out.get(record.msg) ?? { last: record, starts: 0 };
+    entry.last = record;
+    if (record.t === 'started') entry.starts++;
+    if (record.t === 'finished') entry.starts = 0;
+    out.set(record.msg, entry);
+  }
+  return out;
+}
