@@ -8,7 +8,15 @@ import { STATE_DIR } from '../vault/note-store.ts';
  * announces, so that after a crash (or `kill -9`) at any instant a restart knows, per message, whether
  * its turn never started, was cut off mid-run, or ran and only had its notes left to write.
  */
-export type JournalRecord = StartedRecord | ResultRecord | FinishedRecord;
+export type JournalRecord = StartedRecord | SpawnedRecord | ResultRecord | FinishedRecord;
+
+/** The `claude` process group of a turn: after a crash it may still be running, and must be ended. */
+export interface SpawnedRecord {
+  t: 'spawned';
+  msg: string;
+  pid: number;
+  at: string;
+}
 
 export interface StartedRecord {
   t: 'started';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { DaemonContext } from './context.ts';
@@ -9,12 +10,38 @@ import { writeTurnNotes } from './run-message.ts';
  * After a crash, every message the journal knows ends in exactly one outcome, by this rule:
  * - its turn ran (a `result` is journaled) but its notes were not all written: they are written now
  *   from the record, skipping what is already there (no reply note twice);
- * - it was cut off mid-turn (`started`, no `result`): it runs again, once, marked `recovered: true`;
- *   cut off a second time, it is marked `error` for the user to decide (a turn that kills the daemon
- *   should not do so for ever);
+ * - it was cut off mid-turn (`started`, no `result`): it runs again, once per crash, marked
+ *   `recovered: true`; cut off a third time, it is marked `error` for the user to decide (a message
+ *   whose turn kills the daemon must not do so for ever);
  * - `queued` messages simply run (their note says so).
  * Then the journal is compacted to what is still open.
  */
+/** Crashes during one message's turns before it is left to the user. */
+const MAX_INTERRUPTIONS = 3;
+
+/** End a turn's process group left running by a crashed daemon, if that pid is still a claude process. */
+function endOrphan(pid: number, ctx: DaemonContext): void {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // gone
+  }
+  if (process.platform === 'linux') {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!/claude/i.test(cmdline)) return; // the pid was reused by something else
+    } catch {
+      return;
+    }
+  }
+  ctx.logger.warn('ending a turn left running by a crash', { pid });
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
 export async function recoverFromJournal(ctx: DaemonContext): Promise<void> {
   const records = await ctx.journal.readAll();
   if (records.length === 0) return;
@@ -27,13 +54,16 @@ export async function recoverFromJournal(ctx: DaemonContext): Promise<void> {
         await writeTurnNotes(ctx, last);
         continue;
       }
+      // The daemon died, its turn's process may not have: end it before anything runs that session again
+      // (two runs of one session at once fork it).
+      for (const r of records) if (r.msg === msg && r.t === 'spawned') endOrphan(r.pid, ctx);
       const note = await readMessageNote(ctx.store, msg);
       if (!note || note.message.status !== 'running') continue; // moved on (deleted, reset by the user)
-      if (starts >= 2) {
+      if (starts >= MAX_INTERRUPTIONS) {
         ctx.logger.error('message interrupted twice; left to the user', { note: msg });
         await ctx.store.update(msg, {
           status: 'error',
-          error: 'Scriptorium stopped twice while this message was running, so it was not run a third time. Set status back to ready to try again.',
+          error: `Scriptorium stopped ${MAX_INTERRUPTIONS} times while this message was running, so it was not run again. Set status back to ready to try again.`,
           finished_at: isoLocal(ctx.clock.now()),
         });
         await ctx.journal.append({ t: 'finished', msg, at: isoLocal(ctx.clock.now()) });

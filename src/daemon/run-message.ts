@@ -166,6 +166,7 @@ function turnRequest(
     addDirs: agent.workspace === ctx.root ? [] : [ctx.root],
     signal: ctx.stopSignal,
     onProgress: (p) => {
+      if (p.type === 'started' && p.pid) void ctx.journal.append({ t: 'spawned', msg: message.path, pid: p.pid, at: isoLocal(ctx.clock.now()) });
       if (p.type === 'tool') ctx.onProgress(agent.name, `tool ${p.name}`);
       if (p.type === 'retry') ctx.onProgress(agent.name, `API retry ${p.attempt}/${p.maxRetries} (${p.error})`);
     },

@@ -67,15 +67,15 @@ describe('recovery from the journal at start', () => {
     expect(parseFrontmatter(await h.vault.read('Threads/w.md')).data.turn_count).toBe(1);
   });
 
-  it('a message cut off twice is left to the user with an error, not run a third time', async () => {
+  it('a message cut off three times is left to the user with an error, not run again', async () => {
     h = await createHarness({ files: { 'Agents/w.md': '---\ntags: [agent/definition]\n---\nYou work.\n', 'Inbox/poison.md': running('w', 'Kills the daemon.') } });
     const journal = new Journal(h.vault.root);
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       await journal.append({ t: 'started', msg: 'Inbox/poison.md', agent: 'w', thread: 'Threads/w.md', startedAt: '2026-06-01T10:00:00+00:00', at: '2026-06-01T10:00:00+00:00' });
     }
     await h.start();
     const failed = await waitForStatus(h.vault, 'Inbox/poison.md', 'error');
-    expect(String(failed.error)).toMatch(/stopped twice/);
+    expect(String(failed.error)).toMatch(/stopped 3 times/);
     expect(h.fake.invocations()).toHaveLength(0);
   });
 
