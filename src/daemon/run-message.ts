@@ -276,10 +276,11 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
     errorKind: result.errorKind,
   };
   await ctx.journal.append(record);
-  await writeTurnNotes(ctx, record);
+  // Logged before the notes are written: whoever sees the message's final status finds the line there.
   const log = ctx.logger.child({ note: record.msg, agent: agent.name });
   if (result.ok) log.info('turn done', { reply: record.reply, costUsd: result.costUsd, durationMs: result.durationMs });
   else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: record.reply, stderr: result.stderrTail.slice(-300) || undefined });
+  await writeTurnNotes(ctx, record);
 }
 
 /**
@@ -327,6 +328,20 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
     await ctx.store.write(record.thread, (updated.endsWith('\n') ? updated : updated + '\n') + turnText);
   }
 
+  // Recorded (turns log, budgets) before the message shows its outcome: whoever sees `done` sees the
+  // turn counted. A replay after a crash right here may count it twice; it never loses it.
+  ctx.onTurnFinished({
+    at: record.at,
+    agent: record.agent,
+    message: record.msg,
+    thread: record.thread,
+    reply: record.reply,
+    ok: record.ok,
+    error: record.ok ? undefined : record.text,
+    costUsd: record.costUsd,
+    durationMs: record.durationMs,
+    session: record.session,
+  });
   const finalFields = {
     status: record.ok ? 'done' : 'error',
     finished_at: record.at,
@@ -343,20 +358,8 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
       await ctx.store.update(moved, finalFields);
     }
   }
-  await ctx.journal.append({ t: 'finished', msg: record.msg, at: isoLocal(ctx.clock.now()) });
   await finishDelegated(ctx, messagePath);
-  ctx.onTurnFinished({
-    at: record.at,
-    agent: record.agent,
-    message: messagePath,
-    thread: record.thread,
-    reply: record.reply,
-    ok: record.ok,
-    error: record.ok ? undefined : record.text,
-    costUsd: record.costUsd,
-    durationMs: record.durationMs,
-    session: record.session,
-  });
+  await ctx.journal.append({ t: 'finished', msg: record.msg, at: isoLocal(ctx.clock.now()) });
 }
 
 /** The running message of `agent` that started at `startedAt`, wherever its note is now. */
