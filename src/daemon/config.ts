@@ -18,6 +18,9 @@ export interface DaemonConfig {
   postResultGraceMs: number;
   killGraceMs: number;
   usePolling: boolean;
+  /** Transient failures (overloaded, rate limited, network): attempts in all, and the first backoff. */
+  maxAttempts: number;
+  retryBaseMs: number;
 }
 
 export const DEFAULT_CONFIG: DaemonConfig = {
@@ -29,6 +32,8 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   postResultGraceMs: 5_000,
   killGraceMs: 5_000,
   usePolling: false,
+  maxAttempts: 3,
+  retryBaseMs: 60_000,
 };
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {

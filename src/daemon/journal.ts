@@ -8,7 +8,17 @@ import { STATE_DIR } from '../vault/note-store.ts';
  * announces, so that after a crash (or `kill -9`) at any instant a restart knows, per message, whether
  * its turn never started, was cut off mid-run, or ran and only had its notes left to write.
  */
-export type JournalRecord = StartedRecord | SpawnedRecord | ResultRecord | FinishedRecord;
+export type JournalRecord = StartedRecord | SpawnedRecord | ResultRecord | FinishedRecord | RetryRecord;
+
+/** A transient failure: the message waits and runs again at `retryAt` (attempt `attempt` of the max). */
+export interface RetryRecord {
+  t: 'retry';
+  msg: string;
+  attempt: number;
+  retryAt: string;
+  error: string;
+  at: string;
+}
 
 /** The `claude` process group of a turn: after a crash it may still be running, and must be ended. */
 export interface SpawnedRecord {
@@ -128,7 +138,7 @@ export function lastByMessage(records: JournalRecord[]): Map<string, { last: Jou
     const entry = out.get(record.msg) ?? { last: record, starts: 0 };
     entry.last = record;
     if (record.t === 'started') entry.starts++;
-    if (record.t === 'finished') entry.starts = 0;
+    if (record.t === 'finished' || record.t === 'retry') entry.starts = 0;
     out.set(record.msg, entry);
   }
   return out;

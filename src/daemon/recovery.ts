@@ -48,6 +48,11 @@ export async function recoverFromJournal(ctx: DaemonContext): Promise<void> {
   const open: JournalRecord[] = [];
   for (const [msg, { last, starts }] of lastByMessage(records)) {
     if (last.t === 'finished') continue;
+    if (last.t === 'retry') {
+      // Waiting for its retry: the note says when (retry_at); keep the record for the attempt count.
+      open.push(...records.filter((r) => r.msg === msg));
+      continue;
+    }
     try {
       if (last.t === 'result') {
         ctx.logger.warn('finishing a turn cut off by a crash', { note: msg });

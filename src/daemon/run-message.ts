@@ -85,6 +85,11 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
     return 'done';
   }
   ctx.holds.delete(agent.name);
+  if (message.retryAt && message.retryAt > ctx.clock.now()) {
+    // Backing off after a transient failure: its retry time is on the note.
+    ctx.recheckAt(message.retryAt);
+    return 'done';
+  }
 
   let threadPath: string;
   let thread: ThreadState;
@@ -97,7 +102,7 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
 
   const startedAt = ctx.clock.now();
   await ctx.journal.append({ t: 'started', msg: messagePath, agent: agent.name, thread: threadPath, startedAt: isoLocal(startedAt), at: isoLocal(startedAt) });
-  await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined });
+  await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined, retry_at: undefined });
   await ctx.store.update(threadPath, { status: 'working' });
   ctx.onProgress(agent.name, `running ${messagePath}`);
   log.info('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
@@ -245,7 +250,14 @@ interface Finished {
 async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
   const { agent, message, threadPath, result } = done;
   const at = ctx.clock.now();
-  const text = result.ok ? (result.text ?? '') : (result.error ?? 'The turn failed.');
+  const failedAttempts = (message.retryAttempt ?? 0) + 1;
+  if (!result.ok && result.transient && failedAttempts < ctx.config.maxAttempts) {
+    await scheduleRetry(ctx, done, failedAttempts);
+    return;
+  }
+  const text = result.ok
+    ? (result.text ?? '')
+    : `${result.error ?? 'The turn failed.'}${result.transient && failedAttempts > 1 ? ` (after ${failedAttempts} attempts)` : ''}`;
   const { dir, base } = outboundBaseName(agent.name, message.path, at);
   const origin = message.callback && message.originMessage ? targetToPath(message.originMessage) : undefined;
   const record: ResultRecord = {
@@ -281,6 +293,25 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
   if (result.ok) log.info('turn done', { reply: record.reply, costUsd: result.costUsd, durationMs: result.durationMs });
   else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: record.reply, stderr: result.stderrTail.slice(-300) || undefined });
   await writeTurnNotes(ctx, record);
+}
+
+/**
+ * Overloaded, rate limited, a network failure: the message waits and runs again later, with backoff
+ * (doubling from retry_base, ±20 % jitter so agents that failed together do not retry together). The
+ * CLI retries briefly on its own first (CLAUDE_CODE_MAX_RETRIES, 2 by default here); these are the
+ * slower retries on top, kept in the journal and on the note so a restart neither loses nor repeats them.
+ */
+async function scheduleRetry(ctx: DaemonContext, done: Finished, failedAttempts: number): Promise<void> {
+  const now = ctx.clock.now();
+  const delay = ctx.config.retryBaseMs * 2 ** (failedAttempts - 1) * (0.8 + Math.random() * 0.4);
+  const retryAt = new Date(now.getTime() + delay);
+  const error = done.result.error ?? 'a temporary failure';
+  const waiting = `attempt ${failedAttempts} of ${ctx.config.maxAttempts} failed (${error}); trying again at ${retryAt.toTimeString().slice(0, 8)}`;
+  await ctx.journal.append({ t: 'retry', msg: done.message.path, attempt: failedAttempts, retryAt: isoLocal(retryAt), error, at: isoLocal(now) });
+  await ctx.store.update(done.message.path, { status: 'queued', retry_at: isoLocal(retryAt), retry_attempt: failedAttempts, waiting_for: waiting });
+  await ctx.store.update(done.threadPath, { status: done.thread.turnCount > 0 ? 'ok' : 'working' });
+  ctx.logger.warn('transient failure; will retry', { note: done.message.path, attempt: failedAttempts, retryAt: retryAt.toISOString(), error });
+  ctx.recheckAt(retryAt);
 }
 
 /**
@@ -347,6 +378,9 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
     finished_at: record.at,
     reply: wikilink(record.reply),
     error: record.ok ? undefined : record.text,
+    retry_attempt: undefined,
+    retry_at: undefined,
+    waiting_for: undefined,
   };
   let messagePath = record.msg;
   if ((await ctx.store.update(messagePath, finalFields)) === null) {

@@ -17,6 +17,9 @@ export interface InboundMessage {
   callback: boolean;
   /** Why it waits (a budget or rate limit), as Scriptorium wrote it. */
   waitingFor?: string | undefined;
+  /** After a transient failure: when it runs again, and how many attempts failed so far. */
+  retryAt?: Date | undefined;
+  retryAttempt?: number;
   /** For delegated messages and callbacks: the message whose turn started the delegation. */
   originMessage?: string | undefined;
   /** Fan-in: delegated messages sharing a group wake the delegating agent once. */
@@ -98,6 +101,8 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
       group: readGroup(data),
       originMessage: linkTarget(data.origin_message) ?? undefined,
       waitingFor: typeof data.waiting_for === 'string' ? data.waiting_for : undefined,
+      retryAt: typeof data.retry_at === 'string' && !Number.isNaN(new Date(data.retry_at).getTime()) ? new Date(data.retry_at) : undefined,
+      retryAttempt: Number.isInteger(data.retry_attempt) ? (data.retry_attempt as number) : 0,
       body: body.trim(),
     },
   };

@@ -27,6 +27,14 @@ process.once('exit', () => {
   for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
 });
 
+/**
+ * The CLI retries an overloaded API 10 times over ~3 minutes by default, silently; the daemon retries
+ * transient failures itself, later and visibly. Two quick CLI retries unless the operator chose.
+ */
+function withRetryDefault(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.CLAUDE_CODE_MAX_RETRIES === undefined ? { ...env, CLAUDE_CODE_MAX_RETRIES: '2' } : env;
+}
+
 function notStarted(error: string): TurnResult {
   return {
     ok: false,
@@ -77,7 +85,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
       try {
         child = spawn(options.claudePath, claudeArgs(request, promptOnStdin), {
           cwd: request.cwd,
-          env: scrubEnv(options.env ?? process.env),
+          env: withRetryDefault(scrubEnv(options.env ?? process.env)),
           stdio: [promptOnStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
           detached: true,
           shell: false,

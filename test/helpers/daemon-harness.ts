@@ -15,6 +15,7 @@ export const TEST_CONFIG: Partial<DaemonConfig> = {
   postResultGraceMs: 300,
   killGraceMs: 300,
   shutdownGraceMs: 5_000,
+  retryBaseMs: 100,
 };
 
 export type MemoryLogger = ReturnType<typeof createMemoryLogger>;

@@ -37,7 +37,7 @@ export async function startRealClaudeVault(files: Record<string, string>): Promi
   const daemon = new Daemon({
     vault,
     logger,
-    config: { settleMs: 50 },
+    config: { settleMs: 50, retryBaseMs: 100 },
     runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 2_000, killGraceMs: 1_000 }),
   });
   await daemon.start();

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       postResultGraceMs: 5_000,
       killGraceMs: 5_000,
       usePolling: false,
+      maxAttempts: 3,
+      retryBaseMs: 60_000,
     });
   });
 

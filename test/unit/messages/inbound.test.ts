@@ -20,6 +20,7 @@ describe('readInbound', () => {
       delegationDepth: 0,
       thread: undefined,
       callback: false,
+      retryAttempt: 0,
       body: 'What changed?',
     });
   });
