@@ -81,6 +81,9 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
       name = data.name;
     }
   }
+  if (/^(con|prn|aux|nul|com[1-9]|lpt[1-9])$/.test(name)) {
+    problem('name', `"${name}" is a reserved device name on Windows (its thread note could not exist there); set another name:`);
+  }
 
   const str = (field: string): string | undefined => {
     const v = data[field];
@@ -162,9 +165,13 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
     }
   }
 
+  // The instructions go to Claude Code as one argument, which Linux caps at 128 KiB.
+  if (Buffer.byteLength(body) > 100_000) {
+    problem('body', `the instructions are ${Math.round(Buffer.byteLength(body) / 1024)} KB; at most 100 KB fit (move reference material into notes the agent can read)`);
+  }
   for (const entry of schedules) {
     const cronError = cronProblem(entry.cron, tz !== undefined && isTimeZone(tz) ? tz : undefined);
-    if (cronError) problem('schedule', `"${entry.cron}" is not a valid cron expression (${cronError})`);
+    if (cronError) problem('schedule', `${show(entry.cron)} is not a valid cron expression (${cronError.slice(0, 120)})`);
   }
 
   const definition: AgentDefinition = {
@@ -222,7 +229,8 @@ function isTimeZone(tz: string): boolean {
 }
 
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  // Errors quote what they found, never all of it: a 20 KB value must not become a 20 KB error.
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
   if (value === null) return 'nothing';
   if (Array.isArray(value)) return `a list (${JSON.stringify(value).slice(0, 60)})`;
   if (typeof value === 'object') return `a nested object (${JSON.stringify(value).slice(0, 60)})`;

@@ -23,6 +23,11 @@ export async function handleNote(
   vaultPath: string,
   options: { ignoreOwnWrite?: boolean } = {},
 ): Promise<'definition' | 'other'> {
+  // A symbolic link may point outside the vault: it is not read, and never written through.
+  if (await ctx.store.isSymlink(vaultPath)) {
+    ctx.logger.warn('symbolic link ignored', { note: vaultPath });
+    return forget(ctx, index, vaultPath);
+  }
   const raw = await ctx.store.readIfExists(vaultPath);
   if (raw === null) return forget(ctx, index, vaultPath, 'deleted');
   if (!options.ignoreOwnWrite && ctx.store.ownWrites.isOwn(vaultPath, raw)) return 'other';

@@ -20,6 +20,8 @@ import { errorMessage } from '../util/errors.ts';
 import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath, wikilink } from '../vault/links.ts';
 import { roleOf } from '../vault/tags.ts';
+import { isIgnoredPath } from '../vault/paths.ts';
+import { isInFolders } from '../vault/template-folders.ts';
 import { finishDelegated } from './callbacks.ts';
 import type { ResultRecord } from './journal.ts';
 import { budgetHold } from './ledger.ts';
@@ -140,7 +142,8 @@ function turnRequest(
       : ctx.registry
           .definitions()
           .filter((d) => d.name !== agent.name && d.enabled && mayAddress(agent, d.name))
-          .map((d) => ({ name: d.name, description: d.description }));
+          // One line each: the directory travels in the turn's arguments.
+          .map((d) => ({ name: d.name, description: d.description ? oneLine(d.description, 200) : undefined }));
   const mcpConfig = directory.length > 0 ? delegateMcpConfig(ctx.root, { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message) }) : undefined;
   return {
     agent: agent.name,
@@ -229,11 +232,18 @@ async function openThread(
 
 function resolveThread(ctx: DaemonContext, target: string): string {
   const direct = targetToPath(target);
+  if (direct.split('/').includes('..') || direct.startsWith('/') || /^[a-z]:/i.test(direct)) {
+    throw new Error(`thread: "[[${target.slice(0, 80)}]]" is outside the vault`);
+  }
+  // Never into a dot-folder (.obsidian, .trash) or a template folder, whatever the link says.
+  if (isIgnoredPath(direct) || isInFolders(direct, ctx.templateFolders)) {
+    throw new Error(`thread: "[[${target.slice(0, 80)}]]" points into a hidden or template folder; threads live in the vault's ordinary folders`);
+  }
   if (ctx.store.exists(direct)) return direct;
   const base = direct.split('/').pop()!.toLowerCase();
   const match = [...ctx.threads].find((p) => p.split('/').pop()!.toLowerCase() === base);
   if (match) return match;
-  throw new Error(`thread: "[[${target}]]" does not match any thread note`);
+  throw new Error(`thread: "[[${target.slice(0, 80)}]]" does not match any thread note`);
 }
 
 interface Finished {
@@ -436,6 +446,11 @@ export async function markError(ctx: DaemonContext, messagePath: string, error: 
     return;
   }
   await finishDelegated(ctx, messagePath);
+}
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
 async function senderOf(ctx: DaemonContext, messagePath: string, fallback: string): Promise<string> {

@@ -31,9 +31,16 @@ export type InboundReading =
   | { ok: true; message: InboundMessage }
   | { ok: false; field: string; error: string; status: MessageStatus | null };
 
-function agentAddress(value: string): string {
-  const target = linkTarget(value) ?? value;
-  return slugify(target.split('/').pop()!.replace(/\.md$/i, ''));
+/** An agent's name from a name or a link to its note; null when nothing of it is a name. */
+function agentAddress(value: string): string | null {
+  const target = (linkTarget(value) ?? value).split('/').pop()!.replace(/\.md$/i, '');
+  if (!/[a-z0-9]/i.test(target.normalize('NFKD'))) return null;
+  return slugify(target);
+}
+
+function replyToOf(value: unknown): string | undefined {
+  const target = typeof value === 'number' ? String(value) : linkTarget(value);
+  return target ? (agentAddress(target) ?? undefined) : undefined;
 }
 
 function readGroup(data: FrontmatterData): InboundMessage['group'] {
@@ -65,9 +72,29 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
     if (typeof v === 'number') return String(v);
     return undefined;
   };
+  // Fields that drive routing must have the right type: silently dropping a wrong one would, say, lose
+  // a callback or start a new thread.
+  // (A group callback carries a list of correlation ids: its own, valid form.)
+  const isCallback = data.callback === true || data.callback === 'true';
+  for (const field of isCallback ? ['from'] : ['from', 'correlation_id']) {
+    const v = data[field];
+    if (v !== undefined && v !== null && typeof v !== 'string' && typeof v !== 'number') {
+      return { ok: false, field, error: `${field}: expected text, found ${show(v)}`, status };
+    }
+  }
+  for (const field of ['reply_to', 'thread']) {
+    const v = data[field];
+    if (v !== undefined && v !== null && v !== '' && linkTarget(v) === null) {
+      return { ok: false, field, error: `${field}: expected ${field === 'thread' ? 'a link to a thread note' : "an agent's name"}, found ${show(v)}`, status };
+    }
+  }
   const rawTo = data.to;
   const to = typeof rawTo === 'string' ? rawTo.trim() : (linkTarget(rawTo) ?? undefined);
-  if (!to) {
+  const address = to ? agentAddress(to) : null;
+  if (to && !address) {
+    return { ok: false, field: 'to', error: `to: ${show(rawTo)} is not an agent's name (names are letters, digits, "-" and "_")`, status };
+  }
+  if (!to || !address) {
     return {
       ok: false,
       field: 'to',
@@ -78,7 +105,7 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
   const depthValue = data.delegation_depth;
   let delegationDepth = 0;
   if (depthValue !== undefined && depthValue !== null && depthValue !== '') {
-    const n = Number(depthValue);
+    const n = typeof depthValue === 'number' || typeof depthValue === 'string' ? Number(depthValue) : NaN;
     if (!Number.isInteger(n) || n < 0) {
       return { ok: false, field: 'delegation_depth', error: `delegation_depth: expected a whole number from 0, found ${show(depthValue)}`, status };
     }
@@ -90,10 +117,10 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
       path,
       // `[[researcher]]` or `[[Agents/Research Bot]]` (a link to the agent note, as Obsidian completes
       // it) is as good as the name: the note's name, slugified as agent names are.
-      to: agentAddress(to),
+      to: address,
       from: text('from') ?? 'user',
       status,
-      replyTo: text('reply_to') !== undefined ? agentAddress(text('reply_to')!) : undefined,
+      replyTo: replyToOf(data.reply_to),
       correlationId: text('correlation_id'),
       delegationDepth,
       thread: linkTarget(data.thread) ?? undefined,

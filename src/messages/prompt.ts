@@ -21,12 +21,14 @@ export interface PromptContext {
  * scheduler and callbacks are framed as context from another party, never as the user's own instructions.
  */
 export function buildPrompt(message: InboundMessage, context: PromptContext): string {
+  // A file name can hold a newline; it must not add lines of its own to the context block.
+  const clean = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, ' ');
   const preamble = [
     '<scriptorium-context>',
     `time: ${isoLocal(context.at)} (${context.timeZone})`,
-    `from: ${message.from}`,
-    `message note: ${message.path}`,
-    `thread note: ${context.threadPath}`,
+    `from: ${clean(message.from)}`,
+    `message note: ${clean(message.path)}`,
+    `thread note: ${clean(context.threadPath)}`,
     `delegation depth: ${message.delegationDepth}`,
     'Your final answer is saved as a reply note automatically; do not write the reply note yourself.',
     ...delegationSection(message, context),

@@ -49,7 +49,9 @@ export function locateFrontmatter(raw: string): FrontmatterBlock | null {
   if (!open) return null;
   const eol = open[2] === '\r\n' ? '\r\n' : '\n';
   const yamlStart = open[0].length;
-  const close = /^(---|\.\.\.)[ \t]*(\r?\n|$)/gm;
+  // The first line that starts with `---` closes the block: the same rule gray-matter reads by, so the
+  // fields read and the block edited are always the same text.
+  const close = /^---.*?(\r?\n|$)/gm;
   close.lastIndex = yamlStart;
   // A closing line right after the opening one is an empty block.
   const match = close.exec(raw);
@@ -111,6 +113,17 @@ export function updateFrontmatterText(raw: string, updates: FrontmatterData): st
     throw new FrontmatterError('the frontmatter must be a list of "field: value" lines');
   }
 
+  // `{tags: [...], to: a}` on one line: there is no line to add a field on; rewrite the block (its
+  // fields and values are kept, only its layout becomes one field per line).
+  if (contents !== null && YAML.isMap(contents) && contents.flow) {
+    const data = { ...(contents.toJSON() as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(updates)) {
+      if (value === undefined) delete data[key];
+      else data[key] = value;
+    }
+    const text = YAML.stringify(data, { lineWidth: 0 }).replace(/\n/g, block.eol);
+    return raw.slice(0, block.yamlStart) + text + raw.slice(block.yamlEnd);
+  }
   type Edit = { start: number; end: number; text: string };
   const edits: Edit[] = [];
   const appended: string[] = [];
@@ -135,7 +148,9 @@ export function updateFrontmatterText(raw: string, updates: FrontmatterData): st
     let end = Math.max(valueNode?.range ? valueNode.range[1] : lineEnd(yamlText, keyStart), pair.key.range[1]);
     // A block value's range runs past its last line end; the replacement must not swallow it.
     while (end > pair.key.range[1] && (yamlText[end - 1] === '\n' || yamlText[end - 1] === '\r' || yamlText[end - 1] === ' ')) end--;
-    edits.push({ start: keyStart, end, text: `${keyText}: ${renderValue(value)}` });
+    // An anchor on the old value stays on the new one: another field may alias it.
+    const anchor = valueNode && 'anchor' in valueNode && typeof valueNode.anchor === 'string' ? `&${valueNode.anchor} ` : '';
+    edits.push({ start: keyStart, end, text: `${keyText}: ${anchor}${renderValue(value)}` });
   }
 
   let out = yamlText;

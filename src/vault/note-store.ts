@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { OwnWrites } from './own-writes.ts';
@@ -43,6 +43,14 @@ export class NoteStore {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
+    }
+  }
+
+  async isSymlink(vaultPath: string): Promise<boolean> {
+    try {
+      return (await lstat(this.absolute(vaultPath))).isSymbolicLink();
+    } catch {
+      return false;
     }
   }
 

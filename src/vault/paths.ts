@@ -57,6 +57,8 @@ export function safeFileName(text: string, maxLength = 60): string {
   // Cut by code points, so an emoji is never split in half.
   const chars = Array.from(name);
   if (chars.length > maxLength) name = chars.slice(0, maxLength).join('');
+  // File systems count bytes (255 at most); a name of emoji is four bytes a character.
+  while (Buffer.byteLength(name) > maxLength * 2 && name.length > 0) name = Array.from(name).slice(0, -1).join('');
   name = name.replace(/[.\s]+$/, '');
   if (name === '' || WINDOWS_RESERVED.test(name)) name = `note${name ? ' ' + name : ''}`;
   return name;

@@ -138,8 +138,15 @@ describe('locateFrontmatter', () => {
     expect(locateFrontmatter('---\na: 1\n---\nbody')).toEqual({ yamlStart: 4, yamlEnd: 9, bodyStart: 13, eol: '\n' });
   });
 
-  it('accepts `...` as the closing line', () => {
-    expect(locateFrontmatter('---\na: 1\n...\nbody')).toEqual({ yamlStart: 4, yamlEnd: 9, bodyStart: 13, eol: '\n' });
+  it('closes where gray-matter (and Obsidian) close: the first line starting with ---, not `...`', () => {
+    expect(() => locateFrontmatter('---\na: 1\n...\nbody')).toThrow(FrontmatterError);
+    expect(locateFrontmatter('---\na: 1\n--- # end\nbody')).toEqual({ yamlStart: 4, yamlEnd: 9, bodyStart: 19, eol: '\n' });
+  });
+
+  it('a frontmatter written as one flow map gets new fields and stays valid', () => {
+    const out = updateFrontmatterText('---\n{tags: [agent/message/inbound], to: alpha}\n---\nbody\n', { status: 'queued' });
+    expect(parseFrontmatter(out).data).toEqual({ tags: ['agent/message/inbound'], to: 'alpha', status: 'queued' });
+    expect(parseFrontmatter(out).body).toBe('body\n');
   });
 
   it('an empty block closes right after the opening line', () => {
