@@ -69,20 +69,31 @@ export async function soak(turns: number, agents = 10): Promise<SoakFigures> {
     messages.push(rel);
     if (n % 50 === 49) await new Promise((r) => setTimeout(r, 20));
   }
-  const deadline = Date.now() + 600_000;
+  // Until every message is done, or nothing has moved for 30 s (a stuck message is a finding).
   let notDone = turns;
-  while (Date.now() < deadline) {
-    notDone = 0;
+  let lastProgress = Date.now();
+  const stuck: string[] = [];
+  while (Date.now() - lastProgress < 30_000) {
+    let count = 0;
+    stuck.length = 0;
     for (const rel of messages) {
       try {
-        if (parseFrontmatter(await readFile(path.join(vault, rel), 'utf8')).data.status !== 'done') notDone++;
-      } catch {
-        notDone++;
+        const raw = await readFile(path.join(vault, rel), 'utf8');
+        if (parseFrontmatter(raw).data.status !== 'done') {
+          count++;
+          stuck.push(`${rel}:\n${raw}`);
+        }
+      } catch (error) {
+        count++;
+        stuck.push(`${rel}: unreadable (${(error as Error).message})`);
       }
     }
+    if (count < notDone) lastProgress = Date.now();
+    notDone = count;
     if (notDone === 0) break;
     await new Promise((r) => setTimeout(r, 250));
   }
+  if (stuck.length) console.error(`not done:\n${stuck.slice(0, 3).join('\n')}`);
   // Quiet for a while with the user still editing: nothing more may run.
   await new Promise((r) => setTimeout(r, 1_000));
   editing = false;

@@ -207,7 +207,7 @@ async function openThread(
     ctx.threads.add(threadPath);
     return { threadPath, thread: readThreadState({}) };
   }
-  const raw = await ctx.store.readIfExists(threadPath);
+  const raw = await ctx.store.readStable(threadPath);
   if (raw === null) {
     await ctx.store.write(threadPath, newThreadNote(agent.name, agent.mode, now));
     ctx.threads.add(threadPath);
@@ -347,7 +347,7 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
     );
   }
 
-  const threadRaw = (await ctx.store.readIfExists(record.thread)) ?? newThreadNote(record.agent, record.mode, at);
+  const threadRaw = (await ctx.store.readStable(record.thread)) ?? newThreadNote(record.agent, record.mode, at);
   if (!threadRaw.includes(wikilink(record.reply))) {
     const turnText = renderTurn({
       number: record.threadBefore.turnCount + 1,

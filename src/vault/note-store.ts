@@ -37,6 +37,33 @@ export class NoteStore {
     return readFile(this.absolute(vaultPath), 'utf8');
   }
 
+  /**
+   * Read a note someone else may be saving right now (Obsidian and most editors write in place, so a
+   * read can land between the truncate and the write): wait until it has been quiet for `quietMs` and
+   * is the same before and after the read. Gives up waiting after a few rounds and reads what is there.
+   */
+  async readStable(vaultPath: string, quietMs = 120): Promise<string | null> {
+    return (await this.#readStable(vaultPath, quietMs))?.raw ?? null;
+  }
+
+  async #readStable(vaultPath: string, quietMs: number): Promise<{ raw: string; version: string } | null> {
+    for (let round = 0; round < 8; round++) {
+      const before = await this.#version(vaultPath);
+      if (before === null) return null;
+      const raw = await this.readIfExists(vaultPath);
+      if (raw === null) return null;
+      if ((await this.#version(vaultPath)) !== before) continue;
+      // Our own last write is whole (it was renamed into place): no need to wait.
+      if (this.ownWrites.isOwn(vaultPath, raw)) return { raw, version: before };
+      const age = Date.now() - Number(before.split(':')[1]);
+      if (age >= quietMs) return { raw, version: before };
+      await new Promise((resolve) => setTimeout(resolve, quietMs - Math.max(age, 0)));
+    }
+    const raw = await this.readIfExists(vaultPath);
+    const version = await this.#version(vaultPath);
+    return raw === null || version === null ? null : { raw, version };
+  }
+
   async readIfExists(vaultPath: string): Promise<string | null> {
     try {
       return await this.read(vaultPath);
@@ -119,9 +146,9 @@ export class NoteStore {
    */
   async update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
     for (let attempt = 0; ; attempt++) {
-      const before = await this.#version(vaultPath);
-      const raw = await this.readIfExists(vaultPath);
-      if (raw === null) return null;
+      const read = await this.#readStable(vaultPath, 120);
+      if (read === null) return null;
+      const { raw, version: before } = read;
       const next = updateFrontmatterText(raw, updates);
       if (next === raw) return next;
       // The user saved after our last write: the watcher has (or will have) an event for that save, and
