@@ -102,7 +102,8 @@ export async function soak(turns: number, agents = 10): Promise<SoakFigures> {
   await daemon.close();
   const seconds = (Date.now() - started) / 1000;
   const runnerCalls = [...calls.values()].reduce((a, b) => a + b, 0);
-  await rm(vault, { recursive: true, force: true });
+  if (process.env.SOAK_KEEP) console.error(`vault kept at ${vault}`);
+  else await rm(vault, { recursive: true, force: true });
   return {
     turns,
     runnerCalls,

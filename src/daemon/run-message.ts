@@ -306,6 +306,28 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
 }
 
 /**
+ * The thread note as it is now, to append a turn to. It was a thread note when the turn began; if it does
+ * not read as one now, someone is most likely saving it this instant (an in-place write caught half-way):
+ * read again. Should it still not be one, the turn starts a fresh thread note there, keeping whatever text
+ * was in the note below it: nothing is lost, and the frontmatter is never written without its tag.
+ */
+async function readThreadForUpdate(ctx: DaemonContext, record: ResultRecord, at: Date): Promise<string> {
+  let raw: string | null = null;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    raw = await ctx.store.readStable(record.thread);
+    if (raw === null) return newThreadNote(record.agent, record.mode, at);
+    try {
+      if (roleOf(parseFrontmatter(raw).data.tags) === 'thread') return raw;
+    } catch {
+      // Unreadable right now: try again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  ctx.logger.warn('thread note no longer reads as a thread; starting it afresh, keeping its text', { note: record.thread });
+  return newThreadNote(record.agent, record.mode, at) + (raw ? `\n${raw}\n` : '');
+}
+
+/**
  * Overloaded, rate limited, a network failure: the message waits and runs again later, with backoff
  * (doubling from retry_base, ±20 % jitter so agents that failed together do not retry together). The
  * CLI retries briefly on its own first (CLAUDE_CODE_MAX_RETRIES, 2 by default here); these are the
@@ -347,7 +369,7 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
     );
   }
 
-  const threadRaw = (await ctx.store.readStable(record.thread)) ?? newThreadNote(record.agent, record.mode, at);
+  const threadRaw = await readThreadForUpdate(ctx, record, at);
   if (!threadRaw.includes(wikilink(record.reply))) {
     const turnText = renderTurn({
       number: record.threadBefore.turnCount + 1,
