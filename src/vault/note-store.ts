@@ -17,6 +17,7 @@ export const STATE_DIR = '.scriptorium';
 export class NoteStore {
   readonly ownWrites = new OwnWrites();
   readonly #tmpDir: string;
+  readonly #updates = new Map<string, Promise<string | null>>();
 
   readonly root: string;
 
@@ -144,7 +145,22 @@ export class NoteStore {
    * Set or remove frontmatter fields of a note, keeping the rest of it byte for byte. Re-reads the note
    * first so an edit the user saved a moment ago is kept. Returns the new text, or null if the note is gone.
    */
-  async update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
+  update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
+    // One read-modify-write of a note at a time in this process (a turn's status and a callback's stamp
+    // on the same note must not overwrite each other); other writers are caught by the version check.
+    const previous = this.#updates.get(vaultPath) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.#update(vaultPath, updates),
+      () => this.#update(vaultPath, updates),
+    );
+    this.#updates.set(vaultPath, next);
+    void next.finally(() => {
+      if (this.#updates.get(vaultPath) === next) this.#updates.delete(vaultPath);
+    }).catch(() => {});
+    return next;
+  }
+
+  async #update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
     for (let attempt = 0; ; attempt++) {
       const read = await this.#readStable(vaultPath, 120);
       if (read === null) return null;
