@@ -207,7 +207,7 @@ async function openThread(
     ctx.threads.add(threadPath);
     return { threadPath, thread: readThreadState({}) };
   }
-  const raw = await ctx.store.readStable(threadPath);
+  const { raw } = await readThreadNote(ctx, threadPath);
   if (raw === null) {
     await ctx.store.write(threadPath, newThreadNote(agent.name, agent.mode, now));
     ctx.threads.add(threadPath);
@@ -306,23 +306,34 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
 }
 
 /**
+ * A thread note someone may be saving this instant: read until it reads as a thread note (its tag in
+ * parseable frontmatter), a few times over two seconds, before concluding it is not one.
+ */
+async function readThreadNote(ctx: DaemonContext, threadPath: string): Promise<{ raw: string | null; isThread: boolean }> {
+  let raw: string | null = null;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    raw = await ctx.store.readStable(threadPath);
+    if (raw === null) return { raw, isThread: false };
+    try {
+      if (roleOf(parseFrontmatter(raw).data.tags) === 'thread') return { raw, isThread: true };
+    } catch {
+      // Unreadable right now: try again.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { raw, isThread: false };
+}
+
+/**
  * The thread note as it is now, to append a turn to. It was a thread note when the turn began; if it does
  * not read as one now, someone is most likely saving it this instant (an in-place write caught half-way):
  * read again. Should it still not be one, the turn starts a fresh thread note there, keeping whatever text
  * was in the note below it: nothing is lost, and the frontmatter is never written without its tag.
  */
 async function readThreadForUpdate(ctx: DaemonContext, record: ResultRecord, at: Date): Promise<string> {
-  let raw: string | null = null;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    raw = await ctx.store.readStable(record.thread);
-    if (raw === null) return newThreadNote(record.agent, record.mode, at);
-    try {
-      if (roleOf(parseFrontmatter(raw).data.tags) === 'thread') return raw;
-    } catch {
-      // Unreadable right now: try again.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const { raw, isThread } = await readThreadNote(ctx, record.thread);
+  if (raw === null) return newThreadNote(record.agent, record.mode, at);
+  if (isThread) return raw;
   ctx.logger.warn('thread note no longer reads as a thread; starting it afresh, keeping its text', { note: record.thread });
   return newThreadNote(record.agent, record.mode, at) + (raw ? `\n${raw}\n` : '');
 }
