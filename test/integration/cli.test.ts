@@ -1,11 +1,12 @@
 // The built CLI (bin/scriptorium.js → dist/), spawned as a user would run it, against the fake `claude`.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as runCliProcess, spawnCli as spawnCliProcess, type Ran, type Running } from '../helpers/cli-process.ts';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { FAKE_CLAUDE, readInvocations } from '../helpers/fake-claude-env.ts';
 import { createTempVault, type TempVault } from '../helpers/temp-vault.ts';
@@ -56,39 +57,8 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<Ran>;
-}
-
-function spawnCli(args: string[], options: { cwd?: string } = {}): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Ran>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-async function runCli(args: string[], timeoutMs = 20_000): Promise<Ran> {
-  const run = spawnCli(args);
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs);
-  try {
-    return await run.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const spawnCli = (args: string[], options: { cwd?: string } = {}): Running => spawnCliProcess(BIN, args, { cwd: options.cwd ?? work, env });
+const runCli = (args: string[]): Promise<Ran> => runCliProcess(BIN, args, { cwd: work, env });
 
 /** JSON log lines a `start` process wrote on stderr (not a terminal, so JSON). */
 function logLines(stderr: string): Array<Record<string, unknown>> {

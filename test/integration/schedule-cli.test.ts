@@ -3,12 +3,13 @@
 //
 // The CLI is built into a folder of this test's own (a copy of bin/, dist/ from `tsc --outDir`, links to
 // node_modules/ and templates/), so it never races test/integration/cli.test.ts rebuilding the shared dist/.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as runCliProcess, spawnCli as spawnCliProcess, type Ran, type Running } from '../helpers/cli-process.ts';
 import { nextFire } from '../../src/schedule/cron.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
 import { isoLocal } from '../../src/util/clock.ts';
@@ -25,37 +26,8 @@ let vault = '';
 let env: NodeJS.ProcessEnv = {};
 let daemon: Running | undefined;
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<Ran>;
-}
-
-function spawnCli(args: string[]): Running {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, stderr: () => stderr, exited };
-}
-
-async function runCli(args: string[], timeoutMs = 15_000): Promise<Ran> {
-  const run = spawnCli(args);
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs);
-  try {
-    return await run.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const spawnCli = (args: string[]): Running => spawnCliProcess(bin, args, { cwd: work, env });
+const runCli = (args: string[]): Promise<Ran> => runCliProcess(bin, args, { cwd: work, env, timeoutMs: 15_000 });
 
 const fields = async (rel: string): Promise<FrontmatterData> => parseFrontmatter(await readFile(path.join(vault, rel), 'utf8')).data;
 const body = async (rel: string): Promise<string> => parseFrontmatter(await readFile(path.join(vault, rel), 'utf8')).body;
