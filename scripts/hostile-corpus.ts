@@ -274,7 +274,7 @@ export function generateCorpus(seed = 1): HostileCase[] {
   const planted = fm('tags: [agent/thread]\nagent: beta\nmode: multi-threaded\nsession: ""\nturn_count: 0', '# planted\n');
   add('.obsidian/planted-thread.md', planted, 'ignored', 'a thread note hidden in a dot-folder: nothing may be appended to it');
   add('Templates/planted-thread.md', planted, 'ignored', 'a thread note in the template folder');
-  const ws: Array<[string, string, Expect]> = [['dotdot', '../..', 'error-on-note'], ['root', '/', 'error-on-note'], ['climb', 'Agents/../../..', 'error-on-note'], ['tilde', '"~"', 'runs'], ['etc', '/etc', 'error-on-note']];
+  const ws: Array<[string, string, Expect]> = [['dotdot', '../..', 'error-on-note'], ['root', '/', 'error-on-note'], ['climb', 'Agents/../../..', 'error-on-note'], ['tilde', '"~"', 'error-on-note'], ['tilde-name', '"~drafts"', 'runs'], ['etc', '/etc', 'error-on-note']];
   for (const [name, value, expect] of ws) add(D(`ws-${name}`), fm(def(`workspace: ${value}`)), expect, `workspace ${value}`, expect === 'runs' ? undefined : 'workspace');
 
   // ---- definitions: names, policy, schedules

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { cronProblem } from '../schedule/cron.ts';
+import { expandHome } from '../util/home.ts';
+import { checkWebhookUrl } from '../notify/webhook.ts';
 import { isSlug, slugify } from '../vault/paths.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
 
@@ -51,6 +53,8 @@ export interface AgentDefinition {
   enabled: boolean;
   /** Agents this one may address; `undefined` means all. */
   canMessage: string[] | undefined;
+  /** Each reply is POSTed here as JSON (if the operator's policy allows the address). */
+  notify: string | undefined;
   /** The note body: appended to Claude Code's own system prompt. */
   prompt: string;
 }
@@ -140,7 +144,13 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
 
   let workspace = vaultRoot;
   const workspaceText = str('workspace');
-  if (workspaceText !== undefined) workspace = path.resolve(vaultRoot, workspaceText);
+  if (workspaceText !== undefined) {
+    workspace = path.resolve(vaultRoot, expandHome(workspaceText));
+  }
+
+  const notify = str('notify');
+  const notifyProblem = notify === undefined ? null : checkWebhookUrl(notify);
+  if (notifyProblem) problem('notify', notifyProblem);
 
   let timeoutMs = DEFAULTS.timeoutMs;
   if (data.timeout !== undefined && data.timeout !== null && data.timeout !== '') {
@@ -195,6 +205,7 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
     catchUp: bool('catch_up', true),
     enabled: bool('enabled', true),
     canMessage: list('can_message'),
+    notify,
     prompt: body.trim(),
   };
   return problems.length > 0 ? { ok: false, name, problems } : { ok: true, definition };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { AgentDefinition, FieldProblem } from './definition.ts';
+import type { AgentDefinition, FieldProblem, PermissionMode } from './definition.ts';
 
 /**
  * What the operator of this machine lets definitions ask for. It lives outside the vault (flags or the
@@ -11,8 +11,19 @@ export interface OperatorPolicy {
   allowBypassPermissions: boolean;
   /** `Bash` (or any shell tool) in `tools` */
   allowShell: boolean;
-  /** A `workspace` outside the vault. */
+  /** A `workspace` outside the vault, anywhere. */
   allowWorkspaceOutsideVault: boolean;
+  /** `permission_mode` values definitions may ask for; unset: every mode but bypassPermissions (see above). */
+  allowedPermissionModes?: PermissionMode[] | undefined;
+  /**
+   * `tools` definitions may ask for (`mcp__*` ends in a wildcard); unset: any tool but a shell. It only
+   * narrows: a shell tool still needs `allowShell`.
+   */
+  allowedTools?: string[] | undefined;
+  /** Absolute folders outside the vault a `workspace` may be in (or under). */
+  allowedWorkspaces?: string[] | undefined;
+  /** URL prefixes a definition's `notify:` may post to; none by default (a note must not send data out). */
+  allowedNotifyUrls?: string[] | undefined;
 }
 
 export const SAFE_POLICY: OperatorPolicy = {
@@ -35,6 +46,21 @@ export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy,
       message: 'bypassPermissions is refused: the operator has not allowed it on this machine (allow_bypass_permissions in the Scriptorium config)',
     });
   }
+  if (policy.allowedPermissionModes && !policy.allowedPermissionModes.includes(definition.permissionMode)) {
+    problems.push({
+      field: 'permission_mode',
+      message: `${definition.permissionMode} is not among the modes the operator allows on this machine (allowed_permission_modes: ${policy.allowedPermissionModes.join(', ') || 'none'})`,
+    });
+  }
+  if (policy.allowedTools) {
+    const refused = definition.tools.filter((tool) => !toolAllowed(tool, policy.allowedTools!));
+    if (refused.length > 0) {
+      problems.push({
+        field: 'tools',
+        message: `${refused.join(', ')} is not among the tools the operator allows on this machine (allowed_tools: ${policy.allowedTools.join(', ') || 'none'})`,
+      });
+    }
+  }
   const shell = definition.tools.filter((tool) => SHELL_TOOL_NAMES.test(tool));
   if (shell.length > 0 && !policy.allowShell) {
     problems.push({
@@ -42,12 +68,52 @@ export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy,
       message: `${shell.join(', ')} is refused: shell access needs allow_shell in the Scriptorium config on this machine`,
     });
   }
-  const rel = path.relative(vaultRoot, definition.workspace);
-  if ((rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) && !policy.allowWorkspaceOutsideVault) {
+  const allowedPlaces = policy.allowedWorkspaces ?? [];
+  if (!isInside(definition.workspace, vaultRoot) && !policy.allowWorkspaceOutsideVault && !allowedPlaces.some((dir) => isInside(definition.workspace, dir))) {
     problems.push({
       field: 'workspace',
-      message: `${definition.workspace} is outside the vault: that needs allow_workspace_outside_vault in the Scriptorium config on this machine`,
+      message: `${definition.workspace} is outside the vault: that needs the folder in allowed_workspaces (or allow_workspace_outside_vault) in the Scriptorium config on this machine`,
+    });
+  }
+  if (definition.notify !== undefined && !notifyAllowed(definition.notify, policy)) {
+    problems.push({
+      field: 'notify',
+      message: `${urlForDisplay(definition.notify)} is not allowed: the operator lists the addresses notes may post to in allowed_notify_urls in the Scriptorium config on this machine`,
     });
   }
   return problems;
+}
+
+function isInside(target: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(target));
+  return !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
+}
+
+/** `Bash(git *)` is the tool `Bash`; an entry ending in `*` allows every tool it starts (`mcp__github__*`). */
+export function toolAllowed(tool: string, allowed: string[]): boolean {
+  const name = tool.replace(/\(.*$/s, '').trim();
+  return allowed.some((entry) => (entry.endsWith('*') ? name.startsWith(entry.slice(0, -1)) : entry === name || entry === tool));
+}
+
+/** A URL may be posted to when it starts with one of the operator's prefixes, compared as parsed URLs. */
+export function notifyAllowed(url: string, policy: OperatorPolicy): boolean {
+  return (policy.allowedNotifyUrls ?? []).some((prefix) => {
+    try {
+      const u = new URL(url);
+      const p = new URL(prefix);
+      return u.origin === p.origin && u.pathname.startsWith(p.pathname);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Origin and path only: a token in the query string or the userinfo is not repeated in a note. */
+export function urlForDisplay(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return JSON.stringify(url.slice(0, 80));
+  }
 }

@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { expandHome } from '../util/home.ts';
 import { ConfigError, defaultConfigPath, loadConfig, type DaemonConfig } from '../daemon/config.ts';
 import { Daemon } from '../daemon/daemon.ts';
 import { LockError } from '../daemon/lock.ts';
@@ -16,7 +19,12 @@ Options:
   --config FILE       operator config (default ${defaultConfigPath()})
   --log-format F      human | json (default: human on a terminal, json otherwise)
   --log-level L       debug | info | warn | error (default info)
-  --polling           poll the vault instead of native file events`;
+  --polling           poll the vault instead of native file events
+
+Operator policy (adds to the config file; see the README's "Operator settings"):
+  --allow-shell                 definitions may ask for Bash
+  --allow-bypass-permissions    definitions may ask for permission_mode: bypassPermissions
+  --allow-workspace DIR         a definition's workspace may be in DIR (repeatable)`;
 
 export async function startCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,6 +37,9 @@ export async function startCommand(argv: string[]): Promise<number> {
       'log-format': { type: 'string' },
       'log-level': { type: 'string' },
       polling: { type: 'boolean' },
+      'allow-shell': { type: 'boolean' },
+      'allow-bypass-permissions': { type: 'boolean' },
+      'allow-workspace': { type: 'string', multiple: true },
     },
   });
   const vault = resolveVault(positionals[0]);
@@ -40,6 +51,17 @@ export async function startCommand(argv: string[]): Promise<number> {
   }
   if (values.claude) overrides.claudePath = values.claude;
   if (values.polling) overrides.usePolling = true;
+  const policy: Partial<DaemonConfig['policy']> = {};
+  if (values['allow-shell']) policy.allowShell = true;
+  if (values['allow-bypass-permissions']) policy.allowBypassPermissions = true;
+  if (values['allow-workspace']) {
+    policy.allowedWorkspaces = values['allow-workspace'].map((dir) => {
+      const absolute = path.resolve(expandHome(dir));
+      if (!existsSync(absolute)) throw new UsageError(`--allow-workspace: ${absolute} does not exist`);
+      return absolute;
+    });
+  }
+  if (Object.keys(policy).length > 0) overrides.policy = policy as DaemonConfig['policy'];
   const format = values['log-format'] ?? (process.stderr.isTTY ? 'human' : 'json');
   if (format !== 'human' && format !== 'json') throw new UsageError(`--log-format expects human or json, got "${format}"`);
   const level = (values['log-level'] ?? 'info') as LogLevel;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { parseDuration } from '../agents/definition.ts';
+import { expandHome } from '../util/home.ts';
+import { parseDuration, PERMISSION_MODES, type PermissionMode } from '../agents/definition.ts';
 import { SAFE_POLICY, type OperatorPolicy } from '../agents/policy.ts';
 
 /** The operator's settings for this machine: they live outside the vault, so no note can change them. */
@@ -35,6 +36,11 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   maxAttempts: 3,
   retryBaseMs: 60_000,
 };
+
+function stringList(value: unknown): string[] | null {
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.map((v) => v.trim()).filter(Boolean) : null;
+}
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SCRIPTORIUM_CONFIG) return env.SCRIPTORIUM_CONFIG;
@@ -86,6 +92,31 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         config.policy[field[key]] = value;
         break;
       }
+      case 'allowed_permission_modes': {
+        const modes = stringList(value);
+        const unknown = modes?.filter((m) => !(PERMISSION_MODES as readonly string[]).includes(m));
+        if (!modes || unknown!.length > 0) throw bad(key, `a list of ${PERMISSION_MODES.join(', ')}`);
+        config.policy.allowedPermissionModes = modes as PermissionMode[];
+        break;
+      }
+      case 'allowed_tools': {
+        const tools = stringList(value);
+        if (!tools) throw bad(key, 'a list of tool names such as [Read, Grep, WebSearch, "mcp__github__*"]');
+        config.policy.allowedTools = tools;
+        break;
+      }
+      case 'allowed_workspaces': {
+        const dirs = stringList(value);
+        if (!dirs || dirs.some((d) => !path.isAbsolute(expandHome(d)))) throw bad(key, 'a list of absolute folders (~/ allowed)');
+        config.policy.allowedWorkspaces = dirs.map((d) => expandHome(d));
+        break;
+      }
+      case 'allowed_notify_urls': {
+        const urls = stringList(value);
+        if (!urls || urls.some((u) => !/^https?:\/\/[^\s]+$/i.test(u))) throw bad(key, 'a list of http:// or https:// address prefixes');
+        config.policy.allowedNotifyUrls = urls;
+        break;
+      }
       case 'shutdown_grace': {
         const ms = parseDuration(value);
         if (ms === null) throw bad(key, 'a duration such as 20s');
@@ -100,5 +131,10 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         throw new ConfigError(`${file}: unknown setting "${key}"`);
     }
   }
-  return { ...config, ...overrides, policy: { ...config.policy, ...overrides.policy } };
+  const policy = { ...config.policy, ...overrides.policy };
+  // Flags add folders to the file's list rather than replace it.
+  if (config.policy.allowedWorkspaces && overrides.policy?.allowedWorkspaces) {
+    policy.allowedWorkspaces = [...config.policy.allowedWorkspaces, ...overrides.policy.allowedWorkspaces];
+  }
+  return { ...config, ...overrides, policy };
 }

@@ -6,6 +6,7 @@ import type { Runner } from '../runner/types.ts';
 import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
+import { createRedactor, redactDeep } from '../util/redact.ts';
 import { NoteStore, STATE_DIR } from '../vault/note-store.ts';
 import { Scheduler, type ScheduleState } from '../schedule/scheduler.ts';
 import { writeScheduledMessage } from './schedule-fire.ts';
@@ -88,7 +89,8 @@ export class Daemon {
     this.config = { ...DEFAULT_CONFIG, ...options.config, policy: { ...DEFAULT_CONFIG.policy, ...options.config?.policy } };
     const logger = options.logger ?? createLogger();
     const clock = options.clock ?? systemClock;
-    const store = new NoteStore(this.root);
+    const redact = createRedactor();
+    const store = new NoteStore(this.root, { redact });
     this.#ctx = {
       root: this.root,
       store,
@@ -114,12 +116,12 @@ export class Daemon {
       deferInbound: null,
       startingUp: true,
       ledger: new Ledger(),
-      journal: new Journal(this.root),
+      journal: new Journal(this.root, { redact }),
       holds: new Map(),
       recheckAt: (when) => this.#recheckAt(when),
       onTurnFinished: (entry) => {
         this.#ctx.ledger.record(entry);
-        appendTurn(this.root, entry).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
+        appendTurn(this.root, redactDeep(entry, redact)).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
         options.onTurnFinished?.(entry);
         this.#statusChanged();
       },

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { TurnUsage } from '../runner/types.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
+import { createRedactor, redactDeep, type Redact } from '../util/redact.ts';
 
 /**
  * Each message's progress, appended and fsynced to `.scriptorium/journal.jsonl` before the step it
@@ -73,16 +74,28 @@ export const JOURNAL_FILE = `${STATE_DIR}/journal.jsonl`;
 
 export class Journal {
   readonly #file: string;
+  readonly #redact: Redact;
+  readonly #compactAbove: number;
   #writes: Promise<void> = Promise.resolve();
+  /** Bytes appended since the file was last compacted (or since start): the file is about this big. */
+  #appended = 0;
 
-  constructor(root: string) {
+  /**
+   * `compactAboveBytes`: a daemon running for months must not grow the journal for ever; once this much
+   * has been appended, finished messages' records are dropped (between two appends, so none is lost).
+   */
+  constructor(root: string, options: { redact?: Redact; compactAboveBytes?: number } = {}) {
     this.#file = path.join(root, JOURNAL_FILE);
+    this.#redact = options.redact ?? createRedactor();
+    this.#compactAbove = options.compactAboveBytes ?? 1024 * 1024;
   }
 
   /** Resolves once the record is on disk (fsynced); records are written in call order. */
   append(record: JournalRecord): Promise<void> {
-    const line = JSON.stringify(record) + '\n';
-    this.#writes = this.#writes.then(async () => {
+    // A result record holds the reply and the message body: no secret is kept there either.
+    const line = JSON.stringify(redactDeep(record, this.#redact)) + '\n';
+    // One failed write (a full disk) must not fail every later one: chain on the settled previous write.
+    this.#writes = this.#writes.catch(() => {}).then(async () => {
       await mkdir(path.dirname(this.#file), { recursive: true });
       const handle = await open(this.#file, 'a');
       try {
@@ -91,6 +104,8 @@ export class Journal {
       } finally {
         await handle.close();
       }
+      this.#appended += Buffer.byteLength(line);
+      if (this.#appended >= this.#compactAbove) await this.#rewrite(openRecords(await this.readAll()));
     });
     return this.#writes;
   }
@@ -116,8 +131,12 @@ export class Journal {
   }
 
   /** Keep only what still matters (messages not finished), written atomically. */
-  async compact(keep: JournalRecord[]): Promise<void> {
-    await this.#writes;
+  compact(keep: JournalRecord[]): Promise<void> {
+    this.#writes = this.#writes.catch(() => {}).then(() => this.#rewrite(keep));
+    return this.#writes;
+  }
+
+  async #rewrite(keep: JournalRecord[]): Promise<void> {
     const tmp = `${this.#file}.${process.pid}.tmp`;
     await mkdir(path.dirname(this.#file), { recursive: true });
     const handle = await open(tmp, 'w');
@@ -128,7 +147,14 @@ export class Journal {
       await handle.close();
     }
     await rename(tmp, this.#file);
+    this.#appended = 0;
   }
+}
+
+/** Every record of the messages whose last record is not `finished`: what a restart still needs. */
+export function openRecords(records: JournalRecord[]): JournalRecord[] {
+  const last = lastByMessage(records);
+  return records.filter((r) => last.get(r.msg)?.last.t !== 'finished');
 }
 
 /** The last record of each message, in journal order. */

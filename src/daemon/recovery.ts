@@ -65,7 +65,7 @@ export async function recoverFromJournal(ctx: DaemonContext): Promise<void> {
       const note = await readMessageNote(ctx.store, msg);
       if (!note || note.message.status !== 'running') continue; // moved on (deleted, reset by the user)
       if (starts >= MAX_INTERRUPTIONS) {
-        ctx.logger.error('message interrupted twice; left to the user', { note: msg });
+        ctx.logger.error('message interrupted too often; left to the user', { note: msg });
         await ctx.store.update(msg, {
           status: 'error',
           error: `Scriptorium stopped ${MAX_INTERRUPTIONS} times while this message was running, so it was not run again. Set status back to ready to try again.`,

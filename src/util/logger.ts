@@ -2,6 +2,8 @@
  * Structured logging with fixed messages: `logger.warn('turn failed', { agent, note })`.
  * On a terminal the lines are for people; otherwise one JSON object per line for tools.
  */
+import { createRedactor, redactDeep, type Redact } from './redact.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -20,6 +22,8 @@ export interface LoggerOptions {
   format?: 'human' | 'json';
   write?: (line: string) => void;
   now?: () => Date;
+  /** Default: the secrets of this process's environment and well-known token shapes never reach a log line. */
+  redact?: Redact;
 }
 
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
@@ -27,10 +31,12 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
   const format = options.format ?? 'json';
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const now = options.now ?? (() => new Date());
+  const redact = options.redact ?? createRedactor();
 
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
     if (ORDER[lvl] < ORDER[level]) return;
-    const all = { ...bound, ...fields };
+    const all = redactDeep(serializable({ ...bound, ...fields }) as LogFields, redact);
+    msg = redact(msg);
     if (format === 'json') {
       write(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...serializable(all) }));
       return;
@@ -48,7 +54,7 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    child: (fields) => createLogger({ ...options, redact }, { ...bound, ...fields }),
   };
 }
 

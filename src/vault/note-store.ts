@@ -5,6 +5,7 @@ import path from 'node:path';
 import { OwnWrites } from './own-writes.ts';
 import { resolveInVault } from './paths.ts';
 import { updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
+import { createRedactor, redactDeep, type Redact } from '../util/redact.ts';
 
 export const STATE_DIR = '.scriptorium';
 
@@ -20,10 +21,13 @@ export class NoteStore {
   readonly #updates = new Map<string, Promise<string | null>>();
 
   readonly root: string;
+  /** Applied to everything Scriptorium writes: no secret from its environment lands in a note. */
+  readonly redact: Redact;
 
-  constructor(root: string) {
+  constructor(root: string, options: { redact?: Redact } = {}) {
     this.root = root;
     this.#tmpDir = path.join(root, STATE_DIR, 'tmp');
+    this.redact = options.redact ?? createRedactor();
   }
 
   absolute(vaultPath: string): string {
@@ -94,7 +98,11 @@ export class NoteStore {
    * `wake: true` for a note the daemon itself must act on (a callback, a scheduled message): it is not
    * remembered as our own write, so the watcher hands it to intake like any note a person writes.
    */
-  async write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined } = {}): Promise<boolean> {
+  write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined } = {}): Promise<boolean> {
+    return this.#write(vaultPath, this.redact(content), options);
+  }
+
+  async #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
     const target = this.absolute(vaultPath);
     await mkdir(this.#tmpDir, { recursive: true });
     await mkdir(path.dirname(target), { recursive: true });
@@ -165,12 +173,13 @@ export class NoteStore {
       const read = await this.#readStable(vaultPath, 120);
       if (read === null) return null;
       const { raw, version: before } = read;
-      const next = updateFrontmatterText(raw, updates);
+      // Only the fields we set are redacted: the rest of the note is the user's, kept byte for byte.
+      const next = updateFrontmatterText(raw, redactDeep(updates, this.redact));
       if (next === raw) return next;
       // The user saved after our last write: the watcher has (or will have) an event for that save, and
       // it must not be dropped as ours, so this write is not remembered as ours either.
       const userEdited = this.ownWrites.hasWritten(vaultPath) && !this.ownWrites.isOwn(vaultPath, raw);
-      const written = await this.write(vaultPath, next, {
+      const written = await this.#write(vaultPath, next, {
         wake: userEdited,
         // A save landing between our read and our rename would be lost: check, and redo from the new text.
         unchangedSince: attempt < 3 ? before : undefined,

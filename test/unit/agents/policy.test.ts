@@ -54,7 +54,7 @@ describe('checkPolicy with the safe policy', () => {
     expect(checkPolicy(def({ workspace: elsewhere }), SAFE_POLICY, VAULT)).toEqual([
       {
         field: 'workspace',
-        message: `${elsewhere} is outside the vault: that needs allow_workspace_outside_vault in the Scriptorium config on this machine`,
+        message: `${elsewhere} is outside the vault: that needs the folder in allowed_workspaces (or allow_workspace_outside_vault) in the Scriptorium config on this machine`,
       },
     ]);
   });
@@ -90,5 +90,49 @@ describe('checkPolicy when the operator allows it', () => {
       'permission_mode',
       'tools',
     ]);
+  });
+});
+
+describe('checkPolicy with the operator\'s allowlists', () => {
+  it('a mode not listed is refused, naming the list; a listed bypassPermissions still needs nothing else', () => {
+    const policy: OperatorPolicy = { ...SAFE_POLICY, allowedPermissionModes: ['acceptEdits', 'plan'] };
+    expect(checkPolicy(def({ permission_mode: 'plan' }), policy, VAULT)).toEqual([]);
+    expect(checkPolicy(def({ permission_mode: 'default' }), policy, VAULT)).toEqual([
+      { field: 'permission_mode', message: 'default is not among the modes the operator allows on this machine (allowed_permission_modes: acceptEdits, plan)' },
+    ]);
+  });
+
+  it('tools outside allowed_tools are refused by name; patterns and wildcards match the tool', () => {
+    const policy: OperatorPolicy = { ...SAFE_POLICY, allowedTools: ['Read', 'Grep', 'Glob', 'WebFetch', 'mcp__github__*'] };
+    expect(checkPolicy(def({ tools: ['Read', 'WebFetch(domain:example.com)', 'mcp__github__search'] }), policy, VAULT)).toEqual([]);
+    expect(checkPolicy(def({ tools: ['Read', 'Write', 'mcp__gitlab__x'] }), policy, VAULT)).toEqual([
+      { field: 'tools', message: 'Write, mcp__gitlab__x is not among the tools the operator allows on this machine (allowed_tools: Read, Grep, Glob, WebFetch, mcp__github__*)' },
+    ]);
+    // The default tools count as asked for: a read-only machine refuses a default definition, saying why.
+    expect(checkPolicy(def({}), policy, VAULT).map((p) => p.field)).toEqual(['tools']);
+  });
+
+  it('listing a shell tool does not replace allow_shell', () => {
+    const policy: OperatorPolicy = { ...SAFE_POLICY, allowedTools: ['Bash'] };
+    expect(checkPolicy(def({ tools: ['Bash'] }), policy, VAULT).map((p) => p.field)).toEqual(['tools']);
+    expect(checkPolicy(def({ tools: ['Bash'] }), { ...policy, allowShell: true }, VAULT)).toEqual([]);
+  });
+
+  it('a workspace outside the vault is allowed inside an allowed folder only', () => {
+    const policy: OperatorPolicy = { ...SAFE_POLICY, allowedWorkspaces: [path.resolve('/srv/code')] };
+    expect(checkPolicy(def({ workspace: '/srv/code/app' }), policy, VAULT)).toEqual([]);
+    expect(checkPolicy(def({ workspace: '/srv/code' }), policy, VAULT)).toEqual([]);
+    expect(checkPolicy(def({ workspace: '/srv/code-other' }), policy, VAULT).map((p) => p.field)).toEqual(['workspace']);
+    expect(checkPolicy(def({ workspace: '/srv/code/../secrets' }), policy, VAULT).map((p) => p.field)).toEqual(['workspace']);
+  });
+
+  it('notify is refused unless the address starts with an allowed prefix; the refusal never repeats a token', () => {
+    const policy: OperatorPolicy = { ...SAFE_POLICY, allowedNotifyUrls: ['https://hooks.example.com/scriptorium/'] };
+    expect(checkPolicy(def({ notify: 'https://hooks.example.com/scriptorium/abc?token=1' }), policy, VAULT)).toEqual([]);
+    const refused = checkPolicy(def({ notify: 'https://evil.example.com/x?token=supersecret' }), policy, VAULT);
+    expect(refused.map((p) => p.field)).toEqual(['notify']);
+    expect(refused[0]!.message).not.toContain('supersecret');
+    expect(checkPolicy(def({ notify: 'https://hooks.example.com/other' }), policy, VAULT).map((p) => p.field)).toEqual(['notify']);
+    expect(checkPolicy(def({ notify: 'https://hooks.example.com/scriptorium/' }), SAFE_POLICY, VAULT).map((p) => p.field)).toEqual(['notify']);
   });
 });

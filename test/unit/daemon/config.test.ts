@@ -80,6 +80,21 @@ describe('loadConfig', () => {
     expect((await load('allow_shell: true')).policy).toEqual({ allowBypassPermissions: false, allowShell: true, allowWorkspaceOutsideVault: false });
   });
 
+  it('reads the allowlists: modes, tools, workspaces (~ expanded), notify addresses', async () => {
+    const config = await load(
+      'allowed_permission_modes: [acceptEdits, plan]\nallowed_tools: [Read, Grep, "mcp__github__*"]\nallowed_workspaces: [~/code, /srv/data]\nallowed_notify_urls: [https://hooks.example.com/]',
+    );
+    expect(config.policy.allowedPermissionModes).toEqual(['acceptEdits', 'plan']);
+    expect(config.policy.allowedTools).toEqual(['Read', 'Grep', 'mcp__github__*']);
+    expect(config.policy.allowedWorkspaces).toEqual([path.join(os.homedir(), 'code'), '/srv/data']);
+    expect(config.policy.allowedNotifyUrls).toEqual(['https://hooks.example.com/']);
+  });
+
+  it('workspace folders from flags add to the file\'s', async () => {
+    const config = await load('allowed_workspaces: [/srv/a]', { policy: { allowedWorkspaces: ['/srv/b'] } });
+    expect(config.policy.allowedWorkspaces).toEqual(['/srv/a', '/srv/b']);
+  });
+
   it('shutdown_grace accepts plain seconds', async () => {
     expect((await load('shutdown_grace: 30')).shutdownGraceMs).toBe(30_000);
   });
@@ -95,6 +110,10 @@ describe('loadConfig', () => {
     ['allow_workspace_outside_vault: "true"', 'allow_workspace_outside_vault expected true or false, found "true"'],
     ['shutdown_grace: soon', 'shutdown_grace expected a duration such as 20s, found "soon"'],
     ['use_polling: maybe', 'use_polling expected true or false, found "maybe"'],
+    ['allowed_permission_modes: [plan, yolo]', 'allowed_permission_modes expected a list of acceptEdits, auto, bypassPermissions, default, dontAsk, manual, plan, found ["plan","yolo"]'],
+    ['allowed_tools: 3', 'allowed_tools expected a list of tool names such as [Read, Grep, WebSearch, "mcp__github__*"], found 3'],
+    ['allowed_workspaces: [code]', 'allowed_workspaces expected a list of absolute folders (~/ allowed), found ["code"]'],
+    ['allowed_notify_urls: [ftp://x]', 'allowed_notify_urls expected a list of http:// or https:// address prefixes, found ["ftp://x"]'],
   ])('a wrong type names the file and the key: %s', async (yaml, message) => {
     expect(await errorOf(yaml)).toBe(`${file}: ${message}`);
   });

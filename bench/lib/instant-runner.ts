@@ -1,0 +1,35 @@
+import { performance } from 'node:perf_hooks';
+import { EMPTY_USAGE, type Runner, type TurnRequest, type TurnResult } from '../../src/runner/types.ts';
+
+/** The message a turn is for, from its prompt's context block (`message note: Inbox/x.md`). */
+export function messageOf(request: TurnRequest): string {
+  return /^message note: (.+)$/m.exec(request.prompt)?.[1] ?? '?';
+}
+
+export function okResult(sessionId: string): TurnResult {
+  return {
+    ok: true,
+    text: 'Done.',
+    errorKind: undefined,
+    error: undefined,
+    transient: false,
+    sessionId,
+    costUsd: 0.0001,
+    usage: { ...EMPTY_USAGE, inputTokens: 1, outputTokens: 1 },
+    numTurns: 1,
+    durationMs: 1,
+    tools: [],
+    permissionDenials: [],
+    exitCode: 0,
+    signal: null,
+    stderrTail: '',
+  };
+}
+
+/** A runner that answers at once, telling `onCall` when (performance.now()) each turn was asked for. */
+export function instantRunner(onCall: (request: TurnRequest, at: number) => void = () => {}): Runner {
+  return async (request) => {
+    onCall(request, performance.now());
+    return okResult(request.sessionId);
+  };
+}

@@ -1,0 +1,122 @@
+import { performance } from 'node:perf_hooks';
+import { Journal, type JournalRecord } from '../../src/daemon/journal.ts';
+import type { LogFields, Logger } from '../../src/util/logger.ts';
+import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
+import { NoteStore } from '../../src/vault/note-store.ts';
+import { VaultWatcher, type VaultWatcherOptions } from '../../src/watch/vault-watcher.ts';
+
+/**
+ * Timestamps from inside the daemon without touching src/: the benches wrap the prototypes of the few
+ * seams a message passes (the watcher's callback, the store, the journal) and give the daemon a logger
+ * that notes when each line was logged. Each wrapper costs one performance.now() and one push.
+ *
+ *   event    the daemon's watcher reported the note            (VaultWatcher onNote)
+ *   handle   the settle timer fired and intake began to read   (handleNote's first store call)
+ *   write    one atomic note write, start to rename            (NoteStore.write)
+ *   update   a frontmatter update resolved, with its fields    (NoteStore.update)
+ *   journal  one fsynced journal append                        (Journal.append)
+ *   log      a log line (`message queued`, `turn started`, ...)
+ */
+export type ProbeKind = 'event' | 'handle' | 'write' | 'update' | 'journal' | 'log';
+
+export interface ProbeMark {
+  kind: ProbeKind;
+  /** performance.now() when it happened (for writes and appends: when they finished). */
+  at: number;
+  /** Vault path, or the journal record's message. */
+  path: string;
+  /** Writes and appends: how long they took. */
+  ms?: number;
+  bytes?: number;
+  /** Log lines: the message; events: the chokidar event. */
+  what?: string;
+  fields?: FrontmatterData;
+}
+
+type Listener = (mark: ProbeMark) => void;
+
+class Probe {
+  marks: ProbeMark[] = [];
+  /** Off by default: a long bench keeps only what it asks for. */
+  recording = false;
+  readonly #listeners = new Set<Listener>();
+
+  record(mark: ProbeMark): void {
+    if (this.recording) this.marks.push(mark);
+    for (const listener of this.#listeners) listener(mark);
+  }
+
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  reset(recording = true): void {
+    this.marks = [];
+    this.recording = recording;
+  }
+
+  /** A logger for the daemon that is silent but timestamps every line. */
+  logger(bound: LogFields = {}): Logger {
+    const line = (msg: string, fields: LogFields = {}) => {
+      const all = { ...bound, ...fields };
+      this.record({ kind: 'log', at: performance.now(), path: typeof all.note === 'string' ? all.note : '', what: msg });
+    };
+    return { debug: line, info: line, warn: line, error: line, child: (fields) => this.logger({ ...bound, ...fields }) };
+  }
+}
+
+let installed: Probe | undefined;
+
+/** Wraps the seams once per process; later calls return the same probe. */
+export function installProbe(): Probe {
+  if (installed) return installed;
+  const probe = new Probe();
+  installed = probe;
+
+  const start = VaultWatcher.prototype.start;
+  VaultWatcher.prototype.start = function (this: VaultWatcher) {
+    const options = (this as unknown as { options: VaultWatcherOptions }).options;
+    const onNote = options.onNote;
+    options.onNote = (vaultPath, event) => {
+      probe.record({ kind: 'event', at: performance.now(), path: vaultPath, what: event });
+      onNote(vaultPath, event);
+    };
+    return start.call(this);
+  };
+
+  // handleNote's first act is this lstat: the moment the settle timer let the note through.
+  const isSymlink = NoteStore.prototype.isSymlink;
+  NoteStore.prototype.isSymlink = function (this: NoteStore, vaultPath: string) {
+    probe.record({ kind: 'handle', at: performance.now(), path: vaultPath });
+    return isSymlink.call(this, vaultPath);
+  };
+
+  const write = NoteStore.prototype.write;
+  NoteStore.prototype.write = async function (this: NoteStore, vaultPath: string, content: string, options?: Parameters<NoteStore['write']>[2]) {
+    const began = performance.now();
+    const written = await write.call(this, vaultPath, content, options);
+    const at = performance.now();
+    probe.record({ kind: 'write', at, path: vaultPath, ms: at - began, bytes: Buffer.byteLength(content) });
+    return written;
+  };
+
+  const update = NoteStore.prototype.update;
+  NoteStore.prototype.update = async function (this: NoteStore, vaultPath: string, updates: FrontmatterData) {
+    const result = await update.call(this, vaultPath, updates);
+    probe.record({ kind: 'update', at: performance.now(), path: vaultPath, fields: updates });
+    return result;
+  };
+
+  const append = Journal.prototype.append;
+  Journal.prototype.append = async function (this: Journal, record: JournalRecord) {
+    const began = performance.now();
+    await append.call(this, record);
+    const at = performance.now();
+    probe.record({ kind: 'journal', at, path: record.msg, ms: at - began, what: record.t });
+  };
+
+  return probe;
+}
+
+export type { Probe };

@@ -1,0 +1,57 @@
+/**
+ * Secrets never reach a note or a log. Two nets: the values of this process's environment variables whose
+ * names say they are secret (the API key Claude Code reads, a GitHub token...), replaced wherever they
+ * appear; and the shapes of well-known tokens, for a secret that is not in our environment (a key the
+ * model read from a file and echoed, a bearer token in a stderr line).
+ */
+export type Redact = (text: string) => string;
+
+const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|AUTH|COOKIE|PRIVATE)/i;
+
+/** Values shorter than this are too likely to be ordinary words or flags (`true`, `1`, `default`). */
+const MIN_SECRET_LENGTH = 8;
+
+const TOKEN_SHAPES: RegExp[] = [
+  /\bsk-ant-[A-Za-z0-9_-]{8,}/g, // Anthropic API keys and OAuth tokens
+  /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}/g, // OpenAI-style keys
+  /\bgh[pousr]_[A-Za-z0-9]{20,}/g, // GitHub tokens
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+  /\bxox[abprs]-[A-Za-z0-9-]{10,}/g, // Slack
+  /\bAKIA[0-9A-Z]{16}\b/g, // AWS access key ids
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]{16,}=*/g,
+];
+
+export const REDACTED = '[redacted]';
+
+/** The secret-looking variables of `env`, longest value first (so a value containing another is caught whole). */
+export function secretValues(env: NodeJS.ProcessEnv): Array<{ name: string; value: string }> {
+  return Object.entries(env)
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+    .filter(([name, value]) => SECRET_NAME.test(name) && value.trim().length >= MIN_SECRET_LENGTH && !/^(true|false)$/i.test(value))
+    .map(([name, value]) => ({ name, value }))
+    .sort((a, b) => b.value.length - a.value.length);
+}
+
+export function createRedactor(env: NodeJS.ProcessEnv = process.env): Redact {
+  const secrets = secretValues(env);
+  return (text: string): string => {
+    if (!text) return text;
+    let out = text;
+    for (const { name, value } of secrets) if (out.includes(value)) out = out.split(value).join(`[redacted ${name}]`);
+    for (const shape of TOKEN_SHAPES) out = out.replace(shape, (match, scheme?: string) => (typeof scheme === 'string' && /^(Bearer|Basic)$/.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
+    return out;
+  };
+}
+
+/** Every string inside a JSON-like value, redacted (keys too: a secret can be a key). */
+export function redactDeep<T>(value: T, redact: Redact): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact)) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v, redact)])) as T;
+  }
+  return value;
+}
+
+/** For stores and tests that need no redaction. */
+export const noRedaction: Redact = (text) => text;
