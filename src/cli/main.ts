@@ -7,6 +7,12 @@ import { err, out, UsageError } from './output.ts';
 import { sendCommand, SEND_HELP } from './send.ts';
 import { startCommand, START_HELP } from './start.ts';
 import { statusCommand, STATUS_HELP } from './status.ts';
+import { serviceCommand, SERVICE_HELP } from './service.ts';
+import { tailCommand, TAIL_HELP } from './tail.ts';
+import { resetCommand, RESET_HELP } from './reset.ts';
+import { doctorCommand, DOCTOR_HELP } from './doctor.ts';
+import { explainCommand, EXPLAIN_HELP } from './explain.ts';
+import { logsCommand, LOGS_HELP } from './logs.ts';
 
 const HELP = `scriptorium — run Claude agents from a folder of notes
 
@@ -17,6 +23,12 @@ Usage:
   scriptorium status [vault] [--json]         agents, queues, schedules and recent turns
   scriptorium fire <agent>                    run an agent's scheduled task now
   scriptorium halt ["reason"] / resume        stop every new turn and fire / go on
+  scriptorium doctor [vault]                  check Claude Code, its login, the config and every note
+  scriptorium explain <note> [--json]         why a note did or did not run
+  scriptorium logs [vault] [-f] [-n N]        the daemon's log (--level, --agent, --since, --json)
+  scriptorium tail [vault]                    follow turns as they happen (tools, replies, cost)
+  scriptorium reset <agent>                   start a fresh Claude session at the agent's next turn
+  scriptorium service install [vault]         run start as a login service (systemd / launchd)
 
 Run "scriptorium <command> --help" for a command's options.`;
 
@@ -29,6 +41,12 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help:
   halt: { run: haltCommand, help: HALT_HELP },
   resume: { run: resumeCommand, help: RESUME_HELP },
   mcp: { run: mcpCommand, help: MCP_HELP },
+  doctor: { run: doctorCommand, help: DOCTOR_HELP },
+  explain: { run: explainCommand, help: EXPLAIN_HELP },
+  logs: { run: logsCommand, help: LOGS_HELP },
+  tail: { run: tailCommand, help: TAIL_HELP },
+  reset: { run: resetCommand, help: RESET_HELP },
+  service: { run: serviceCommand, help: SERVICE_HELP },
 };
 
 export async function main(argv: string[]): Promise<number> {

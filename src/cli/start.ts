@@ -5,8 +5,10 @@ import { expandHome } from '../util/home.ts';
 import { ConfigError, defaultConfigPath, loadConfig, type DaemonConfig } from '../daemon/config.ts';
 import { Daemon } from '../daemon/daemon.ts';
 import { LockError } from '../daemon/lock.ts';
-import { createLogger, type LogLevel } from '../util/logger.ts';
+import { createLogFile, LOG_FILE } from '../util/log-file.ts';
+import { createLogger, formatHuman, type LogLevel } from '../util/logger.ts';
 import { err, UsageError } from './output.ts';
+import { attachProgress } from './progress.ts';
 import { resolveVault } from './vault-arg.ts';
 
 export const START_HELP = `scriptorium start [vault] [options]
@@ -77,13 +79,23 @@ export async function startCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger({ format, level });
+  // The log file always gets JSON lines (what `scriptorium logs` reads); the terminal gets the chosen
+  // format. Redaction happens inside createLogger, before `write`, so both are redacted.
+  const logFile = createLogFile(path.join(vault, LOG_FILE));
+  const logger = createLogger({
+    format: 'json',
+    level,
+    write: (line) => {
+      logFile.write(line);
+      err(format === 'human' ? formatHuman(JSON.parse(line) as Record<string, unknown>) : line);
+    },
+  });
   const daemon = new Daemon({
     vault,
     config,
     logger,
-    onProgress: (agent, text) => logger.info(`${agent}: ${text}`),
   });
+  attachProgress(daemon.events, logger);
   // Signals are wired before the start-up scan, which may already start turns: Ctrl-C, a closed
   // terminal (SIGHUP) or a service manager's SIGTERM all stop cleanly, whenever they come.
   let stopping = false;
@@ -101,7 +113,10 @@ export async function startCommand(argv: string[]): Promise<number> {
       signal,
       graceSeconds: Math.round(config.shutdownGraceMs / 1000),
     });
-    void daemon.close().then(() => resolveExit(0));
+    void daemon.close().then(() => {
+      logFile.close();
+      resolveExit(0);
+    });
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
 

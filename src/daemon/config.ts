@@ -22,6 +22,15 @@ export interface DaemonConfig {
   /** Transient failures (overloaded, rate limited, network): attempts in all, and the first backoff. */
   maxAttempts: number;
   retryBaseMs: number;
+  /** The local HTTP API (127.0.0.1 only): off unless the operator sets a port and a token. */
+  api: { port: number; token: string } | undefined;
+  /** Keep `Dashboard.md` at the vault root. */
+  dashboard: boolean;
+  /** At most one dashboard write per this many ms. */
+  dashboardIntervalMs: number;
+  /** Outbound webhooks (`notify:`): attempts and the first backoff. */
+  notifyMaxAttempts: number;
+  notifyBaseDelayMs: number;
 }
 
 export const DEFAULT_CONFIG: DaemonConfig = {
@@ -35,6 +44,11 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   usePolling: false,
   maxAttempts: 3,
   retryBaseMs: 60_000,
+  api: undefined,
+  dashboard: true,
+  dashboardIntervalMs: 3_000,
+  notifyMaxAttempts: 5,
+  notifyBaseDelayMs: 2_000,
 };
 
 function stringList(value: unknown): string[] | null {
@@ -73,6 +87,8 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
     if (typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new ConfigError(`${file}: expected "key: value" lines`);
   }
   const config: DaemonConfig = { ...DEFAULT_CONFIG, policy: { ...DEFAULT_CONFIG.policy } };
+  let apiPort: number | undefined;
+  let apiToken: string | undefined;
   const bad = (key: string, expected: string) => new ConfigError(`${file}: ${key} expected ${expected}, found ${JSON.stringify(fromFile[key])}`);
   for (const [key, value] of Object.entries(fromFile)) {
     switch (key) {
@@ -117,6 +133,21 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         config.policy.allowedNotifyUrls = urls;
         break;
       }
+      case 'api_port':
+        if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 65535) throw bad(key, 'a port number from 0 to 65535 (0: any free port)');
+        apiPort = value as number;
+        break;
+      case 'api_token':
+        // Not quoted back in the error: it is meant to be a secret.
+        if (typeof value !== 'string' || value.trim().length < 16) {
+          throw new ConfigError(`${file}: api_token expected a secret of at least 16 characters (for example the output of: openssl rand -hex 24)`);
+        }
+        apiToken = value.trim();
+        break;
+      case 'dashboard':
+        if (typeof value !== 'boolean') throw bad(key, 'true or false');
+        config.dashboard = value;
+        break;
       case 'shutdown_grace': {
         const ms = parseDuration(value);
         if (ms === null) throw bad(key, 'a duration such as 20s');
@@ -131,6 +162,9 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         throw new ConfigError(`${file}: unknown setting "${key}"`);
     }
   }
+  if (apiPort !== undefined && apiToken === undefined) throw new ConfigError(`${file}: api_port is set but api_token is not: the HTTP API needs a token`);
+  if (apiToken !== undefined && apiPort === undefined) throw new ConfigError(`${file}: api_token is set but api_port is not: add api_port to turn the HTTP API on`);
+  if (apiPort !== undefined && apiToken !== undefined) config.api = { port: apiPort, token: apiToken };
   const policy = { ...config.policy, ...overrides.policy };
   // Flags add folders to the file's list rather than replace it.
   if (config.policy.allowedWorkspaces && overrides.policy?.allowedWorkspaces) {

@@ -9,6 +9,8 @@ import type { DaemonConfig } from './config.ts';
 import type { TurnLogEntry } from './state-file.ts';
 import type { Ledger } from './ledger.ts';
 import type { Journal } from './journal.ts';
+import type { DaemonEvents } from './events.ts';
+import type { ReplyNotifier } from './notify-replies.ts';
 
 /** What the daemon remembers about a note between events. */
 export interface IndexEntry {
@@ -60,5 +62,10 @@ export interface DaemonContext {
   /** Look at waiting messages again at this time (a budget day or a rate window ends). */
   recheckAt: (when: Date) => void;
   onTurnFinished: (entry: TurnLogEntry) => void;
-  onProgress: (agent: string, text: string) => void;
+  /** Turn progress as it happens (the terminal, the HTTP API's /events, the dashboard). */
+  events: DaemonEvents;
+  /** `notify:` webhooks for reply notes. */
+  notifier: ReplyNotifier;
+  /** Inbound and definition notes whose `error:` is set now, with it: the dashboard's "needs attention". */
+  noteErrors: Map<string, string>;
 }

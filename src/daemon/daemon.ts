@@ -18,24 +18,21 @@ import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
 import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
 import { acquireLock } from './lock.ts';
-import { Ledger } from './ledger.ts';
+import { budgetHold, Ledger } from './ledger.ts';
 import { Journal } from './journal.ts';
 import { recoverFromJournal } from './recovery.ts';
 import { appendTurn, readRecentTurns, writeStatus, type AgentStatus, type TurnLogEntry } from './state-file.ts';
+import { DaemonEvents } from './events.ts';
+import { HALT_NOTE, haltReason } from './halt-note.ts';
+import { ReplyNotifier } from './notify-replies.ts';
+import { DashboardWriter } from '../dashboard/dashboard-writer.ts';
+import type { DashboardAgent, DashboardSnapshot } from '../dashboard/render.ts';
+import { startHttpApi, type RunningApi } from './http-api.ts';
 
-export const HALT_NOTE = 'HALT.md';
+export { HALT_NOTE };
 const SCHEDULE_FILE = `${STATE_DIR}/schedule.json`;
-
-/** The first line of HALT.md's body that says something, as the reason. */
-function haltReason(raw: string): string {
-  let body = raw;
-  try {
-    body = parseFrontmatter(raw).body;
-  } catch {
-    // Unreadable: halted all the same, with no reason.
-  }
-  return body.split('\n').map((l) => l.replace(/^#+\s*/, '').trim()).find((l) => l && !/^halted$/i.test(l)) ?? 'HALT.md is present';
-}
+/** Turns kept in memory for the dashboard. */
+const RECENT_TURNS = 20;
 
 function isQueued(raw: string): boolean {
   try {
@@ -83,6 +80,13 @@ export class Daemon {
   #haltChecks: Promise<void> = Promise.resolve();
   #haltReason: string | undefined;
   #nextRunWrites: Promise<void> = Promise.resolve();
+  /** Turn progress as it happens: `start`'s terminal lines, the HTTP API's /events, `tail`. */
+  readonly events = new DaemonEvents();
+  readonly #notifier: ReplyNotifier;
+  readonly #dashboard: DashboardWriter | undefined;
+  /** The last turns, newest last, for the dashboard. */
+  #recentTurns: TurnLogEntry[] = [];
+  #api: RunningApi | undefined;
 
   constructor(options: DaemonOptions) {
     this.root = path.resolve(options.vault);
@@ -90,11 +94,31 @@ export class Daemon {
     const logger = options.logger ?? createLogger();
     const clock = options.clock ?? systemClock;
     const redact = createRedactor();
-    const store = new NoteStore(this.root, { redact });
+    const noteErrors = new Map<string, string>();
+    const store = new NoteStore(this.root, {
+      redact,
+      // Every `error:` Scriptorium sets or clears, for the dashboard's "needs attention".
+      onUpdate: (vaultPath, updates) => {
+        if (!('error' in updates)) return;
+        if (typeof updates.error === 'string') noteErrors.set(vaultPath, updates.error);
+        else noteErrors.delete(vaultPath);
+        this.#dashboard?.changed();
+      },
+    });
+    const registry = new AgentRegistry();
+    this.#notifier = new ReplyNotifier({
+      root: this.root,
+      store,
+      registry,
+      policy: this.config.policy,
+      clock,
+      logger,
+      retry: { maxAttempts: this.config.notifyMaxAttempts, baseDelayMs: this.config.notifyBaseDelayMs },
+    });
     this.#ctx = {
       root: this.root,
       store,
-      registry: new AgentRegistry(),
+      registry,
       lanes: new Lanes(this.config.concurrency, () => this.#statusChanged()),
       runner:
         options.runner ??
@@ -121,12 +145,30 @@ export class Daemon {
       recheckAt: (when) => this.#recheckAt(when),
       onTurnFinished: (entry) => {
         this.#ctx.ledger.record(entry);
+        this.#recentTurns = [...this.#recentTurns.slice(-(RECENT_TURNS - 1)), entry];
         appendTurn(this.root, redactDeep(entry, redact)).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
         options.onTurnFinished?.(entry);
         this.#statusChanged();
       },
-      onProgress: (agent, text) => options.onProgress?.(agent, text),
+      events: this.events,
+      notifier: this.#notifier,
+      noteErrors,
     };
+    if (options.onProgress) {
+      const progress = options.onProgress;
+      this.events.subscribe((event) => {
+        if (event.type === 'turn-started') progress(event.data.agent, `running ${event.data.message}`);
+        if (event.type === 'tool') progress(event.data.agent, `tool ${event.data.tool}`);
+        if (event.type === 'api-retry') progress(event.data.agent, `API retry ${event.data.attempt}/${event.data.maxRetries} (${event.data.error})`);
+      });
+    }
+    if (this.config.dashboard) {
+      this.#dashboard = new DashboardWriter({ store, logger, snapshot: () => this.dashboardSnapshot(), minIntervalMs: this.config.dashboardIntervalMs });
+      // Each turn's start and end shows on the dashboard.
+      this.events.subscribe((event) => {
+        if (event.type === 'turn-started' || event.type === 'turn-finished') this.#dashboard?.changed();
+      });
+    }
     this.#scheduler = new Scheduler({
       clock,
       logger,
@@ -169,7 +211,9 @@ export class Daemon {
     this.#releaseLock = await acquireLock(this.root);
     await this.#ctx.store.removeStaleTemp();
     this.#startedAt = isoLocal(this.#ctx.clock.now());
-    for (const entry of await readRecentTurns(this.root, 20_000)) this.#ctx.ledger.record(entry);
+    const recorded = await readRecentTurns(this.root, 20_000);
+    for (const entry of recorded) this.#ctx.ledger.record(entry);
+    this.#recentTurns = recorded.slice(-RECENT_TURNS);
     await this.#checkHalt();
     await this.#watcher.start();
     // Messages found by the scan wait until every definition has been read, so they know their agents.
@@ -185,8 +229,69 @@ export class Daemon {
     for (const vaultPath of deferred) await this.#process(vaultPath);
     this.#ctx.startingUp = false;
     await this.#scheduler.start(this.#ctx.registry.definitions());
+    if (this.config.api) this.#api = await startHttpApi(this.#ctx, this.config.api, { health: () => this.#health(), status: () => this.#statusObject() });
     this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)' });
     this.#statusChanged();
+  }
+
+  #health(): Record<string, unknown> {
+    return { ok: true, pid: process.pid, vault: this.root, startedAt: this.#startedAt, halted: this.#halted };
+  }
+
+  /** The API's `/status`: what `status.json` holds, plus the last turns. */
+  #statusObject(): Record<string, unknown> {
+    return {
+      pid: process.pid,
+      vault: this.root,
+      startedAt: this.#startedAt,
+      halted: this.#halted,
+      haltReason: this.#haltReason,
+      concurrency: this.config.concurrency,
+      agents: this.agentStatuses(),
+      recentTurns: [...this.#recentTurns].reverse(),
+    };
+  }
+
+  /** What `Dashboard.md` shows, from the daemon's state now. */
+  dashboardSnapshot(): DashboardSnapshot {
+    const now = this.#ctx.clock.now();
+    const { ledger, registry } = this.#ctx;
+    const midnight = new Date(now);
+    midnight.setHours(0, 0, 0, 0);
+    const agents: DashboardAgent[] = this.agentStatuses().map((a) => {
+      // Over a budget shows as soon as it is spent, not only once a message waits on it.
+      const lookup = registry.lookup(a.name);
+      const hold = a.hold ?? (lookup.kind === 'ok' ? budgetHold(ledger, lookup.definition, now)?.reason : undefined);
+      const state: DashboardAgent['state'] =
+        a.state === 'error' ? 'error' : this.#halted ? 'halted' : a.enabled === false ? 'disabled' : hold ? 'over budget' : a.state;
+      return {
+        name: a.name,
+        path: a.path,
+        state,
+        queued: a.queued,
+        detail: a.error ?? hold,
+        lastRun: this.#recentTurns.findLast((t) => t.agent === a.name)?.at ?? a.lastRun,
+        nextRun: a.nextRun,
+        costToday: ledger.spentToday(a.name, now),
+        costMonth: ledger.spentThisMonth(a.name, now),
+      };
+    });
+    const inError = [...this.#ctx.noteErrors]
+      .filter(([p]) => this.#ctx.index.get(p)?.role === 'inbound' || registry.has(p))
+      .map(([p, reason]) => ({ path: p, reason }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    return {
+      halted: this.#halted,
+      haltReason: this.#haltReason,
+      agents,
+      turns: [...this.#recentTurns].reverse(),
+      errors: inError,
+      totals: {
+        costToday: ledger.totalSince(midnight),
+        costMonth: ledger.totalSince(new Date(now.getFullYear(), now.getMonth(), 1)),
+        turnsToday: ledger.turnsSince(midnight),
+      },
+    };
   }
 
   #onNote(vaultPath: string, _event: string): void {
@@ -292,6 +397,7 @@ export class Daemon {
       this.#ctx.logger.info('halt lifted: going on with what waited');
       await this.#scheduler.resumed();
     }
+    this.events.emit({ type: 'halt', data: { halted, reason: this.#haltReason, at: isoLocal(this.#ctx.clock.now()) } });
     this.#statusChanged();
   }
 
@@ -343,6 +449,7 @@ export class Daemon {
   }
 
   #statusChanged(): void {
+    if (this.#startedAt) this.#dashboard?.changed();
     if (this.#statusTimer || !this.#startedAt) return;
     this.#statusTimer = setTimeout(() => {
       this.#statusTimer = undefined;
@@ -378,6 +485,7 @@ export class Daemon {
       else if (this.#ctx.lanes.runningCount > 0) await this.#ctx.lanes.idle();
       // Halted, messages wait by design: that is as idle as it gets.
       else if (this.#ctx.active.size > 0 && !this.#ctx.lanes.paused) await this.#ctx.lanes.idle();
+      else if (this.#notifier.busy) await this.#notifier.idle();
       else return;
     }
   }
@@ -395,6 +503,7 @@ export class Daemon {
   async #close(graceMs: number): Promise<void> {
     const log = this.#ctx.logger;
     const steps: Array<[string, () => Promise<void> | void]> = [
+      ['http api', async () => await this.#api?.close()],
       ['watcher', () => this.#watcher.close()],
       ['settle timers', () => this.#settleTimers.forEach(clearTimeout)],
       ['group timers', () => this.#ctx.groupTimers.forEach(clearTimeout)],
@@ -418,9 +527,14 @@ export class Daemon {
           }
         },
       ],
+      ['webhooks', () => this.#notifier.close()],
       ['status', async () => {
         clearTimeout(this.#statusTimer);
         if (this.#startedAt) await this.#writeStatus();
+      }],
+      ['dashboard', async () => {
+        await this.#dashboard?.close();
+        if (this.#startedAt) await this.#dashboard?.writeNow();
       }],
       ['lock', async () => await this.#releaseLock?.()],
     ];

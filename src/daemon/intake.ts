@@ -47,6 +47,10 @@ export async function handleNote(
   }
   const role = roleOf(data.tags);
   if (role === null) return forget(ctx, index, vaultPath);
+  if (role === 'inbound' || role === 'definition') {
+    if (typeof data.error === 'string' && data.error.trim()) ctx.noteErrors.set(vaultPath, data.error);
+    else ctx.noteErrors.delete(vaultPath);
+  }
 
   if ((role === 'definition' || role === 'inbound') && (await isConflictCopyOf(ctx, vaultPath, body))) {
     const error = 'this is a sync conflict copy: Scriptorium does not run it. Merge what you need into the original note and delete this copy.';
@@ -70,6 +74,15 @@ export async function handleNote(
     case 'thread':
       index.set(vaultPath, { role });
       ctx.threads.add(vaultPath);
+      return 'other';
+    case 'outbound':
+      index.set(vaultPath, { role });
+      // A reply whose webhook was not delivered (cut off by a stop, or set back to pending by the user).
+      if (data.notify_status === 'pending') {
+        // At start, only once every definition (and so every notify: address) is known.
+        if (ctx.deferInbound) ctx.deferInbound.push(vaultPath);
+        else ctx.notifier.notify(vaultPath);
+      }
       return 'other';
     default:
       index.set(vaultPath, { role });
@@ -99,6 +112,7 @@ function forget(ctx: DaemonContext, index: NoteIndex, vaultPath: string, why: 'd
   const previous = index.get(vaultPath);
   index.delete(vaultPath);
   ctx.threads.delete(vaultPath);
+  ctx.noteErrors.delete(vaultPath);
   if (previous?.role !== 'definition') return 'other';
   ctx.registry.remove(vaultPath);
   if (why === 'deleted') ctx.logger.info('agent definition removed', { note: vaultPath });

@@ -21,7 +21,30 @@ export class Ledger {
   spentToday(agent: string, now: Date): number {
     const midnight = new Date(now);
     midnight.setHours(0, 0, 0, 0);
-    return (this.#turns.get(agent) ?? []).filter((t) => t.at >= midnight.getTime()).reduce((sum, t) => sum + t.cost, 0);
+    return this.spentSince(agent, midnight);
+  }
+
+  /** Spent since the first day of `now`'s month, local time (the dashboard's month column). */
+  spentThisMonth(agent: string, now: Date): number {
+    return this.spentSince(agent, new Date(now.getFullYear(), now.getMonth(), 1));
+  }
+
+  spentSince(agent: string, since: Date): number {
+    return (this.#turns.get(agent) ?? []).filter((t) => t.at >= since.getTime()).reduce((sum, t) => sum + t.cost, 0);
+  }
+
+  /** Spent by every agent since `since`. */
+  totalSince(since: Date): number {
+    let sum = 0;
+    for (const agent of this.#turns.keys()) sum += this.spentSince(agent, since);
+    return sum;
+  }
+
+  /** Turns recorded since `since`, all agents. */
+  turnsSince(since: Date): number {
+    let n = 0;
+    for (const list of this.#turns.values()) n += list.filter((t) => t.at >= since.getTime()).length;
+    return n;
   }
 
   /** Runs in the hour before `now`, and when the oldest of them leaves that hour. */

@@ -6,7 +6,7 @@ export class LockError extends Error {
   override readonly name = 'LockError';
 }
 
-const LOCK_FILE = `${STATE_DIR}/daemon.pid`;
+export const LOCK_FILE = `${STATE_DIR}/daemon.pid`;
 
 /**
  * Lock files taken by this process, with the pid written in them. The file alone cannot tell a second

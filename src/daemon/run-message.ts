@@ -29,6 +29,7 @@ import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import { MCP_TOOL_NAMES } from '../mcp/delegate-server.ts';
 import { SHELL_TOOLS } from '../agents/policy.ts';
 import { delegateMcpConfig } from '../mcp/launch.ts';
+import type { TurnLogEntry } from './state-file.ts';
 import type { DaemonContext } from './context.ts';
 
 /**
@@ -106,7 +107,7 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   await ctx.journal.append({ t: 'started', msg: messagePath, agent: agent.name, thread: threadPath, startedAt: isoLocal(startedAt), at: isoLocal(startedAt) });
   await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined, retry_at: undefined });
   await ctx.store.update(threadPath, { status: 'working' });
-  ctx.onProgress(agent.name, `running ${messagePath}`);
+  ctx.events.emit({ type: 'turn-started', data: { agent: agent.name, message: messagePath, thread: threadPath, at: isoLocal(startedAt) } });
   log.info('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
   const notices: string[] = [];
@@ -175,8 +176,11 @@ function turnRequest(
     signal: ctx.stopSignal,
     onProgress: (p) => {
       if (p.type === 'started' && p.pid) void ctx.journal.append({ t: 'spawned', msg: message.path, pid: p.pid, at: isoLocal(ctx.clock.now()) });
-      if (p.type === 'tool') ctx.onProgress(agent.name, `tool ${p.name}`);
-      if (p.type === 'retry') ctx.onProgress(agent.name, `API retry ${p.attempt}/${p.maxRetries} (${p.error})`);
+      const at = isoLocal(ctx.clock.now());
+      if (p.type === 'tool') ctx.events.emit({ type: 'tool', data: { agent: agent.name, message: message.path, tool: p.name, at } });
+      if (p.type === 'retry') {
+        ctx.events.emit({ type: 'api-retry', data: { agent: agent.name, message: message.path, attempt: p.attempt, maxRetries: p.maxRetries, error: p.error, at } });
+      }
     },
   };
 }
@@ -376,6 +380,7 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
         ok: record.ok,
         text: record.text,
         originMessage: record.origin,
+        notify: notifyOf(ctx, record.agent) !== undefined,
       }),
     );
   }
@@ -404,7 +409,7 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
 
   // Recorded (turns log, budgets) before the message shows its outcome: whoever sees `done` sees the
   // turn counted. A replay after a crash right here may count it twice; it never loses it.
-  ctx.onTurnFinished({
+  const entry: TurnLogEntry = {
     at: record.at,
     agent: record.agent,
     message: record.msg,
@@ -415,7 +420,10 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
     costUsd: record.costUsd,
     durationMs: record.durationMs,
     session: record.session,
-  });
+  };
+  ctx.onTurnFinished(entry);
+  // The reply's text travels with the event (cut: `tail` shows its start, the note has all of it).
+  ctx.events.emit({ type: 'turn-finished', data: { ...entry, text: ctx.store.redact(record.text.slice(0, 2000)) } });
   const finalFields = {
     status: record.ok ? 'done' : 'error',
     finished_at: record.at,
@@ -437,6 +445,12 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
   }
   await finishDelegated(ctx, messagePath);
   await ctx.journal.append({ t: 'finished', msg: record.msg, at: isoLocal(ctx.clock.now()) });
+  if (notifyOf(ctx, record.agent) !== undefined) ctx.notifier.notify(record.reply);
+}
+
+function notifyOf(ctx: DaemonContext, agent: string): string | undefined {
+  const lookup = ctx.registry.lookup(agent);
+  return lookup.kind === 'ok' ? lookup.definition.notify : undefined;
 }
 
 /** The running message of `agent` that started at `startedAt`, wherever its note is now. */

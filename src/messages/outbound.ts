@@ -16,6 +16,8 @@ export interface OutboundInput {
   text: string;
   /** For the answer to a callback: the message that started the delegation. */
   originMessage?: string | undefined;
+  /** The agent has `notify:`: the note starts `notify_status: pending` until the webhook is delivered. */
+  notify?: boolean | undefined;
 }
 
 /** `Outbox/2026-11-21 193605 researcher - <message title>` (no extension; the store adds it and a suffix if taken). */
@@ -45,6 +47,7 @@ export function outboundNote(input: OutboundInput): string {
       thread: wikilink(input.threadPath),
       created: isoLocal(input.at),
       ...(input.originMessage ? { origin_message: wikilink(input.originMessage) } : {}),
+      ...(input.notify ? { notify_status: 'pending' } : {}),
     },
     body,
   );

@@ -116,6 +116,21 @@ function retryable(attempt: Attempt): boolean {
   return attempt.status >= 500 || attempt.status === 408 || attempt.status === 429;
 }
 
+/** The query, fragment and userinfo of `url`, wherever they appear in `text`, replaced. */
+export function scrubUrlSecrets(text: string, url: string): string {
+  let secrets: string[];
+  try {
+    const u = new URL(url);
+    secrets = [u.search.slice(1), u.hash.slice(1), ...u.searchParams.values(), u.username, u.password];
+  } catch {
+    return text;
+  }
+  return secrets
+    .filter((s) => s.length >= 4)
+    .sort((a, b) => b.length - a.length)
+    .reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+}
+
 async function attemptOnce(
   url: string,
   body: string,
@@ -148,7 +163,8 @@ async function attemptOnce(
       kind: 'answered',
       status: statusCode,
       retryAfterMs: retryAfterMs(headers['retry-after'], Date.now()),
-      snippet: await readSnippet(response.body),
+      // A receiver may echo the request URL (and so its token) in its error: scrubbed before it is kept.
+      snippet: scrubUrlSecrets(await readSnippet(response.body), url),
       location,
     };
   } catch (error) {

@@ -2,6 +2,7 @@
  * Structured logging with fixed messages: `logger.warn('turn failed', { agent, note })`.
  * On a terminal the lines are for people; otherwise one JSON object per line for tools.
  */
+import { isoLocal } from './clock.ts';
 import { createRedactor, redactDeep, type Redact } from './redact.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -41,12 +42,7 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
       write(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...serializable(all) }));
       return;
     }
-    const time = now().toTimeString().slice(0, 8);
-    const tail = Object.entries(all)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(serializable(v))}`)
-      .join(' ');
-    write(`${time} ${lvl.toUpperCase().padEnd(5)} ${msg}${tail ? '  ' + tail : ''}`);
+    write(humanLine(now().toTimeString().slice(0, 8), lvl, msg, all));
   };
 
   return {
@@ -56,6 +52,30 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     error: (m, f) => emit('error', m, f),
     child: (fields) => createLogger({ ...options, redact }, { ...bound, ...fields }),
   };
+}
+
+/**
+ * One JSON log record (`{ time, level, msg, ...fields }`, as the json format writes it) the way the human
+ * format shows it: what `scriptorium logs` prints, and what `start` shows on a terminal while the log file
+ * gets the JSON. `withDate` adds the local date, for a file that spans days.
+ */
+export function formatHuman(record: Record<string, unknown>, options: { withDate?: boolean } = {}): string {
+  const { time, level, msg, ...fields } = record;
+  const date = new Date(typeof time === 'string' || typeof time === 'number' ? time : NaN);
+  let shown = typeof time === 'string' ? time : '--:--:--';
+  if (!Number.isNaN(date.getTime())) {
+    shown = date.toTimeString().slice(0, 8);
+    if (options.withDate) shown = `${isoLocal(date).slice(0, 10)} ${shown}`;
+  }
+  return humanLine(shown, String(level ?? '?'), String(msg ?? ''), fields);
+}
+
+function humanLine(time: string, level: string, msg: string, fields: LogFields): string {
+  const tail = Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(serializable(v))}`)
+    .join(' ');
+  return `${time} ${level.toUpperCase().padEnd(5)} ${msg}${tail ? '  ' + tail : ''}`;
 }
 
 function serializable(value: unknown): any {

@@ -24,10 +24,14 @@ export class NoteStore {
   /** Applied to everything Scriptorium writes: no secret from its environment lands in a note. */
   readonly redact: Redact;
 
-  constructor(root: string, options: { redact?: Redact } = {}) {
+  readonly #onUpdate: ((vaultPath: string, updates: FrontmatterData) => void) | undefined;
+
+  /** `onUpdate`: told of every frontmatter update written (the daemon keeps its list of notes in error with it). */
+  constructor(root: string, options: { redact?: Redact; onUpdate?: (vaultPath: string, updates: FrontmatterData) => void } = {}) {
     this.root = root;
     this.#tmpDir = path.join(root, STATE_DIR, 'tmp');
     this.redact = options.redact ?? createRedactor();
+    this.#onUpdate = options.onUpdate;
   }
 
   absolute(vaultPath: string): string {
@@ -184,7 +188,10 @@ export class NoteStore {
         // A save landing between our read and our rename would be lost: check, and redo from the new text.
         unchangedSince: attempt < 3 ? before : undefined,
       });
-      if (written) return next;
+      if (written) {
+        this.#onUpdate?.(vaultPath, updates);
+        return next;
+      }
     }
   }
 

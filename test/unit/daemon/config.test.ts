@@ -46,7 +46,22 @@ describe('loadConfig', () => {
       usePolling: false,
       maxAttempts: 3,
       retryBaseMs: 60_000,
+      api: undefined,
+      dashboard: true,
+      dashboardIntervalMs: 3_000,
+      notifyMaxAttempts: 5,
+      notifyBaseDelayMs: 2_000,
     });
+  });
+
+  it('api_port with api_token turns the HTTP API on; one without the other is an error; the token is never quoted', async () => {
+    expect((await load('api_port: 4141\napi_token: 0123456789abcdef0123')).api).toEqual({ port: 4141, token: '0123456789abcdef0123' });
+    expect(await errorOf('api_port: 4141')).toBe(`${file}: api_port is set but api_token is not: the HTTP API needs a token`);
+    expect(await errorOf('api_token: 0123456789abcdef0123')).toBe(`${file}: api_token is set but api_port is not: add api_port to turn the HTTP API on`);
+    const short = await errorOf('api_port: 4141\napi_token: short-secret');
+    expect(short).toMatch(/api_token expected a secret of at least 16 characters/);
+    expect(short).not.toContain('short-secret');
+    expect(await errorOf('api_port: 70000\napi_token: 0123456789abcdef0123')).toMatch(/api_port expected a port number/);
   });
 
   it('an empty file or one with only comments gives the defaults', async () => {

@@ -1,0 +1,190 @@
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, defaultConfigPath, loadConfig } from '../daemon/config.ts';
+import { lockHolder } from '../daemon/lock.ts';
+import { readRecentTurns, readStatus } from '../daemon/state-file.ts';
+import { explainNote, HALT_FILE, type ExplainContext, type Explanation } from '../explain/explain.ts';
+import type { ScheduleState } from '../schedule/scheduler.ts';
+import { linkTarget } from '../vault/links.ts';
+import { STATE_DIR } from '../vault/note-store.ts';
+import { toVaultPath } from '../vault/paths.ts';
+import { scanVault } from '../vault/scan.ts';
+import { err, out, table, UsageError } from './output.ts';
+import { resolveVault } from './vault-arg.ts';
+
+export const EXPLAIN_HELP = `scriptorium explain <note> [--vault DIR] [--config FILE] [--json]
+
+Why a note did or did not run: draft, empty body, unknown or disabled agent, invalid field,
+halted, waiting on a budget, depth limit, not a Scriptorium note, ... Works whether or not the
+daemon runs; nothing is written.
+
+<note> is a vault path (Inbox/My question.md), a path from the current folder, or a wikilink
+([[Inbox/My question]]); ".md" may be left out. Without --vault, the vault is the nearest folder
+above the note (or the current folder) that has .scriptorium/ or .obsidian/.
+
+Options:
+  --vault DIR      the vault
+  --config FILE    the operator config whose policy applies (default: as for start)
+  --json           the explanation as JSON: {note, role, verdict, reasons, facts, next}
+
+Exit codes: 0 explained (even "it will not run"), 1 no such note, 2 usage.`;
+
+export async function explainCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { vault: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('explain needs one note: scriptorium explain "Inbox/My question.md"');
+  const found = locateNote(noteArgument(positionals[0]!), values.vault);
+  if ('tried' in found) {
+    err(`No such note: ${found.tried.join(', ')}`);
+    return 1;
+  }
+  const configFile = values.config ?? defaultConfigPath();
+  let policy;
+  try {
+    policy = loadConfig(configFile).policy;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const context = await readContext(found.root, policy, configFile);
+  const explanation = explainNote(found.root, found.vaultPath, context);
+  out(values.json ? JSON.stringify(explanation, null, 2) : render(explanation));
+  return 0;
+}
+
+/** `[[Inbox/x|alias]]` → `Inbox/x`; anything else as given. */
+function noteArgument(arg: string): string {
+  const text = arg.trim();
+  if (!/^\[\[.*\]\]$/.test(text)) return text;
+  const target = linkTarget(text);
+  if (!target) throw new UsageError(`"${arg}" is an empty link`);
+  return target;
+}
+
+const VAULT_MARKERS = [STATE_DIR, '.obsidian'];
+
+/** The nearest folder from `dir` upwards that has `.scriptorium/` or `.obsidian/`. */
+function vaultAbove(dir: string): string | null {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (VAULT_MARKERS.some((marker) => isDirectory(path.join(current, marker)))) return current;
+    if (path.dirname(current) === current) return null;
+  }
+}
+
+/**
+ * The note as a file: tried as given, then with `.md`; a symbolic link counts (explain says why it is
+ * skipped). The vault is `--vault`, else found above the note, else above the current folder.
+ */
+function locateNote(arg: string, vaultOption: string | undefined): { root: string; vaultPath: string } | { tried: string[] } {
+  const tried: string[] = [];
+  const firstFile = (base: string): string | null => {
+    for (const candidate of /\.md$/i.test(base) ? [base] : [base, `${base}.md`]) {
+      tried.push(candidate);
+      if (isFileOrLink(candidate)) return candidate;
+    }
+    return null;
+  };
+  const inVault = (root: string, file: string) => {
+    const vaultPath = toVaultPath(root, file);
+    if (vaultPath.startsWith('../') || vaultPath === '..' || path.isAbsolute(vaultPath)) throw new UsageError(`${file} is not inside the vault ${root}`);
+    return { root, vaultPath };
+  };
+  if (vaultOption !== undefined) {
+    const root = resolveVault(vaultOption);
+    for (const base of path.isAbsolute(arg) ? [arg] : [path.join(root, arg), path.resolve(arg)]) {
+      const file = firstFile(base);
+      if (file) return inVault(root, file);
+    }
+    return { tried };
+  }
+  const here = firstFile(path.resolve(arg));
+  if (here) {
+    const root = vaultAbove(path.dirname(here)) ?? (process.env.SCRIPTORIUM_VAULT ? resolveVault(process.env.SCRIPTORIUM_VAULT) : null);
+    if (!root) throw new UsageError(`no vault found above ${here} (no folder there has .scriptorium/ or .obsidian/); pass --vault DIR`);
+    return inVault(root, here);
+  }
+  if (path.isAbsolute(arg)) return { tried };
+  const root = process.env.SCRIPTORIUM_VAULT ? resolveVault(process.env.SCRIPTORIUM_VAULT) : vaultAbove(process.cwd());
+  if (!root) return { tried };
+  const file = firstFile(path.join(root, arg));
+  return file ? inVault(root, file) : { tried };
+}
+
+/** Everything explain decides from, read once; the daemon, if one runs, is only read from. */
+async function readContext(root: string, policy: ExplainContext['policy'], policySource: string): Promise<ExplainContext> {
+  const [pid, status, turns, scan] = await Promise.all([lockHolder(root), readStatus(root), readRecentTurns(root, 20_000), scanVault(root, policy)]);
+  const readText = (file: string): string | null => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  let schedule: ScheduleState = {};
+  try {
+    schedule = JSON.parse(readText(path.join(root, STATE_DIR, 'schedule.json')) ?? '{}') as ScheduleState;
+  } catch {
+    // Unreadable: the daemon starts afresh from it too.
+  }
+  const abs = (vaultPath: string) => path.join(root, ...vaultPath.split('/'));
+  return {
+    files: {
+      read: (vaultPath) => (isFile(abs(vaultPath)) ? readText(abs(vaultPath)) : null),
+      isSymlink: (vaultPath) => {
+        try {
+          return lstatSync(abs(vaultPath)).isSymbolicLink();
+        } catch {
+          return false;
+        }
+      },
+    },
+    scan,
+    policy,
+    policySource,
+    daemon: pid === null ? null : { pid, status },
+    // Its presence halts, whatever it says (an unreadable HALT.md included).
+    halt: existsSync(path.join(root, HALT_FILE)) ? (readText(path.join(root, HALT_FILE)) ?? '') : null,
+    turns,
+    schedule,
+    now: new Date(),
+  };
+}
+
+function render(e: Explanation): string {
+  const role = e.role === 'none' ? '' : ` (${e.role === 'inbound' ? 'message' : e.role})`;
+  const lines = [`${e.note}${role}: ${e.verdict}`];
+  if (e.reasons.length > 0) lines.push('', ...e.reasons.map((r) => `  - ${r}`));
+  const facts = Object.entries(e.facts);
+  if (facts.length > 0) lines.push('', table(facts.map(([k, v]) => [`  ${k}`, v.length > 160 ? `${v.slice(0, 160)}…` : v])));
+  if (e.next) lines.push('', `Next: ${e.next}`);
+  return lines.join('\n');
+}
+
+function isFileOrLink(file: string): boolean {
+  try {
+    const s = lstatSync(file);
+    return s.isFile() || s.isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,103 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { checkPolicy, type OperatorPolicy } from '../agents/policy.ts';
+import { parseDefinition, type FieldProblem } from '../agents/definition.ts';
+import { AgentRegistry } from '../agents/registry.ts';
+import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from './frontmatter.ts';
+import { isIgnoredPath, isMarkdown, toVaultPath } from './paths.ts';
+import { roleOf, type NoteRole } from './tags.ts';
+import { isInFolders, templateFolders } from './template-folders.ts';
+
+/**
+ * The vault read once, without the daemon: for commands that must answer while it is not running
+ * (`doctor`, `explain`). Same rules as the watcher: markdown only, dot-folders and node_modules skipped,
+ * symbolic links not followed.
+ */
+export async function listNotes(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return; // unreadable folder: skipped, as chokidar would
+    }
+    for (const entry of entries) {
+      const absolute = path.join(dir, entry.name);
+      const rel = toVaultPath(root, absolute);
+      if (isIgnoredPath(rel)) continue;
+      if (entry.isDirectory()) await walk(absolute);
+      else if (entry.isFile() && isMarkdown(rel)) out.push(rel);
+    }
+  };
+  await walk(root);
+  return out.sort();
+}
+
+export interface ScannedNote {
+  path: string;
+  role: NoteRole;
+  data: FrontmatterData;
+  body: string;
+}
+
+export interface VaultScan {
+  /** Notes with a Scriptorium role tag, outside the template folders. */
+  notes: ScannedNote[];
+  /** Notes that mention an agent/ tag but whose frontmatter cannot be read, with the reason. */
+  unreadable: Array<{ path: string; reason: string }>;
+  /** Definitions as the daemon would load them (policy applied, first claim to a name wins). */
+  registry: AgentRegistry;
+  /** Every problem of every definition note, by path (policy refusals and taken names included). */
+  definitionProblems: Map<string, FieldProblem[]>;
+  templateFolders: string[];
+}
+
+export async function scanVault(root: string, policy: OperatorPolicy): Promise<VaultScan> {
+  const folders = templateFolders(root);
+  const notes: ScannedNote[] = [];
+  const unreadable: VaultScan['unreadable'] = [];
+  for (const vaultPath of await listNotes(root)) {
+    if (isInFolders(vaultPath, folders)) continue;
+    let raw: string;
+    try {
+      raw = await readFile(path.join(root, vaultPath), 'utf8');
+    } catch {
+      continue;
+    }
+    const note = readScriptoriumNote(vaultPath, raw);
+    if (note === null) continue;
+    if ('reason' in note) unreadable.push(note);
+    else notes.push(note);
+  }
+  // Definitions first, in path order (the daemon's start-up scan order), as the daemon registers them.
+  const registry = new AgentRegistry();
+  const definitionProblems = new Map<string, FieldProblem[]>();
+  for (const note of notes) {
+    if (note.role !== 'definition') continue;
+    const result = parseDefinition(note.path, note.data, note.body, root);
+    const refused = result.ok ? checkPolicy(result.definition, policy, root) : [];
+    const effective = refused.length > 0 && result.ok ? { ok: false as const, name: result.definition.name, problems: refused } : result;
+    const problems = registry.set(note.path, effective);
+    if (problems.length > 0) definitionProblems.set(note.path, problems);
+  }
+  return { notes, unreadable, registry, definitionProblems, templateFolders: folders };
+}
+
+/** A Scriptorium note's role, fields and body; `{reason}` when it looks like one but cannot be read; null otherwise. */
+export function readScriptoriumNote(vaultPath: string, raw: string): ScannedNote | { path: string; reason: string } | null {
+  let block;
+  try {
+    block = locateFrontmatter(raw);
+  } catch (error) {
+    return /agent\//i.test(raw.slice(0, 4096)) ? { path: vaultPath, reason: (error as Error).message } : null;
+  }
+  if (block === null || !/agent\//i.test(raw.slice(block.yamlStart, block.yamlEnd))) return null;
+  try {
+    const { data, body } = parseFrontmatter(raw);
+    const role = roleOf(data.tags);
+    return role === null ? null : { path: vaultPath, role, data, body };
+  } catch (error) {
+    return { path: vaultPath, reason: error instanceof FrontmatterError ? error.message : String(error) };
+  }
+}
