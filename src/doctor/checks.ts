@@ -180,6 +180,8 @@ export function describePolicy(config: DaemonConfig): Finding[] {
     line(`workspaces: ${workspaces}`),
     line(`notify URLs: ${policy.allowedNotifyUrls?.length ? policy.allowedNotifyUrls.join(', ') : 'none (notify: is refused)'}`),
     line(`concurrency: ${config.concurrency} turn${config.concurrency === 1 ? '' : 's'} at once`),
+    line(config.api ? `HTTP API: on, 127.0.0.1:${config.api.port === 0 ? '(any free port)' : config.api.port}, token set` : 'HTTP API: off (api_port and api_token turn it on)'),
+    line(`dashboard: ${config.dashboard ? 'Dashboard.md kept at the vault root' : 'off'}`),
     line(`claude: ${config.claudePath}`),
   ];
 }
