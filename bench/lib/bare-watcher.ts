@@ -7,9 +7,14 @@ import { isIgnoredPath, isMarkdown, toVaultPath } from '../../src/vault/paths.ts
  * The baseline watcher: chokidar with exactly the options src/watch/vault-watcher.ts passes (keep the
  * two in step), reporting markdown notes by vault path, and nothing else done with them.
  */
-export function bareWatcher(root: string, onNote: (vaultPath: string, event: string, at: number) => void = () => {}): { ready: Promise<void>; watcher: FSWatcher } {
+export function bareWatcher(
+  root: string,
+  onNote: (vaultPath: string, event: string, at: number) => void = () => {},
+  what: { ignoreInitial?: boolean } = {},
+): { ready: Promise<void>; watcher: FSWatcher } {
   const watcher = watch(root, {
-    ignoreInitial: false,
+    // A what-if only (cold start): the daemon itself needs the initial scan.
+    ignoreInitial: what.ignoreInitial ?? false,
     persistent: true,
     followSymlinks: false,
     ignored: (absolute: string, stats?: { isFile(): boolean }) => {

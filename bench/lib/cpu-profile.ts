@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The parts of a V8 `.cpuprofile` (from `node --cpu-prof`) that a summary needs. */
-interface CpuProfile {
+export interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }>;
   startTime: number;
   endTime: number;
@@ -44,11 +45,31 @@ function area(url: string, functionName: string): string {
   return file;
 }
 
-/** Reads the newest `.cpuprofile` in `dir` and sums self time by area and by function. */
-export function summarizeProfile(dir: string, top = 12): ProfileSummary {
+/** The newest `.cpuprofile` in `dir` (written by `node --cpu-prof --cpu-prof-dir=dir`). */
+export function readProfile(dir: string): CpuProfile {
   const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
-  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+  return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+}
+
+/** Profiles this process while `work` runs (the inspector's sampling profiler, 1 ms interval). */
+export async function profileWhile<T>(work: () => Promise<T>): Promise<{ result: T; profile: CpuProfile }> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+    await session.post('Profiler.start');
+    const result = await work();
+    const { profile } = await session.post('Profiler.stop');
+    return { result, profile: profile as unknown as CpuProfile };
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** Sums a profile's self time by area and by function, and inclusive time in src/ functions. */
+export function summarizeProfile(profile: CpuProfile, top = 12): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -1,3 +1,7 @@
+import { statSync } from 'node:fs';
+import fsp from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Journal, type JournalRecord } from '../../src/daemon/journal.ts';
 import type { LogFields, Logger } from '../../src/util/logger.ts';
@@ -8,28 +12,33 @@ import { VaultWatcher, type VaultWatcherOptions } from '../../src/watch/vault-wa
 /**
  * Timestamps from inside the daemon without touching src/: the benches wrap the prototypes of the few
  * seams a message passes (the watcher's callback, the store, the journal) and give the daemon a logger
- * that notes when each line was logged. Each wrapper costs one performance.now() and one push.
+ * that notes when each line was logged. Writes are caught at the rename that lands them (fs/promises is
+ * re-exported live with syncBuiltinESMExports), so they are seen whichever store method made them.
+ * Each wrapper costs one performance.now() and one push.
  *
  *   event    the daemon's watcher reported the note            (VaultWatcher onNote)
  *   handle   the settle timer fired and intake began to read   (handleNote's first store call)
- *   write    one atomic note write, start to rename            (NoteStore.write)
+ *   write    a file renamed into place: every atomic write     (fs/promises rename, in the vault)
+ *   append   a file appended to (turns.jsonl, logs)            (fs/promises appendFile, in the vault)
  *   update   a frontmatter update resolved, with its fields    (NoteStore.update)
  *   journal  one fsynced journal append                        (Journal.append)
  *   log      a log line (`message queued`, `turn started`, ...)
  */
-export type ProbeKind = 'event' | 'handle' | 'write' | 'update' | 'journal' | 'log';
+export type ProbeKind = 'event' | 'handle' | 'write' | 'append' | 'update' | 'journal' | 'log';
 
 export interface ProbeMark {
   kind: ProbeKind;
   /** performance.now() when it happened (for writes and appends: when they finished). */
   at: number;
-  /** Vault path, or the journal record's message. */
+  /** Vault path (absolute when outside the vault being probed), or the journal record's message. */
   path: string;
-  /** Writes and appends: how long they took. */
+  /** Renames and journal appends: how long they took (they began at `at - ms`). */
   ms?: number;
+  /** Renames, when the probe measures sizes. */
   bytes?: number;
-  /** Log lines: the message; events: the chokidar event. */
+  /** Log lines: the message; events: the chokidar event; journal appends: the record type. */
   what?: string;
+  /** Updates: the fields written; log lines: the line's fields. */
   fields?: FrontmatterData;
 }
 
@@ -39,6 +48,10 @@ class Probe {
   marks: ProbeMark[] = [];
   /** Off by default: a long bench keeps only what it asks for. */
   recording = false;
+  /** The vault whose files are reported by vault path. */
+  root = '';
+  /** Also stat each renamed file for its size (a syscall per write: only where bytes are wanted). */
+  sizes = false;
   readonly #listeners = new Set<Listener>();
 
   record(mark: ProbeMark): void {
@@ -51,16 +64,22 @@ class Probe {
     return () => this.#listeners.delete(listener);
   }
 
-  reset(recording = true): void {
+  reset(recording = true, root = this.root): void {
     this.marks = [];
     this.recording = recording;
+    this.root = root;
+  }
+
+  vaultPath(file: string): string {
+    const rel = this.root ? path.relative(this.root, path.resolve(file)) : '';
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
   }
 
   /** A logger for the daemon that is silent but timestamps every line. */
   logger(bound: LogFields = {}): Logger {
     const line = (msg: string, fields: LogFields = {}) => {
       const all = { ...bound, ...fields };
-      this.record({ kind: 'log', at: performance.now(), path: typeof all.note === 'string' ? all.note : '', what: msg });
+      this.record({ kind: 'log', at: performance.now(), path: typeof all.note === 'string' ? all.note : '', what: msg, fields: all });
     };
     return { debug: line, info: line, warn: line, error: line, child: (fields) => this.logger({ ...bound, ...fields }) };
   }
@@ -92,14 +111,20 @@ export function installProbe(): Probe {
     return isSymlink.call(this, vaultPath);
   };
 
-  const write = NoteStore.prototype.write;
-  NoteStore.prototype.write = async function (this: NoteStore, vaultPath: string, content: string, options?: Parameters<NoteStore['write']>[2]) {
+  const rename = fsp.rename;
+  fsp.rename = async (from, to) => {
     const began = performance.now();
-    const written = await write.call(this, vaultPath, content, options);
+    await rename(from, to);
     const at = performance.now();
-    probe.record({ kind: 'write', at, path: vaultPath, ms: at - began, bytes: Buffer.byteLength(content) });
-    return written;
+    const bytes = probe.sizes ? statSync(to, { throwIfNoEntry: false })?.size : undefined;
+    probe.record({ kind: 'write', at, path: probe.vaultPath(String(to)), ms: at - began, ...(bytes === undefined ? {} : { bytes }) });
   };
+  const appendFile = fsp.appendFile;
+  fsp.appendFile = async (file, data, options) => {
+    await appendFile(file, data, options);
+    probe.record({ kind: 'append', at: performance.now(), path: typeof file === 'string' ? probe.vaultPath(file) : '(handle)' });
+  };
+  syncBuiltinESMExports();
 
   const update = NoteStore.prototype.update;
   NoteStore.prototype.update = async function (this: NoteStore, vaultPath: string, updates: FrontmatterData) {

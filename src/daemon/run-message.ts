@@ -108,7 +108,7 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   await ctx.store.update(messagePath, { status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined, retry_at: undefined });
   await ctx.store.update(threadPath, { status: 'working' });
   ctx.events.emit({ type: 'turn-started', data: { agent: agent.name, message: messagePath, thread: threadPath, at: isoLocal(startedAt) } });
-  log.info('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
+  log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
   const notices: string[] = [];
   const request = turnRequest(ctx, agent, message, threadPath, thread, startedAt);
@@ -304,7 +304,7 @@ async function recordTurn(ctx: DaemonContext, done: Finished): Promise<void> {
   await ctx.journal.append(record);
   // Logged before the notes are written: whoever sees the message's final status finds the line there.
   const log = ctx.logger.child({ note: record.msg, agent: agent.name });
-  if (result.ok) log.info('turn done', { reply: record.reply, costUsd: result.costUsd, durationMs: result.durationMs });
+  if (result.ok) log.debug('turn done', { reply: record.reply, costUsd: result.costUsd, durationMs: result.durationMs });
   else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: record.reply, stderr: result.stderrTail.slice(-300) || undefined });
   await writeTurnNotes(ctx, record);
 }
@@ -422,6 +422,7 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
     session: record.session,
   };
   ctx.onTurnFinished(entry);
+  // The terminal shows turns from these events (src/cli/progress.ts); the log lines above are the detail.
   // The reply's text travels with the event (cut: `tail` shows its start, the note has all of it).
   ctx.events.emit({ type: 'turn-finished', data: { ...entry, text: ctx.store.redact(record.text.slice(0, 2000)) } });
   const finalFields = {

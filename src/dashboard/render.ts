@@ -1,3 +1,4 @@
+import type { TurnLogEntry } from '../daemon/state-file.ts';
 import { stringifyNote } from '../vault/frontmatter.ts';
 import { wikilink } from '../vault/links.ts';
 import { ROLE_TAGS } from '../vault/tags.ts';
@@ -27,18 +28,8 @@ export interface DashboardAgent {
   costMonth: number;
 }
 
-export interface DashboardTurn {
-  at: string;
-  agent: string;
-  /** Vault paths of the inbound message, its thread and the reply (or failure) note. */
-  message: string;
-  thread: string;
-  reply: string;
-  ok: boolean;
-  error?: string | undefined;
-  costUsd: number;
-  durationMs: number;
-}
+/** A finished turn as `.scriptorium/turns.jsonl` records it (vault paths of message, thread and reply). */
+export type DashboardTurn = Omit<TurnLogEntry, 'session'>;
 
 export interface DashboardSnapshot {
   halted: boolean;
