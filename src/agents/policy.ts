@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { AgentDefinition, FieldProblem, PermissionMode } from './definition.ts';
+import { redactUrl } from '../notify/webhook.ts';
 
 /**
  * What the operator of this machine lets definitions ask for. It lives outside the vault (flags or the
@@ -108,12 +109,7 @@ export function notifyAllowed(url: string, policy: OperatorPolicy): boolean {
   });
 }
 
-/** Origin and path only: a token in the query string or the userinfo is not repeated in a note. */
+/** Origin and first path segment only: a token in the query, the userinfo or deeper in the path is not repeated in a note. */
 export function urlForDisplay(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return JSON.stringify(url.slice(0, 80));
-  }
+  return URL.canParse(url) ? redactUrl(url) : JSON.stringify(url.slice(0, 80));
 }

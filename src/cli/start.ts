@@ -123,11 +123,11 @@ export async function startCommand(argv: string[]): Promise<number> {
   try {
     await daemon.start();
   } catch (error) {
-    if (error instanceof LockError) {
-      err(`scriptorium: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    // Whatever failed (the lock, the API's port), what did start (watcher, lock) is stopped again.
+    if (!(error instanceof LockError)) await daemon.close({ graceMs: 0 }).catch(() => {});
+    err(`scriptorium: ${(error as Error).message}`);
+    logFile.close();
+    return 1;
   }
   if (format === 'human' && !stopping) err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);
   return exited;

@@ -90,9 +90,11 @@ async function followEvents(vault: string, token: string, signal: AbortSignal, p
   }
 }
 
+/** The running API's address; anything but a loopback URL is ignored (the file is in the vault: the token must not follow it elsewhere). */
 async function readApiInfo(vault: string): Promise<ApiInfo | null> {
   try {
-    return JSON.parse(await readFile(path.join(vault, API_FILE), 'utf8')) as ApiInfo;
+    const info = JSON.parse(await readFile(path.join(vault, API_FILE), 'utf8')) as ApiInfo;
+    return typeof info.url === 'string' && /^http:\/\/127\.0\.0\.1:\d{1,5}$/.test(info.url) ? info : null;
   } catch {
     return null;
   }

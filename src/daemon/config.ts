@@ -139,8 +139,8 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         break;
       case 'api_token':
         // Not quoted back in the error: it is meant to be a secret.
-        if (typeof value !== 'string' || value.trim().length < 16) {
-          throw new ConfigError(`${file}: api_token expected a secret of at least 16 characters (for example the output of: openssl rand -hex 24)`);
+        if (typeof value !== 'string' || value.trim().length < 16 || /\s/.test(value.trim())) {
+          throw new ConfigError(`${file}: api_token expected a secret of at least 16 characters without spaces (for example the output of: openssl rand -hex 24)`);
         }
         apiToken = value.trim();
         break;

@@ -229,7 +229,12 @@ export class Daemon {
     for (const vaultPath of deferred) await this.#process(vaultPath);
     this.#ctx.startingUp = false;
     await this.#scheduler.start(this.#ctx.registry.definitions());
-    if (this.config.api) this.#api = await startHttpApi(this.#ctx, this.config.api, { health: () => this.#health(), status: () => this.#statusObject() });
+    // Stopped while starting (Ctrl-C during the scan): nothing more is opened.
+    if (this.config.api && !this.#closing) {
+      this.#api = await startHttpApi(this.#ctx, this.config.api, { health: () => this.#health(), status: () => this.#statusObject() });
+      // close() may have come while the API was starting: it has already run its API step.
+      if (this.#closing) await this.#api.close();
+    }
     this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)' });
     this.#statusChanged();
   }

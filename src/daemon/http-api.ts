@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startApiServer, type ApiEvent } from '../http/server.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
+import { redactDeep } from '../util/redact.ts';
 import { acceptApiMessage } from './api-message.ts';
 import type { DaemonContext } from './context.ts';
 
@@ -36,10 +37,11 @@ export async function startHttpApi(
     bootId,
     logger: ctx.logger.child({ component: 'api' }),
     handlers: {
-      health: views.health,
-      status: views.status,
+      // What leaves the process is redacted like a note (errors may quote a turn's stderr).
+      health: () => redactDeep(views.health(), ctx.store.redact),
+      status: () => redactDeep(views.status(), ctx.store.redact),
       postMessage: (body) => acceptApiMessage(ctx, body),
-      subscribe: (listener: (event: ApiEvent) => void) => ctx.events.subscribe((event) => listener(event)),
+      subscribe: (listener: (event: ApiEvent) => void) => ctx.events.subscribe((event) => listener(redactDeep(event, ctx.store.redact))),
     },
   });
   const info: ApiInfo = { url: server.url, pid: process.pid, bootId };

@@ -92,8 +92,9 @@ export class Journal {
 
   /** Resolves once the record is on disk (fsynced); records are written in call order. */
   append(record: JournalRecord): Promise<void> {
-    // A result record holds the reply and the message body: no secret is kept there either.
-    const line = JSON.stringify(redactDeep(record, this.#redact)) + '\n';
+    // A result record holds the reply and the message body: no secret is kept there either. Paths are
+    // left alone (recovery finds notes by them).
+    const line = JSON.stringify(redactText(record, this.#redact)) + '\n';
     // One failed write (a full disk) must not fail every later one: chain on the settled previous write.
     this.#writes = this.#writes.catch(() => {}).then(async () => {
       await mkdir(path.dirname(this.#file), { recursive: true });
@@ -105,7 +106,14 @@ export class Journal {
         await handle.close();
       }
       this.#appended += Buffer.byteLength(line);
-      if (this.#appended >= this.#compactAbove) await this.#rewrite(openRecords(await this.readAll()));
+      if (this.#appended >= this.#compactAbove) {
+        // The record is on disk: a failed compaction (a full disk) must not fail its append.
+        try {
+          await this.#rewrite(openRecords(await this.readAll()));
+        } catch {
+          this.#appended = 0; // try again after as much again
+        }
+      }
     });
     return this.#writes;
   }
@@ -149,6 +157,14 @@ export class Journal {
     await rename(tmp, this.#file);
     this.#appended = 0;
   }
+}
+
+function redactText(record: JournalRecord, redact: Redact): JournalRecord {
+  if (record.t === 'result') {
+    return { ...record, text: redact(record.text), body: redact(record.body), notices: redactDeep(record.notices, redact) };
+  }
+  if (record.t === 'retry') return { ...record, error: redact(record.error) };
+  return record;
 }
 
 /** Every record of the messages whose last record is not `finished`: what a restart still needs. */

@@ -175,7 +175,11 @@ function turnRequest(
     addDirs: agent.workspace === ctx.root ? [] : [ctx.root],
     signal: ctx.stopSignal,
     onProgress: (p) => {
-      if (p.type === 'started' && p.pid) void ctx.journal.append({ t: 'spawned', msg: message.path, pid: p.pid, at: isoLocal(ctx.clock.now()) });
+      if (p.type === 'started' && p.pid) {
+        ctx.journal.append({ t: 'spawned', msg: message.path, pid: p.pid, at: isoLocal(ctx.clock.now()) }).catch((error) => {
+          ctx.logger.warn('could not journal the turn\'s process', { note: message.path, error: errorMessage(error) });
+        });
+      }
       const at = isoLocal(ctx.clock.now());
       if (p.type === 'tool') ctx.events.emit({ type: 'tool', data: { agent: agent.name, message: message.path, tool: p.name, at } });
       if (p.type === 'retry') {

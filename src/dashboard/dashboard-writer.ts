@@ -47,7 +47,8 @@ export class DashboardWriter {
     const { store, logger } = this.#options;
     this.#lastWrite = Date.now();
     try {
-      const text = renderDashboard(this.#options.snapshot());
+      // Compared as it would be written (redacted), or a secret-looking text would rewrite it every time.
+      const text = store.redact(renderDashboard(this.#options.snapshot()));
       const current = await store.readIfExists(DASHBOARD_NOTE);
       if (current === text) return;
       if (current !== null && !isOurs(current)) {

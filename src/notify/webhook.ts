@@ -53,7 +53,10 @@ export function checkWebhookUrl(value: unknown): string | null {
 export function redactUrl(value: string): string {
   if (!URL.canParse(value)) return '(invalid URL)';
   const url = new URL(value);
-  return url.origin + url.pathname;
+  // Slack, Discord and others carry the secret in the path (`/services/T0/B0/<secret>`): past its first
+  // segment, the path is not shown either.
+  const [first, ...rest] = url.pathname.split('/').filter(Boolean);
+  return url.origin + (first ? `/${first}${rest.length > 0 ? '/…' : ''}` : '/');
 }
 
 /** A `Retry-After` value (delay in seconds, or an HTTP-date) in ms from `nowMs`; undefined if unreadable. */

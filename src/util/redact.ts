@@ -6,7 +6,10 @@
  */
 export type Redact = (text: string) => string;
 
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|AUTH|COOKIE|PRIVATE)/i;
+/** A whole `_`-separated part of the name says secret: `ANTHROPIC_API_KEY`, `GH_TOKEN`, `DB_PASSWORD`, not `GIT_AUTHOR_NAME` or `KEYMAP`. */
+const SECRET_NAME = /(^|_)(API_?KEY|APIKEY|KEY|KEYS|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|AUTH|COOKIE|PRIVATE_KEY)(_|$)/i;
+/** Named like secrets, but paths to sockets and files that appear in ordinary output. */
+const NOT_SECRET = new Set(['SSH_AUTH_SOCK', 'XAUTHORITY', 'GPG_AGENT_INFO']);
 
 /** Values shorter than this are too likely to be ordinary words or flags (`true`, `1`, `default`). */
 const MIN_SECRET_LENGTH = 8;
@@ -27,7 +30,7 @@ export const REDACTED = '[redacted]';
 export function secretValues(env: NodeJS.ProcessEnv): Array<{ name: string; value: string }> {
   return Object.entries(env)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    .filter(([name, value]) => SECRET_NAME.test(name) && value.trim().length >= MIN_SECRET_LENGTH && !/^(true|false)$/i.test(value))
+    .filter(([name, value]) => SECRET_NAME.test(name) && !NOT_SECRET.has(name.toUpperCase()) && value.trim().length >= MIN_SECRET_LENGTH && !/^(true|false)$/i.test(value))
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => b.value.length - a.value.length);
 }

@@ -19,6 +19,7 @@ export class NoteStore {
   readonly ownWrites = new OwnWrites();
   readonly #tmpDir: string;
   readonly #updates = new Map<string, Promise<string | null>>();
+  readonly #creating = new Set<string>();
 
   readonly root: string;
   /** Applied to everything Scriptorium writes: no secret from its environment lands in a note. */
@@ -135,22 +136,26 @@ export class NoteStore {
     return true;
   }
 
-  /** The first of `dir/name.md`, `dir/name-2.md`, ... that is not taken. */
+  /** The first of `dir/name.md`, `dir/name-2.md`, ... that is not taken (nor being created now). */
   freePath(dir: string, baseName: string): string {
     for (let n = 1; ; n++) {
       const vaultPath = `${dir}/${baseName}${n === 1 ? '' : `-${n}`}.md`;
-      if (!this.exists(vaultPath)) return vaultPath;
+      if (!this.exists(vaultPath) && !this.#creating.has(vaultPath)) return vaultPath;
     }
   }
 
   /** Write a new note under a name that is not taken yet: `name.md`, `name-2.md`, ... */
   async create(dir: string, baseName: string, content: string, options: { wake?: boolean } = {}): Promise<string> {
-    for (let n = 1; ; n++) {
-      const vaultPath = `${dir}/${baseName}${n === 1 ? '' : `-${n}`}.md`;
-      if (this.exists(vaultPath)) continue;
+    // Reserved until written: two notes created at once with the same name (two API posts in the same
+    // second) must not both pick `name.md`, the second replacing the first.
+    const vaultPath = this.freePath(dir, baseName);
+    this.#creating.add(vaultPath);
+    try {
       await this.write(vaultPath, content, options);
-      return vaultPath;
+    } finally {
+      this.#creating.delete(vaultPath);
     }
+    return vaultPath;
   }
 
   /**

@@ -121,3 +121,31 @@ it('removes api.json when it stops', async () => {
   await h.daemon.close();
   await waitFor(() => !h.vault.exists(API_FILE));
 });
+
+it('a start whose API port is taken stops cleanly, saying why, and leaves no lock behind', async () => {
+  const { createServer } = await import('node:net');
+  const { writeFile } = await import('node:fs/promises');
+  const { runCli } = await import('../helpers/cli-process.ts');
+  const { createTempVault } = await import('../helpers/temp-vault.ts');
+  const { fileURLToPath } = await import('node:url');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  const vault = await createTempVault();
+  try {
+    const config = path.join(vault.root, '..', `${path.basename(vault.root)}.yaml`);
+    await writeFile(config, `api_port: ${port}\napi_token: ${TOKEN}\n`);
+    const run = await runCli(fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url)), ['start', vault.root, '--config', config, '--log-format', 'json'], {
+      cwd: vault.root,
+      env: process.env,
+      timeoutMs: 20_000,
+    });
+    expect(run.signal).toBeNull();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/port is in use/);
+    expect(vault.exists('.scriptorium/daemon.pid')).toBe(false);
+  } finally {
+    blocker.close();
+    await vault.cleanup();
+  }
+});

@@ -263,8 +263,11 @@ describe('retryAfterMs and redactUrl', () => {
     expect(retryAfterMs(undefined, now)).toBeUndefined();
   });
 
-  it('keeps only origin and path', () => {
-    expect(redactUrl('https://u:p@hooks.example.com:8443/a/b?token=x#y')).toBe('https://hooks.example.com:8443/a/b');
+  it('keeps only the origin and the first path segment (Slack and Discord keep their secret deeper in the path)', () => {
+    expect(redactUrl('https://u:p@hooks.example.com:8443/a/b?token=x#y')).toBe('https://hooks.example.com:8443/a/…');
+    expect(redactUrl('https://hooks.slack.com/services/T000/B000/XXXXSECRET')).toBe('https://hooks.slack.com/services/…');
+    expect(redactUrl('http://127.0.0.1:5555/hook')).toBe('http://127.0.0.1:5555/hook');
+    expect(redactUrl('http://127.0.0.1:5555')).toBe('http://127.0.0.1:5555/');
     expect(redactUrl('not a url')).toBe('(invalid URL)');
   });
 });

@@ -41,8 +41,11 @@ describe('Journal', () => {
   it('never writes a secret from the environment into the journal', async () => {
     vault = await createTempVault();
     const journal = new Journal(vault.root, { redact: (t) => t.replaceAll('sk-ant-secret-value', '[redacted]') });
-    await journal.append({ t: 'started', msg: 'Inbox/m.md', agent: 'a', thread: 'echo sk-ant-secret-value', startedAt: at, at });
-    expect(await readFile(`${vault.root}/${JOURNAL_FILE}`, 'utf8')).not.toContain('sk-ant-secret-value');
+    await journal.append({ t: 'retry', msg: 'Inbox/m.md', attempt: 1, retryAt: at, error: 'HTTP 401 for key sk-ant-secret-value', at });
+    const written = await readFile(`${vault.root}/${JOURNAL_FILE}`, 'utf8');
+    expect(written).not.toContain('sk-ant-secret-value');
+    // Paths are kept as they are: recovery finds the notes by them.
+    expect(written).toContain('"msg":"Inbox/m.md"');
   });
 });
 

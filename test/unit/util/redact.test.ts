@@ -24,6 +24,20 @@ describe('createRedactor', () => {
     expect(redact('home is /home/someone, flag true, abc')).toBe('home is /home/someone, flag true, abc');
   });
 
+  it('judges names by whole parts: GIT_AUTHOR_NAME, KEYMAP and SSH_AUTH_SOCK are not secrets', () => {
+    const names = secretValues({
+      GIT_AUTHOR_NAME: 'Jane Smith the author',
+      KEYMAP: 'us-international',
+      SSH_AUTH_SOCK: '/run/user/1000/ssh-agent.sock',
+      XAUTHORITY: '/home/jane/.Xauthority',
+      GH_TOKEN: 'ghs_abcdefghijkl',
+      OPENAI_APIKEY: 'abcdefghijkl',
+      MY_SECRET_VALUE: 'abcdefghijkl',
+      CLAUDE_CODE_OAUTH_TOKEN: 'abcdefghijklmn',
+    }).map((s) => s.name);
+    expect(names.sort()).toEqual(['CLAUDE_CODE_OAUTH_TOKEN', 'GH_TOKEN', 'MY_SECRET_VALUE', 'OPENAI_APIKEY']);
+  });
+
   it('catches well-known token shapes not in the environment', () => {
     const r = createRedactor({});
     expect(r('x sk-ant-oat01-ZZZZZZZZZZZZ y')).toBe('x [redacted] y');

@@ -79,6 +79,13 @@ describe('NoteStore.write', () => {
 });
 
 describe('NoteStore.create', () => {
+  it('notes created at the same moment under the same name each get their own file', async () => {
+    const paths = await Promise.all([1, 2, 3, 4, 5].map((i) => store.create('Inbox', 'same name', `note ${i}\n`)));
+    expect(new Set(paths).size).toBe(5);
+    const texts = await Promise.all(paths.map((p) => readFile(path.join(root, p), 'utf8')));
+    expect(texts.sort()).toEqual(['note 1\n', 'note 2\n', 'note 3\n', 'note 4\n', 'note 5\n']);
+  });
+
   it('uses the plain name when it is free', async () => {
     expect(await store.create('Outbox', 'reply', 'x')).toBe('Outbox/reply.md');
     expect(await store.read('Outbox/reply.md')).toBe('x');
