@@ -97,9 +97,9 @@ export function installProbe(): Probe {
   VaultWatcher.prototype.start = function (this: VaultWatcher) {
     const options = (this as unknown as { options: VaultWatcherOptions }).options;
     const onNote = options.onNote;
-    options.onNote = (vaultPath, event) => {
+    options.onNote = (vaultPath, event, whole) => {
       probe.record({ kind: 'event', at: performance.now(), path: vaultPath, what: event });
-      onNote(vaultPath, event);
+      onNote(vaultPath, event, whole);
     };
     return start.call(this);
   };

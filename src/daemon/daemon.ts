@@ -193,7 +193,7 @@ export class Daemon {
     this.#watcher = new VaultWatcher({
       root: this.root,
       usePolling: this.config.usePolling,
-      onNote: (vaultPath, event) => this.#onNote(vaultPath, event),
+      onNote: (vaultPath, event, whole) => this.#onNote(vaultPath, event, whole),
       onError: (error) => logger.error('watcher error', { error: errorMessage(error) }),
     });
   }
@@ -299,7 +299,7 @@ export class Daemon {
     };
   }
 
-  #onNote(vaultPath: string, _event: string): void {
+  #onNote(vaultPath: string, _event: string, whole = false): void {
     if (this.#closing) return;
     if (vaultPath.toLowerCase() === HALT_NOTE.toLowerCase()) {
       void this.#checkHalt();
@@ -307,6 +307,20 @@ export class Daemon {
     }
     if (this.#scanning) {
       this.#scanned.push(vaultPath);
+      return;
+    }
+    if (whole && !this.#settleTimers.has(vaultPath)) {
+      // Renamed into place, so complete: no need to wait for quiet, once that is confirmed.
+      const seen = performance.now();
+      const timer = setTimeout(() => {
+        void this.#confirmWhole(vaultPath, seen).then((version) => {
+          if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
+          this.#settleTimers.delete(vaultPath);
+          if (version === null) this.#onNote(vaultPath, _event, false);
+          else void this.#process(vaultPath, true, version);
+        });
+      }, 0);
+      this.#settleTimers.set(vaultPath, timer);
       return;
     }
     // Wait until the note has been quiet for a moment: an editor may be writing it in pieces.
@@ -320,12 +334,30 @@ export class Daemon {
     );
   }
 
+  /**
+   * A note announced by a rename alone may still be a file created in place whose writes come right after
+   * (Node's own writeFile opens, then writes). It is read, then every file event that happened before
+   * that read is let in (`setImmediate`: after the event loop's poll phase); a write in place among them,
+   * a file that changed meanwhile or an empty one means it was not whole. Returns its version, or null.
+   */
+  async #confirmWhole(vaultPath: string, seen: number): Promise<string | null> {
+    const before = await this.#ctx.store.version(vaultPath);
+    const raw = await this.#ctx.store.readIfExists(vaultPath);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = await this.#ctx.store.version(vaultPath);
+    if (!raw || before === null || before !== after || this.#watcher.writtenSince(vaultPath, seen)) return null;
+    return after;
+  }
+
   /** One note at a time per path; an event arriving meanwhile is handled after. */
-  #process(vaultPath: string, cascade = true): Promise<void> {
+  #process(vaultPath: string, cascade = true, wholeVersion?: string): Promise<void> {
     const previous = this.#inFlight.get(vaultPath) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (this.#closing) return;
       try {
+        // Its reads need not wait for the note to be quiet (see NoteStore.trustWhole).
+        if (wholeVersion) this.#ctx.store.trustWhole(vaultPath, wholeVersion);
         const kind = await handleNote(this.#ctx, this.#ctx.index, vaultPath);
         if (kind === 'definition' && cascade && !this.#ctx.deferInbound) {
           // A name may have been freed or taken: the other definitions' errors are read again. Not awaited:

@@ -20,6 +20,8 @@ export class NoteStore {
   readonly #tmpDir: string;
   readonly #updates = new Map<string, Promise<string | null>>();
   readonly #creating = new Set<string>();
+  /** Notes known complete in their current version (renamed into place): read without waiting for quiet. */
+  readonly #whole = new Map<string, string>();
 
   readonly root: string;
   /** Applied to everything Scriptorium writes: no secret from its environment lands in a note. */
@@ -65,6 +67,7 @@ export class NoteStore {
       if ((await this.#version(vaultPath)) !== before) continue;
       // Our own last write is whole (it was renamed into place): no need to wait.
       if (this.ownWrites.isOwn(vaultPath, raw)) return { raw, version: before };
+      if (this.#whole.get(vaultPath) === before) return { raw, version: before };
       const age = Date.now() - Number(before.split(':')[1]);
       if (age >= quietMs) return { raw, version: before };
       await new Promise((resolve) => setTimeout(resolve, quietMs - Math.max(age, 0)));
@@ -123,6 +126,7 @@ export class NoteStore {
       await rm(tmp, { force: true });
       return false;
     }
+    this.#whole.delete(vaultPath);
     // Remember before the rename: the watcher may see the new file before rename() returns.
     if (options.wake) this.ownWrites.forget(vaultPath);
     else this.ownWrites.remember(vaultPath, content);
@@ -198,6 +202,15 @@ export class NoteStore {
         return next;
       }
     }
+  }
+
+  /** This version of the note arrived whole (a rename into place): reading it need not wait for quiet. */
+  trustWhole(vaultPath: string, version: string): void {
+    this.#whole.set(vaultPath, version);
+  }
+
+  version(vaultPath: string): Promise<string | null> {
+    return this.#version(vaultPath);
   }
 
   /** Size and mtime: enough to notice that someone wrote the note meanwhile. */
