@@ -28,9 +28,9 @@ export interface ColdFigures {
   maxRssMiB: number;
   /** Notes seen (read, parsed or reported): every variant must see the same vault. */
   notes: number;
-  /** The daemon only: agents it loaded, and notes it wrote (0, or the start-up changed the vault). */
+  /** The daemon only: agents it loaded, and the notes it wrote while starting (a dashboard, say). */
   agents?: number;
-  noteWrites?: number;
+  written?: string[];
   /** The daemon only: where its start went (ms). */
   phases?: { beforeScan: number; scan: number; classify: number; afterClassify: number };
 }
@@ -117,30 +117,28 @@ async function measure(variant: ColdVariant, root: string): Promise<Omit<ColdFig
       probe.reset(false, root);
       let notes = 0;
       let agents = 0;
-      let noteWrites = 0;
+      const written = new Set<string>();
       let firstEvent = Number.NaN;
-      let firstHandle = Number.NaN;
+      let lastEvent = Number.NaN;
       let lastHandle = Number.NaN;
       probe.on((mark) => {
-        if (mark.kind === 'event' && Number.isNaN(firstEvent)) firstEvent = mark.at;
-        if (mark.kind === 'handle') {
+        // Every note the watcher reports counts as seen; only those that may be Scriptorium's are handled.
+        if (mark.kind === 'event') {
           notes++;
-          if (Number.isNaN(firstHandle)) firstHandle = mark.at;
-          lastHandle = mark.at;
+          if (Number.isNaN(firstEvent)) firstEvent = mark.at;
+          lastEvent = mark.at;
         }
+        if (mark.kind === 'handle') lastHandle = mark.at;
         if (mark.kind === 'log' && mark.what === 'agent definition loaded') agents++;
-        if (mark.kind === 'write' && !mark.path.startsWith('.') && !path.isAbsolute(mark.path)) {
-          noteWrites++;
-          process.stderr.write(`daemon start wrote ${mark.path}\n`);
-        }
+        if (mark.kind === 'write' && !mark.path.startsWith('.') && !path.isAbsolute(mark.path)) written.add(mark.path);
       });
       const t0 = performance.now();
       const daemon = new Daemon({ vault: root, runner: instantRunner(), logger: probe.logger() });
       await daemon.start();
       const ms = performance.now() - t0;
       await daemon.close();
-      const phases = { beforeScan: firstEvent - t0, scan: firstHandle - firstEvent, classify: lastHandle - firstHandle, afterClassify: t0 + ms - lastHandle };
-      return { ms, importMs: t0 - importStart, notes, agents, noteWrites, phases };
+      const phases = { beforeScan: firstEvent - t0, scan: lastEvent - firstEvent, classify: lastHandle - lastEvent, afterClassify: t0 + ms - lastHandle };
+      return { ms, importMs: t0 - importStart, notes, agents, written: [...written], phases };
     }
   }
 }

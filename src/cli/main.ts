@@ -1,18 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { initCommand, INIT_HELP } from './init.ts';
-import { mcpCommand, MCP_HELP } from './mcp.ts';
-import { fireCommand, FIRE_HELP } from './fire.ts';
-import { haltCommand, HALT_HELP, resumeCommand, RESUME_HELP } from './halt.ts';
 import { err, out, UsageError } from './output.ts';
-import { sendCommand, SEND_HELP } from './send.ts';
-import { startCommand, START_HELP } from './start.ts';
-import { statusCommand, STATUS_HELP } from './status.ts';
-import { serviceCommand, SERVICE_HELP } from './service.ts';
-import { tailCommand, TAIL_HELP } from './tail.ts';
-import { resetCommand, RESET_HELP } from './reset.ts';
-import { doctorCommand, DOCTOR_HELP } from './doctor.ts';
-import { explainCommand, EXPLAIN_HELP } from './explain.ts';
-import { logsCommand, LOGS_HELP } from './logs.ts';
 
 const HELP = `scriptorium — run Claude agents from a folder of notes
 
@@ -32,21 +19,27 @@ Usage:
 
 Run "scriptorium <command> --help" for a command's options.`;
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
-  init: { run: initCommand, help: INIT_HELP },
-  start: { run: startCommand, help: START_HELP },
-  send: { run: sendCommand, help: SEND_HELP },
-  status: { run: statusCommand, help: STATUS_HELP },
-  fire: { run: fireCommand, help: FIRE_HELP },
-  halt: { run: haltCommand, help: HALT_HELP },
-  resume: { run: resumeCommand, help: RESUME_HELP },
-  mcp: { run: mcpCommand, help: MCP_HELP },
-  doctor: { run: doctorCommand, help: DOCTOR_HELP },
-  explain: { run: explainCommand, help: EXPLAIN_HELP },
-  logs: { run: logsCommand, help: LOGS_HELP },
-  tail: { run: tailCommand, help: TAIL_HELP },
-  reset: { run: resetCommand, help: RESET_HELP },
-  service: { run: serviceCommand, help: SERVICE_HELP },
+interface Command {
+  run: (argv: string[]) => Promise<number>;
+  help: string;
+}
+
+/** Loaded on use: `scriptorium status` need not load the MCP SDK, nor `start` the HTTP client of `tail`. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => ((m) => ({ run: m.initCommand, help: m.INIT_HELP }))(await import('./init.ts')),
+  start: async () => ((m) => ({ run: m.startCommand, help: m.START_HELP }))(await import('./start.ts')),
+  send: async () => ((m) => ({ run: m.sendCommand, help: m.SEND_HELP }))(await import('./send.ts')),
+  status: async () => ((m) => ({ run: m.statusCommand, help: m.STATUS_HELP }))(await import('./status.ts')),
+  fire: async () => ((m) => ({ run: m.fireCommand, help: m.FIRE_HELP }))(await import('./fire.ts')),
+  halt: async () => ((m) => ({ run: m.haltCommand, help: m.HALT_HELP }))(await import('./halt.ts')),
+  resume: async () => ((m) => ({ run: m.resumeCommand, help: m.RESUME_HELP }))(await import('./halt.ts')),
+  mcp: async () => ((m) => ({ run: m.mcpCommand, help: m.MCP_HELP }))(await import('./mcp.ts')),
+  doctor: async () => ((m) => ({ run: m.doctorCommand, help: m.DOCTOR_HELP }))(await import('./doctor.ts')),
+  explain: async () => ((m) => ({ run: m.explainCommand, help: m.EXPLAIN_HELP }))(await import('./explain.ts')),
+  logs: async () => ((m) => ({ run: m.logsCommand, help: m.LOGS_HELP }))(await import('./logs.ts')),
+  tail: async () => ((m) => ({ run: m.tailCommand, help: m.TAIL_HELP }))(await import('./tail.ts')),
+  reset: async () => ((m) => ({ run: m.resetCommand, help: m.RESET_HELP }))(await import('./reset.ts')),
+  service: async () => ((m) => ({ run: m.serviceCommand, help: m.SERVICE_HELP }))(await import('./service.ts')),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -60,11 +53,12 @@ export async function main(argv: string[]): Promise<number> {
     out(pkg.version);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     err(`scriptorium: unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     out(command.help);
     return 0;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AgentRegistry } from '../agents/registry.ts';
 import { Lanes } from '../queue/lanes.ts';
@@ -17,6 +18,7 @@ import { VaultWatcher } from '../watch/vault-watcher.ts';
 import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
 import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
+import { mightBeScriptoriumNote } from '../vault/scan.ts';
 import { acquireLock } from './lock.ts';
 import { budgetHold, Ledger } from './ledger.ts';
 import { Journal } from './journal.ts';
@@ -219,10 +221,12 @@ export class Daemon {
     // Messages found by the scan wait until every definition has been read, so they know their agents.
     const found = this.#scanned;
     this.#scanned = [];
+    const checks = await this.#mayBeOurs(found);
     this.#scanning = false;
     const deferred: string[] = [];
     this.#ctx.deferInbound = deferred;
-    for (const vaultPath of found) await this.#process(vaultPath);
+    // In scan order: definitions claim their names in that order.
+    for (const [i, vaultPath] of found.entries()) if (checks[i]) await this.#process(vaultPath);
     // Definitions are known: finish or re-run what a crash cut off, before messages are taken in.
     await recoverFromJournal(this.#ctx);
     this.#ctx.deferInbound = null;
@@ -309,7 +313,9 @@ export class Daemon {
       this.#scanned.push(vaultPath);
       return;
     }
-    if (whole && !this.#settleTimers.has(vaultPath)) {
+    // A note this process wrote (a status, a reply, a thread) is most likely its own write coming back:
+    // the settle timer merges a turn's burst of writes into one look, as before.
+    if (whole && !this.#settleTimers.has(vaultPath) && !this.#ctx.store.ownWrites.hasWritten(vaultPath)) {
       // Renamed into place, so complete: no need to wait for quiet, once that is confirmed.
       const seen = performance.now();
       const timer = setTimeout(() => {
@@ -332,6 +338,26 @@ export class Daemon {
         void this.#process(vaultPath);
       }, this.config.settleMs),
     );
+  }
+
+  /**
+   * Which notes found by the start-up scan may be Scriptorium's. Most of a vault is ordinary notes, and
+   * reading them one promise at a time costs several thread-pool round trips each (2.5 s for 10,000
+   * notes here): they are read synchronously, in batches with a turn of the event loop between them, so
+   * that only the few that mention an agent/ tag go through the one-at-a-time intake.
+   */
+  async #mayBeOurs(found: string[]): Promise<boolean[]> {
+    const checks: boolean[] = [];
+    for (const [i, vaultPath] of found.entries()) {
+      if (i > 0 && i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+      try {
+        checks.push(mightBeScriptoriumNote(readFileSync(this.#ctx.store.absolute(vaultPath), 'utf8')));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#ctx.logger.warn('note cannot be read', { note: vaultPath, error: errorMessage(error) });
+        checks.push(false);
+      }
+    }
+    return checks;
   }
 
   /**
@@ -586,3 +612,4 @@ export class Daemon {
     log.info('stopped');
   }
 }
+

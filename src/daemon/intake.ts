@@ -5,11 +5,12 @@ import { readInbound, type InboundMessage } from '../messages/inbound.ts';
 import { checkGroup } from './callbacks.ts';
 import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
-import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
+import { FrontmatterError, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
 import { icloudOriginal, isNamedConflictCopy } from '../vault/paths.ts';
 import { isInFolders } from '../vault/template-folders.ts';
 import { targetToPath, wikilink } from '../vault/links.ts';
 import { roleOf } from '../vault/tags.ts';
+import { mightBeScriptoriumNote } from '../vault/scan.ts';
 import type { DaemonContext, NoteIndex } from './context.ts';
 import { markError, runMessage } from './run-message.ts';
 
@@ -121,16 +122,6 @@ function forget(ctx: DaemonContext, index: NoteIndex, vaultPath: string, why: 'd
   return 'definition';
 }
 
-function mightBeScriptoriumNote(raw: string): boolean {
-  let block;
-  try {
-    block = locateFrontmatter(raw);
-  } catch {
-    // Opened and never closed: only worth a warning if it looks like one of ours.
-    return /agent\//i.test(raw.slice(0, 4096));
-  }
-  return block !== null && /agent\//i.test(raw.slice(block.yamlStart, block.yamlEnd));
-}
 
 async function handleDefinition(ctx: DaemonContext, vaultPath: string, data: FrontmatterData, body: string): Promise<void> {
   const result = parseDefinition(vaultPath, data, body, ctx.root);

@@ -26,7 +26,7 @@ import { finishDelegated } from './callbacks.ts';
 import type { ResultRecord } from './journal.ts';
 import { budgetHold } from './ledger.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
-import { MCP_TOOL_NAMES } from '../mcp/delegate-server.ts';
+import { MCP_TOOL_NAMES } from '../mcp/names.ts';
 import { SHELL_TOOLS } from '../agents/policy.ts';
 import { delegateMcpConfig } from '../mcp/launch.ts';
 import type { TurnLogEntry } from './state-file.ts';

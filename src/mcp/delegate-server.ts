@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { delegationNote, MAX_DELEGATION_DEPTH, newCorrelationId } from '../messages/delegation.ts';
 import type { Clock } from '../util/clock.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { MCP_SERVER_NAME } from './names.ts';
 
 /** Who is calling: fixed by the daemon when it starts the turn, never chosen by the model. */
 export interface DelegateContext {
@@ -16,8 +17,7 @@ export interface DelegateContext {
   message?: string | undefined;
 }
 
-export const MCP_SERVER_NAME = 'scriptorium';
-export const MCP_TOOL_NAMES = ['delegate', 'delegate_all', 'list_agents'].map((t) => `mcp__${MCP_SERVER_NAME}__${t}`);
+export { MCP_SERVER_NAME, MCP_TOOL_NAMES } from './names.ts';
 
 const task = { to: z.string().describe('the agent to hand the task to'), message: z.string().describe('the task, complete and self-contained'), correlation_id: z.string().optional().describe('your id for this task; echoed on the callback') };
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MCP_SERVER_NAME, type DelegateContext } from './delegate-server.ts';
+import type { DelegateContext } from './delegate-server.ts';
+import { MCP_SERVER_NAME } from './names.ts';
 
 /**
  * The `--mcp-config` JSON that makes Claude Code start `scriptorium mcp` for one turn. The entry is this

@@ -20,6 +20,7 @@ export class NoteStore {
   readonly #tmpDir: string;
   readonly #updates = new Map<string, Promise<string | null>>();
   readonly #creating = new Set<string>();
+  readonly #folders = new Set<string>();
   /** Notes known complete in their current version (renamed into place): read without waiting for quiet. */
   readonly #whole = new Map<string, string>();
 
@@ -112,8 +113,8 @@ export class NoteStore {
 
   async #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
     const target = this.absolute(vaultPath);
-    await mkdir(this.#tmpDir, { recursive: true });
-    await mkdir(path.dirname(target), { recursive: true });
+    await this.#folder(this.#tmpDir);
+    await this.#folder(path.dirname(target));
     const tmp = path.join(this.#tmpDir, `${randomUUID()}.tmp`);
     const handle = await open(tmp, 'w');
     try {
@@ -211,6 +212,16 @@ export class NoteStore {
 
   version(vaultPath: string): Promise<string | null> {
     return this.#version(vaultPath);
+  }
+
+  /**
+   * `mkdir -p`, once per folder for the life of the store (two per write otherwise). A folder removed
+   * meanwhile is seen: a cheap stat confirms it still exists.
+   */
+  async #folder(dir: string): Promise<void> {
+    if (this.#folders.has(dir) && existsSync(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.#folders.add(dir);
   }
 
   /** Size and mtime: enough to notice that someone wrote the note meanwhile. */

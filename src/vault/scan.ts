@@ -84,15 +84,21 @@ export async function scanVault(root: string, policy: OperatorPolicy): Promise<V
   return { notes, unreadable, registry, definitionProblems, templateFolders: folders };
 }
 
-/** A Scriptorium note's role, fields and body; `{reason}` when it looks like one but cannot be read; null otherwise. */
-export function readScriptoriumNote(vaultPath: string, raw: string): ScannedNote | { path: string; reason: string } | null {
+/** Cheap test before any YAML: a Scriptorium note has frontmatter that mentions an agent/ tag. */
+export function mightBeScriptoriumNote(raw: string): boolean {
   let block;
   try {
     block = locateFrontmatter(raw);
-  } catch (error) {
-    return /agent\//i.test(raw.slice(0, 4096)) ? { path: vaultPath, reason: (error as Error).message } : null;
+  } catch {
+    // Opened and never closed: only worth a warning if it looks like one of ours.
+    return /agent\//i.test(raw.slice(0, 4096));
   }
-  if (block === null || !/agent\//i.test(raw.slice(block.yamlStart, block.yamlEnd))) return null;
+  return block !== null && /agent\//i.test(raw.slice(block.yamlStart, block.yamlEnd));
+}
+
+/** A Scriptorium note's role, fields and body; `{reason}` when it looks like one but cannot be read; null otherwise. */
+export function readScriptoriumNote(vaultPath: string, raw: string): ScannedNote | { path: string; reason: string } | null {
+  if (!mightBeScriptoriumNote(raw)) return null;
   try {
     const { data, body } = parseFrontmatter(raw);
     const role = roleOf(data.tags);
