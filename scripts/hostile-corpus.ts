@@ -17,6 +17,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { prng } from './prng.ts';
 
 export type Expect = 'error-on-note' | 'log-only' | 'ignored' | 'runs';
 
@@ -66,17 +67,6 @@ const fm = (yaml: string, body = 'Hello from the hostile corpus.\n', eol = '\n')
 const msg = (extra = '', to = 'alpha'): string => `tags: [agent/message/inbound]\nto: ${to}${extra ? '\n' + extra : ''}`;
 const def = (extra = ''): string => `tags: [agent/definition]${extra ? '\n' + extra : ''}`;
 
-/** mulberry32: a small seeded PRNG, so "random" bytes are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateCorpus(seed = 1): HostileCase[] {
   const rand = prng(seed);

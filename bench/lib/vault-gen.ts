@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { prng } from '../../scripts/prng.ts';
 
 /**
  * Generated vaults that look like real ones: notes of 0.5–8 KB (log-uniform, so most are 1–3 KB), YAML
@@ -47,17 +48,6 @@ export function resetState(root: string): void {
   }
 }
 
-/** mulberry32: the same vault for the same size, on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the of and to in is that for it as with was on be by this are or at from have an which not but all they ' +

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'chokidar';
+import { watch, type ChokidarOptions, type FSWatcher } from 'chokidar';
 import path from 'node:path';
 import { isIgnoredPath, isMarkdown, toVaultPath } from '../vault/paths.ts';
 
@@ -21,6 +21,23 @@ export interface VaultWatcherOptions {
  * (messages left `ready` while the daemon was down run at start); dot-folders and node_modules are not
  * even descended into.
  */
+/** chokidar's options for a vault (the benchmarks' bare-watcher baseline uses the very same). */
+export function watchOptions(root: string, usePolling: boolean): ChokidarOptions {
+  return {
+    ignoreInitial: false,
+    persistent: true,
+    followSymlinks: false,
+    ...(usePolling ? { usePolling: true, interval: 250 } : {}),
+    ignored: (absolute: string, stats?: { isFile(): boolean }) => {
+      if (absolute === root) return false;
+      const rel = toVaultPath(root, absolute);
+      if (rel.startsWith('..')) return true;
+      if (isIgnoredPath(rel)) return true;
+      return stats?.isFile() === true && !isMarkdown(rel);
+    },
+  };
+}
+
 export class VaultWatcher {
   #watcher: FSWatcher | undefined;
   /**
@@ -48,19 +65,7 @@ export class VaultWatcher {
   /** Resolves once the initial scan has been reported. */
   start(): Promise<void> {
     const { root } = this.options;
-    const watcher = watch(root, {
-      ignoreInitial: false,
-      persistent: true,
-      followSymlinks: false,
-      ...(this.options.usePolling ? { usePolling: true, interval: 250 } : {}),
-      ignored: (absolute: string, stats?: { isFile(): boolean }) => {
-        if (absolute === root) return false;
-        const rel = toVaultPath(root, absolute);
-        if (rel.startsWith('..')) return true;
-        if (isIgnoredPath(rel)) return true;
-        return stats?.isFile() === true && !isMarkdown(rel);
-      },
-    });
+    const watcher = watch(root, watchOptions(root, this.options.usePolling ?? false));
     this.#watcher = watcher;
     const report = (event: NoteEvent) => (absolute: string) => {
       const rel = toVaultPath(root, path.resolve(absolute));
