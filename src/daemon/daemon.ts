@@ -217,7 +217,9 @@ export class Daemon {
     for (const entry of recorded) this.#ctx.ledger.record(entry);
     this.#recentTurns = recorded.slice(-RECENT_TURNS);
     await this.#checkHalt();
+    if (this.#closing) return; // stopped while starting: nothing more is opened
     await this.#watcher.start();
+    if (this.#closing) return;
     // Messages found by the scan wait until every definition has been read, so they know their agents.
     const found = this.#scanned;
     this.#scanned = [];
@@ -232,6 +234,7 @@ export class Daemon {
     this.#ctx.deferInbound = null;
     for (const vaultPath of deferred) await this.#process(vaultPath);
     this.#ctx.startingUp = false;
+    if (this.#closing) return;
     await this.#scheduler.start(this.#ctx.registry.definitions());
     // Stopped while starting (Ctrl-C during the scan): nothing more is opened.
     if (this.config.api && !this.#closing) {
@@ -564,6 +567,8 @@ export class Daemon {
   }
 
   async #close(graceMs: number): Promise<void> {
+    // A start under way first comes to a stop (it checks #closing), so nothing it opens is left open.
+    await this.#started?.catch(() => {});
     const log = this.#ctx.logger;
     const steps: Array<[string, () => Promise<void> | void]> = [
       ['http api', async () => await this.#api?.close()],

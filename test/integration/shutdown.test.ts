@@ -8,6 +8,7 @@ import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { isAlive } from '../helpers/fake-claude-env.ts';
 import { createHarness, linkedPath, TEST_CONFIG, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { createTempVault } from '../helpers/temp-vault.ts';
 
 let h: Harness;
 const others: Daemon[] = [];
@@ -103,5 +104,27 @@ describe('the vault lock', () => {
     expect(h.vault.exists('.scriptorium/daemon.pid')).toBe(true);
     const again = await h.vault.writeMessage('third daemon', 'worker', 'And now?');
     await waitForStatus(h.vault, again, 'done');
+  });
+});
+
+describe('a stop that comes while the daemon is still starting', () => {
+  it.each([0, 5, 20, 60])('after %i ms: start and close both settle, and nothing is left watching or listening', async (delayMs) => {
+    const vault = await createTempVault();
+    try {
+      await vault.writeAgent('worker');
+      const daemon = new Daemon({ vault: vault.root, config: { ...TEST_CONFIG, api: { port: 0, token: 'start-close-race-token-0123' } }, logger: createMemoryLogger() });
+      const started = daemon.start().then(() => 'started', (error: Error) => error.message);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await daemon.close({ graceMs: 0 });
+      await started;
+      expect(vault.exists('.scriptorium/api.json')).toBe(false);
+      expect(vault.exists('.scriptorium/daemon.pid')).toBe(false);
+      // Nothing watches any more: a message written now stays as written.
+      const message = await vault.writeMessage('late', 'worker', 'Anyone there?');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // longer than the test config's settle time
+      expect((await vault.fields(message)).status).toBeUndefined();
+    } finally {
+      await vault.cleanup();
+    }
   });
 });
