@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { lockHolder } from '../daemon/lock.ts';
-import { readStatus } from '../daemon/state-file.ts';
 import { isoLocal } from '../util/clock.ts';
 import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath } from '../vault/links.ts';
@@ -52,7 +51,9 @@ export async function resetCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const agent = typeof data.agent === 'string' ? data.agent : (agentArg ?? 'the agent');
-  if (!values.force && (await isWorking(vault, agent))) {
+  // The thread says `working` from a turn's start to its end (status.json lags by a moment); a thread
+  // left `working` by a crashed daemon is not busy.
+  if (!values.force && data.status === 'working' && (await lockHolder(vault)) !== null) {
     err(`${agent} is working right now; its turn would write the old session back. Try again when it is idle, or add --force.`);
     return 1;
   }
@@ -67,10 +68,4 @@ export async function resetCommand(argv: string[]): Promise<number> {
   await store.write(threadPath, (updated.endsWith('\n') ? updated : updated + '\n') + marker);
   out(`Reset ${agent}: the next turn starts a fresh session (${threadPath} keeps its history).`);
   return 0;
-}
-
-async function isWorking(vault: string, agent: string): Promise<boolean> {
-  if ((await lockHolder(vault)) === null) return false;
-  const status = await readStatus(vault);
-  return status?.agents.some((a) => a.name === agent && a.state === 'working') ?? false;
 }
