@@ -73,7 +73,7 @@ async function waitForReply(store: NoteStore, notePath: string, timeoutMs: numbe
     }
     const status = typeof data.status === 'string' ? data.status : 'ready';
     const elapsed = Math.round((Date.now() - started) / 1000);
-    if (status === 'done' || status === 'error') {
+    if (status === 'done' || status === 'error' || status === 'cancelled') {
       if (tty) process.stderr.write('\r\x1b[K');
       const replyPath = linkTarget(data.reply);
       const replyRaw = replyPath ? await store.readIfExists(targetToPath(replyPath)) : null;
@@ -82,7 +82,7 @@ async function waitForReply(store: NoteStore, notePath: string, timeoutMs: numbe
         out(replyBody);
         return 0;
       }
-      err(`error: ${typeof data.error === 'string' ? data.error : 'the turn failed'}`);
+      err(status === 'cancelled' ? 'cancelled: the message was set to cancelled' : `error: ${typeof data.error === 'string' ? data.error : 'the turn failed'}`);
       return 1;
     }
     if (tty) {

@@ -20,7 +20,8 @@ export async function finishDelegated(ctx: DaemonContext, messagePath: string): 
     const note = await readMessage(ctx, messagePath);
     if (!note || !note.message.replyTo || note.message.callback) return;
     if (note.data.callback_note !== undefined || note.data.callback_skipped !== undefined) return;
-    if (note.message.status !== 'done' && note.message.status !== 'error') return;
+    // Cancelled counts as ended (not ok): an orchestrator waiting on it must hear.
+    if (note.message.status !== 'done' && note.message.status !== 'error' && note.message.status !== 'cancelled') return;
     // Refused for naming no agent: there is nobody to call back (the refusal is on the note).
     if (ctx.registry.lookup(note.message.replyTo.toLowerCase()).kind === 'unknown') return;
     if (note.message.delegationDepth >= MAX_DELEGATION_DEPTH) {
@@ -58,7 +59,7 @@ async function fireIfDue(ctx: DaemonContext, replyTo: string, group: string): Pr
   const notes = (await Promise.all(paths.map((p) => readMessage(ctx, p)))).filter((n): n is NonNullable<typeof n> => n !== null && n.data.callback_note === undefined);
   const members: GroupMember[] = notes.map(({ message, data }) => ({
     path: message.path,
-    finished: message.status === 'done' || message.status === 'error',
+    finished: ended(message.status),
     ok: message.status === 'done',
     reported: data.callback_note !== undefined,
     size: message.group?.size ?? 1,
@@ -68,7 +69,7 @@ async function fireIfDue(ctx: DaemonContext, replyTo: string, group: string): Pr
   if (!decision.fire) return;
   const items: CallbackItem[] = [];
   for (const { message, data } of notes) {
-    const finished = message.status === 'done' || message.status === 'error';
+    const finished = ended(message.status);
     items.push(finished ? await callbackItem(ctx, message, data) : { agent: message.to, ok: false, pending: true, correlationId: message.correlationId, messagePath: message.path, threadPath: undefined, replyPath: undefined, text: '' });
   }
   const depth = Math.max(...notes.map((n) => n.message.delegationDepth)) + 1;
@@ -121,3 +122,8 @@ async function callbackItem(ctx: DaemonContext, message: InboundMessage, data: F
 }
 
 const readMessage = (ctx: DaemonContext, path: string) => readMessageNote(ctx.store, path);
+
+/** A delegated message that will not run (again) by itself. */
+function ended(status: string): boolean {
+  return status === 'done' || status === 'error' || status === 'cancelled';
+}

@@ -40,6 +40,8 @@ export interface DaemonContext {
   active: Map<string, 'queued' | 'running'>;
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
   stopSignal: AbortSignal;
+  /** Running messages, by path: aborting one stops its turn (the user set it to `cancelled`). */
+  cancels: Map<string, AbortController>;
   index: NoteIndex;
   /** Fan-in deadline timers, by `<reply_to>/<group>`. */
   groupTimers: Map<string, NodeJS.Timeout>;

@@ -134,6 +134,7 @@ export class Daemon {
       config: this.config,
       active: new Map(),
       stopSignal: this.#abort.signal,
+      cancels: new Map(),
       threads: new Set(),
       index: new Map(),
       groupTimers: new Map(),

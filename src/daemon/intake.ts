@@ -168,6 +168,13 @@ async function handleInbound(
         }
       : {}),
   });
+  if (reading.ok && reading.message.status === 'cancelled' && ctx.active.get(vaultPath) === 'running') {
+    const cancel = ctx.cancels.get(vaultPath);
+    if (cancel && !cancel.signal.aborted) {
+      ctx.logger.info('message cancelled while running; stopping its turn', { note: vaultPath });
+      cancel.abort();
+    }
+  }
   if (ctx.active.has(vaultPath)) return;
   if (!reading.ok) {
     if (reading.status === 'draft' || reading.status === 'done' || reading.status === 'error' || reading.status === 'cancelled') return;

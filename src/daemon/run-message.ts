@@ -59,6 +59,8 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   // The user may have cancelled or reset it while it waited.
   if (message.status !== 'queued') {
     log.info('message no longer queued; skipped', { status: message.status });
+    // A delegated message cancelled before it ran still answers whoever waits on it.
+    if (message.status === 'cancelled') await finishDelegated(ctx, messagePath);
     return 'done';
   }
   // Re-addressed while it waited: it belongs in the other agent's lane (one turn per agent at a time).
@@ -111,7 +113,9 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
   const notices: string[] = [];
-  const request = turnRequest(ctx, agent, message, threadPath, thread, startedAt);
+  const cancel = new AbortController();
+  ctx.cancels.set(messagePath, cancel);
+  const request = { ...turnRequest(ctx, agent, message, threadPath, thread, startedAt), signal: AbortSignal.any([ctx.stopSignal, cancel.signal]) };
   let result = await ctx.runner(request);
   if (!result.ok && result.errorKind === 'unknown_session' && request.resume) {
     // Claude Code lost the session (its files were removed, or a different HOME): start over once, and
@@ -122,6 +126,10 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
     result = await ctx.runner({ ...request, sessionId: fresh, resume: false });
   } else if (!result.ok && result.errorKind === 'session_in_use' && !request.resume) {
     result = await ctx.runner({ ...request, sessionId: randomUUID() });
+  }
+  ctx.cancels.delete(messagePath);
+  if (cancel.signal.aborted && !result.ok && result.errorKind === 'aborted') {
+    result = { ...result, errorKind: 'cancelled', error: 'Cancelled: this message was set to cancelled while its turn ran, so the turn was stopped.' };
   }
   await recordTurn(ctx, { agent, message, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
   return 'done';
@@ -429,11 +437,13 @@ export async function writeTurnNotes(ctx: DaemonContext, record: ResultRecord): 
   // The terminal shows turns from these events (src/cli/progress.ts); the log lines above are the detail.
   // The reply's text travels with the event (cut: `tail` shows its start, the note has all of it).
   ctx.events.emit({ type: 'turn-finished', data: { ...entry, text: ctx.store.redact(record.text.slice(0, 2000)) } });
+  // Cancelled by the user mid-turn: it stays `cancelled` (what they asked for), with the reply saying so.
+  const cancelled = record.errorKind === 'cancelled';
   const finalFields = {
-    status: record.ok ? 'done' : 'error',
+    status: record.ok ? 'done' : cancelled ? 'cancelled' : 'error',
     finished_at: record.at,
     reply: wikilink(record.reply),
-    error: record.ok ? undefined : record.text,
+    error: record.ok || cancelled ? undefined : record.text,
     retry_attempt: undefined,
     retry_at: undefined,
     waiting_for: undefined,

@@ -93,7 +93,13 @@ function explainEnded(status: 'done' | 'error' | 'cancelled', data: FrontmatterD
   const finished = str(data.finished_at);
   const reply = str(data.reply);
   const thread = str(data.thread);
-  if (status === 'cancelled') return { verdict: 'cancelled: Scriptorium skips it', reasons: ['status: cancelled — it is never run; a turn already running was not stopped.'], next: 'Set status: ready to run it.' };
+  if (status === 'cancelled') {
+    return {
+      verdict: 'cancelled: Scriptorium skips it',
+      reasons: ['status: cancelled — it is not run; a turn running when it was cancelled was stopped (its reply note says so), and a delegated message still calls back, as failed.'],
+      next: 'Set status: ready to run it.',
+    };
+  }
   const reasons: string[] = [];
   if (status === 'done') {
     reasons.push(`It ran${finished ? ` and finished at ${finished}` : ''}${reply ? `; the reply is ${reply}` : ''}.`);

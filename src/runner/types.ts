@@ -44,6 +44,8 @@ export type TurnErrorKind =
   | 'max_budget'
   | 'timeout'
   | 'aborted'
+  /** Stopped because the user set the running message to `status: cancelled` (set by the daemon, not the runner). */
+  | 'cancelled'
   | 'crashed'
   | 'no_result'
   | 'empty';
