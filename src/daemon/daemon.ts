@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { AgentRegistry } from '../agents/registry.ts';
 import { Lanes } from '../queue/lanes.ts';
@@ -33,6 +33,25 @@ import { startHttpApi, type RunningApi } from './http-api.ts';
 
 export { HALT_NOTE };
 const SCHEDULE_FILE = `${STATE_DIR}/schedule.json`;
+/**
+ * A note renamed into place is read after this long without writes (not the settle time): a script that
+ * renames a note and then appends to it a few ms later must not have its turn run on the first part.
+ */
+const WHOLE_GRACE_MS = 25;
+/** The start-up prefilter reads this much of each note: frontmatter that does not close in it counts as maybe ours. */
+const SCAN_HEAD_BYTES = 64 * 1024;
+
+/** The start of a file, as text, read into `buffer` (reused from note to note). */
+function readHead(absolute: string, buffer: Buffer): string {
+  const fd = openSync(absolute, 'r');
+  try {
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, read).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Turns kept in memory for the dashboard. */
 const RECENT_TURNS = 20;
 
@@ -225,6 +244,12 @@ export class Daemon {
     const found = this.#scanned;
     this.#scanned = [];
     const checks = await this.#mayBeOurs(found);
+    // Notes reported while those were read (the prefilter yields to the event loop) are taken as they are.
+    for (const late of this.#scanned) {
+      found.push(late);
+      checks.push(true);
+    }
+    this.#scanned = [];
     this.#scanning = false;
     const deferred: string[] = [];
     this.#ctx.deferInbound = deferred;
@@ -323,13 +348,13 @@ export class Daemon {
       // Renamed into place, so complete: no need to wait for quiet, once that is confirmed.
       const seen = performance.now();
       const timer = setTimeout(() => {
-        void this.#confirmWhole(vaultPath, seen).then((version) => {
+        void this.#confirmWhole(vaultPath, seen).catch(() => null).then((version) => {
           if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
           this.#settleTimers.delete(vaultPath);
           if (version === null) this.#onNote(vaultPath, _event, false);
           else void this.#process(vaultPath, true, version);
         });
-      }, 0);
+      }, WHOLE_GRACE_MS);
       this.#settleTimers.set(vaultPath, timer);
       return;
     }
@@ -352,17 +377,33 @@ export class Daemon {
    */
   async #mayBeOurs(found: string[]): Promise<boolean[]> {
     const checks: boolean[] = [];
+    const buffer = Buffer.alloc(SCAN_HEAD_BYTES);
+    let bytesSinceYield = 0;
     for (const [i, vaultPath] of found.entries()) {
-      if (i > 0 && i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i % 500 === 0 || bytesSinceYield > 8 * 1024 * 1024) {
+        bytesSinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const absolute = this.#ctx.store.absolute(vaultPath);
       try {
-        checks.push(mightBeScriptoriumNote(readFileSync(this.#ctx.store.absolute(vaultPath), 'utf8')));
+        const stat = lstatSync(absolute, { throwIfNoEntry: false });
+        // Not a plain file: never read here (a FIFO would block, a link may point at a device); a link
+        // goes on to intake, which refuses it with a warning, as it always has.
+        if (!stat?.isFile()) {
+          checks.push(stat?.isSymbolicLink() ?? false);
+          continue;
+        }
+        const head = readHead(absolute, buffer);
+        bytesSinceYield += head.length;
+        checks.push(mightBeScriptoriumNote(head));
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#ctx.logger.warn('note cannot be read', { note: vaultPath, error: errorMessage(error) });
+        this.#ctx.logger.warn('note cannot be read', { note: vaultPath, error: errorMessage(error) });
         checks.push(false);
       }
     }
     return checks;
   }
+
 
   /**
    * A note announced by a rename alone may still be a file created in place whose writes come right after
@@ -371,6 +412,8 @@ export class Daemon {
    * a file that changed meanwhile or an empty one means it was not whole. Returns its version, or null.
    */
   async #confirmWhole(vaultPath: string, seen: number): Promise<string | null> {
+    // A link is refused by intake without being read (it may point anywhere, a device included).
+    if (await this.#ctx.store.isSymlink(vaultPath)) return null;
     const before = await this.#ctx.store.version(vaultPath);
     const raw = await this.#ctx.store.readIfExists(vaultPath);
     await new Promise((resolve) => setImmediate(resolve));

@@ -248,11 +248,15 @@ async function handleInbound(
   void ctx.lanes
     .add(message.to, async () => {
       ctx.active.set(vaultPath, 'running');
+      // From here a `cancelled` saved by the user stops the turn, however early it comes.
+      ctx.cancels.set(vaultPath, new AbortController());
       try {
         outcome = await runMessage(ctx, vaultPath, message.to);
       } catch (error) {
         ctx.logger.error('message handling failed', { note: vaultPath, error: errorMessage(error) });
         await markError(ctx, vaultPath, `Scriptorium failed while running this message: ${errorMessage(error)}`);
+      } finally {
+        ctx.cancels.delete(vaultPath);
       }
     })
     .finally(async () => {

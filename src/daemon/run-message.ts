@@ -113,8 +113,7 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
   const notices: string[] = [];
-  const cancel = new AbortController();
-  ctx.cancels.set(messagePath, cancel);
+  const cancel = ctx.cancels.get(messagePath) ?? new AbortController();
   const request = { ...turnRequest(ctx, agent, message, threadPath, thread, startedAt), signal: AbortSignal.any([ctx.stopSignal, cancel.signal]) };
   let result = await ctx.runner(request);
   if (!result.ok && result.errorKind === 'unknown_session' && request.resume) {
@@ -127,7 +126,6 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   } else if (!result.ok && result.errorKind === 'session_in_use' && !request.resume) {
     result = await ctx.runner({ ...request, sessionId: randomUUID() });
   }
-  ctx.cancels.delete(messagePath);
   if (cancel.signal.aborted && !result.ok && result.errorKind === 'aborted') {
     result = { ...result, errorKind: 'cancelled', error: 'Cancelled: this message was set to cancelled while its turn ran, so the turn was stopped.' };
   }
