@@ -34,10 +34,11 @@ import { startHttpApi, type RunningApi } from './http-api.ts';
 export { HALT_NOTE };
 const SCHEDULE_FILE = `${STATE_DIR}/schedule.json`;
 /**
- * A note renamed into place is read after this long without writes (not the settle time): a script that
- * renames a note and then appends to it a few ms later must not have its turn run on the first part.
+ * A note renamed into place is read after this long without writes (not the settle time), so that a
+ * script renaming a note and appending to it right after (`mv … && echo … >>`) has its whole text run.
+ * A write later than that is an edit made after the message was taken, as with any note.
  */
-const WHOLE_GRACE_MS = 25;
+const WHOLE_GRACE_MS = 10;
 /** The start-up prefilter reads this much of each note: frontmatter that does not close in it counts as maybe ours. */
 const SCAN_HEAD_BYTES = 64 * 1024;
 
