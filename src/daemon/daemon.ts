@@ -70,8 +70,6 @@ export interface DaemonOptions {
   runner?: Runner;
   clock?: Clock;
   logger?: Logger;
-  /** Called for live progress lines (the terminal running `start` shows them). */
-  onProgress?: (agent: string, text: string) => void;
   onTurnFinished?: (entry: TurnLogEntry) => void;
 }
 
@@ -177,14 +175,6 @@ export class Daemon {
       notifier: this.#notifier,
       noteErrors,
     };
-    if (options.onProgress) {
-      const progress = options.onProgress;
-      this.events.subscribe((event) => {
-        if (event.type === 'turn-started') progress(event.data.agent, `running ${event.data.message}`);
-        if (event.type === 'tool') progress(event.data.agent, `tool ${event.data.tool}`);
-        if (event.type === 'api-retry') progress(event.data.agent, `API retry ${event.data.attempt}/${event.data.maxRetries} (${event.data.error})`);
-      });
-    }
     if (this.config.dashboard) {
       this.#dashboard = new DashboardWriter({ store, logger, snapshot: () => this.dashboardSnapshot(), minIntervalMs: this.config.dashboardIntervalMs });
       // Each turn's start and end shows on the dashboard.

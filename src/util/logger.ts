@@ -39,7 +39,7 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     const all = redactDeep(serializable({ ...bound, ...fields }) as LogFields, redact);
     msg = redact(msg);
     if (format === 'json') {
-      write(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...serializable(all) }));
+      write(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...all }));
       return;
     }
     write(humanLine(now().toTimeString().slice(0, 8), lvl, msg, all));
