@@ -123,6 +123,11 @@ const figures = {
   seconds: Math.round((Date.now() - started) / 1000),
 };
 console.log(JSON.stringify(figures, null, 2));
+// Why each message left in error is there (a documented outcome, or a bug to look at).
+for (const p of errored) {
+  const { data } = parseFrontmatter(await readFile(path.join(vault, p), 'utf8'));
+  console.log(`in error: ${p}: ${String(data.error).slice(0, 160)}`);
+}
 if (lost.length) console.error(`lost: ${lost.slice(0, 10).join(', ')}`);
 await rm(vault, { recursive: true, force: true });
 await rm(state, { recursive: true, force: true });
