@@ -33,6 +33,11 @@ export interface ColdFigures {
   written?: string[];
   /** The daemon only: where its start went (ms). */
   phases?: { beforeScan: number; scan: number; classify: number; afterClassify: number };
+  /**
+   * The daemon only: from the start to chokidar watching every folder and the look over the vault that
+   * follows (after "ready": until then, a change lands in the daemon late, at that look, not lost).
+   */
+  watchedMs?: number;
 }
 
 /** Markdown files outside dot-folders and node_modules: what the daemon reads. */
@@ -118,27 +123,35 @@ async function measure(variant: ColdVariant, root: string): Promise<Omit<ColdFig
       let notes = 0;
       let agents = 0;
       const written = new Set<string>();
-      let firstEvent = Number.NaN;
-      let lastEvent = Number.NaN;
-      let lastHandle = Number.NaN;
+      // Marks from the daemon's own debug lines: the vault read, the notes that may be ours handled, and
+      // chokidar watching every folder (after ready).
+      let readFrom = Number.NaN;
+      let readDone = Number.NaN;
+      let handled = Number.NaN;
+      let watched: (at: number) => void = () => {};
+      const watchedAt = new Promise<number>((resolve) => (watched = resolve));
       probe.on((mark) => {
-        // Every note the watcher reports counts as seen; only those that may be Scriptorium's are handled.
-        if (mark.kind === 'event') {
-          notes++;
-          if (Number.isNaN(firstEvent)) firstEvent = mark.at;
-          lastEvent = mark.at;
+        if (mark.kind !== 'log') return;
+        if (mark.what === 'reading the vault') readFrom = mark.at;
+        if (mark.what === 'vault read') {
+          readDone = mark.at;
+          notes = Number(mark.fields?.notes ?? 0);
         }
-        if (mark.kind === 'handle') lastHandle = mark.at;
-        if (mark.kind === 'log' && mark.what === 'agent definition loaded') agents++;
+        if (mark.what === 'start-up notes handled') handled = mark.at;
+        if (mark.what === 'agent definition loaded') agents++;
+        if (mark.what === 'every folder watched') watched(mark.at);
+      });
+      probe.on((mark) => {
         if (mark.kind === 'write' && !mark.path.startsWith('.') && !path.isAbsolute(mark.path)) written.add(mark.path);
       });
       const t0 = performance.now();
       const daemon = new Daemon({ vault: root, runner: instantRunner(), logger: probe.logger() });
       await daemon.start();
       const ms = performance.now() - t0;
+      const watchedMs = (await Promise.race([watchedAt, new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 30_000))])) - t0;
       await daemon.close();
-      const phases = { beforeScan: firstEvent - t0, scan: lastEvent - firstEvent, classify: lastHandle - lastEvent, afterClassify: t0 + ms - lastHandle };
-      return { ms, importMs: t0 - importStart, notes, agents, written: [...written], phases };
+      const phases = { beforeScan: readFrom - t0, scan: readDone - readFrom, classify: handled - readDone, afterClassify: t0 + ms - handled };
+      return { ms, importMs: t0 - importStart, notes, agents, written: [...written], phases, watchedMs };
     }
   }
 }

@@ -14,7 +14,7 @@ export function bareWatcher(
   what: { ignoreInitial?: boolean } = {},
 ): { ready: Promise<void>; watcher: FSWatcher } {
   // A what-if only (cold start): the daemon itself needs the initial scan.
-  const watcher = watch(root, { ...watchOptions(root, false), ignoreInitial: what.ignoreInitial ?? false });
+  const watcher = watch(root, watchOptions(root, false, !(what.ignoreInitial ?? false)));
   const report = (event: string) => (absolute: string) => {
     const at = performance.now();
     const rel = toVaultPath(root, path.resolve(absolute));

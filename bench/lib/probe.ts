@@ -94,14 +94,14 @@ export function installProbe(): Probe {
   installed = probe;
 
   const start = VaultWatcher.prototype.start;
-  VaultWatcher.prototype.start = function (this: VaultWatcher) {
+  VaultWatcher.prototype.start = function (this: VaultWatcher, ...args: Parameters<VaultWatcher['start']>) {
     const options = (this as unknown as { options: VaultWatcherOptions }).options;
     const onNote = options.onNote;
     options.onNote = (vaultPath, event, whole) => {
       probe.record({ kind: 'event', at: performance.now(), path: vaultPath, what: event });
       onNote(vaultPath, event, whole);
     };
-    return start.call(this);
+    return start.apply(this, args);
   };
 
   // handleNote's first act is this lstat: the moment the settle timer let the note through.

@@ -129,6 +129,9 @@ export async function startCommand(argv: string[]): Promise<number> {
     logFile.close();
     return 1;
   }
-  if (format === 'human' && !stopping) err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);
+  // Messages already in the vault are running by now; this is said once every folder is watched.
+  void daemon.watching().then(() => {
+    if (format === 'human' && !stopping) err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);
+  });
   return exited;
 }

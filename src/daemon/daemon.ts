@@ -1,4 +1,3 @@
-import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { AgentRegistry } from '../agents/registry.ts';
 import { Lanes } from '../queue/lanes.ts';
@@ -18,7 +17,7 @@ import { VaultWatcher } from '../watch/vault-watcher.ts';
 import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
 import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
-import { mightBeScriptoriumNote } from '../vault/scan.ts';
+import { notesChangedSince, readVaultAtStart } from './startup-scan.ts';
 import { acquireLock } from './lock.ts';
 import { budgetHold, Ledger } from './ledger.ts';
 import { Journal } from './journal.ts';
@@ -39,20 +38,6 @@ const SCHEDULE_FILE = `${STATE_DIR}/schedule.json`;
  * A write later than that is an edit made after the message was taken, as with any note.
  */
 const WHOLE_GRACE_MS = 10;
-/** The start-up prefilter reads this much of each note: frontmatter that does not close in it counts as maybe ours. */
-const SCAN_HEAD_BYTES = 64 * 1024;
-
-/** The start of a file, as text, read into `buffer` (reused from note to note). */
-function readHead(absolute: string, buffer: Buffer): string {
-  const fd = openSync(absolute, 'r');
-  try {
-    const read = readSync(fd, buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, read).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Turns kept in memory for the dashboard. */
 const RECENT_TURNS = 20;
 
@@ -75,7 +60,7 @@ export interface DaemonOptions {
 
 /**
  * The composition root: watcher → intake → lanes → runner → notes. `start()` resolves once the vault has
- * been scanned and messages left waiting are queued; `close()` stops new turns, lets running ones finish
+ * been read and messages left waiting are queued, `watching()` once chokidar watches every folder too; `close()` stops new turns, lets running ones finish
  * within the grace period, then stops them. Both are safe to call twice.
  */
 export class Daemon {
@@ -86,11 +71,11 @@ export class Daemon {
   readonly #abort = new AbortController();
   readonly #settleTimers = new Map<string, NodeJS.Timeout>();
   readonly #inFlight = new Map<string, Promise<void>>();
-  #scanning = true;
-  #scanned: string[] = [];
   #startedAt = '';
   #releaseLock: (() => Promise<void>) | undefined;
   #started: Promise<void> | undefined;
+  #watchingNow: () => void = () => {};
+  readonly #watchingPromise = new Promise<void>((resolve) => (this.#watchingNow = resolve));
   #closing: Promise<void> | undefined;
   #statusTimer: NodeJS.Timeout | undefined;
   readonly #scheduler: Scheduler;
@@ -220,6 +205,14 @@ export class Daemon {
     return this.#started;
   }
 
+  /**
+   * Resolves once every folder is watched, some time after `start()` (chokidar sets up its watches after
+   * the start-up read; a change made meanwhile is taken in then, not lost). Also when the daemon stops first.
+   */
+  watching(): Promise<void> {
+    return this.#watchingPromise;
+  }
+
   async #start(): Promise<void> {
     this.#releaseLock = await acquireLock(this.root);
     await this.#ctx.store.removeStaleTemp();
@@ -229,27 +222,26 @@ export class Daemon {
     this.#recentTurns = recorded.slice(-RECENT_TURNS);
     await this.#checkHalt();
     if (this.#closing) return; // stopped while starting: nothing more is opened
-    await this.#watcher.start();
+    // The vault is read here rather than reported by chokidar's initial scan, which takes ~4× as long as
+    // reading the notes' bytes. chokidar starts last, reporting changes only (started sooner, its stats
+    // and readdirs fill libuv's thread pool and the main thread, and every step here takes several times
+    // as long); what changed before its folder was watched is looked at once it watches them all (#catchUp).
+    this.#ctx.logger.debug('reading the vault');
+    const found = await readVaultAtStart(this.root, this.#ctx.logger);
     if (this.#closing) return;
-    // Messages found by the scan wait until every definition has been read, so they know their agents.
-    const found = this.#scanned;
-    this.#scanned = [];
-    const checks = await this.#mayBeOurs(found);
-    // Notes reported while those were read (the prefilter yields to the event loop) are taken as they are.
-    for (const late of this.#scanned) {
-      found.push(late);
-      checks.push(true);
-    }
-    this.#scanned = [];
-    this.#scanning = false;
+    const candidates = found.filter((note) => note.mayBeOurs);
+    this.#ctx.logger.debug('vault read', { notes: found.length, mayBeOurs: candidates.length });
     const deferred: string[] = [];
     this.#ctx.deferInbound = deferred;
-    // In scan order: definitions claim their names in that order.
-    for (const [i, vaultPath] of found.entries()) if (checks[i]) await this.#process(vaultPath);
+    // In path order: definitions claim their names in that order.
+    for (const note of candidates) await this.#process(note.path, true, undefined, note.raw);
+    this.#ctx.logger.debug('start-up notes handled', { notes: candidates.length });
     // Definitions are known: finish or re-run what a crash cut off, before messages are taken in.
-    await recoverFromJournal(this.#ctx);
+    const recovered = await recoverFromJournal(this.#ctx);
     this.#ctx.deferInbound = null;
-    for (const vaultPath of deferred) await this.#process(vaultPath);
+    // As read at start, unless recovery had work to do (it may have just written to them): read again.
+    const readAtStart = new Map(recovered ? [] : candidates.map((note) => [note.path, note.raw]));
+    for (const vaultPath of deferred) await this.#process(vaultPath, true, undefined, readAtStart.get(vaultPath));
     this.#ctx.startingUp = false;
     if (this.#closing) return;
     await this.#scheduler.start(this.#ctx.registry.definitions());
@@ -259,7 +251,10 @@ export class Daemon {
       // close() may have come while the API was starting: it has already run its API step.
       if (this.#closing) await this.#api.close();
     }
-    this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)' });
+    if (this.#closing) return;
+    const read = new Map(found.map((note) => [note.path, note.version]));
+    void this.#watcher.start(false).then(() => this.#catchUp(read)).finally(() => this.#watchingNow());
+    this.#ctx.logger.debug('ready', { notes: found.length, agents: this.#ctx.registry.names().length });
     this.#statusChanged();
   }
 
@@ -323,14 +318,10 @@ export class Daemon {
     };
   }
 
-  #onNote(vaultPath: string, _event: string, whole = false): void {
+  #onNote(vaultPath: string, event: 'add' | 'change' | 'unlink', whole = false): void {
     if (this.#closing) return;
     if (vaultPath.toLowerCase() === HALT_NOTE.toLowerCase()) {
       void this.#checkHalt();
-      return;
-    }
-    if (this.#scanning) {
-      this.#scanned.push(vaultPath);
       return;
     }
     // A note this process wrote (a status, a reply, a thread) is most likely its own write coming back:
@@ -342,7 +333,7 @@ export class Daemon {
         void this.#confirmWhole(vaultPath, seen).catch(() => null).then((version) => {
           if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
           this.#settleTimers.delete(vaultPath);
-          if (version === null) this.#onNote(vaultPath, _event, false);
+          if (version === null) this.#onNote(vaultPath, event, false);
           else void this.#process(vaultPath, true, version);
         });
       }, WHOLE_GRACE_MS);
@@ -361,40 +352,19 @@ export class Daemon {
   }
 
   /**
-   * Which notes found by the start-up scan may be Scriptorium's. Most of a vault is ordinary notes, and
-   * reading them one promise at a time costs several thread-pool round trips each (2.5 s for 10,000
-   * notes here): they are read synchronously, in batches with a turn of the event loop between them, so
-   * that only the few that mention an agent/ tag go through the one-at-a-time intake.
+   * chokidar now watches every folder. A note written (or removed) after the start-up read reached it and
+   * before its folder was watched was seen by neither: the vault is walked once more for those.
    */
-  async #mayBeOurs(found: string[]): Promise<boolean[]> {
-    const checks: boolean[] = [];
-    const buffer = Buffer.alloc(SCAN_HEAD_BYTES);
-    let bytesSinceYield = 0;
-    for (const [i, vaultPath] of found.entries()) {
-      if (i % 500 === 0 || bytesSinceYield > 8 * 1024 * 1024) {
-        bytesSinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const absolute = this.#ctx.store.absolute(vaultPath);
-      try {
-        const stat = lstatSync(absolute, { throwIfNoEntry: false });
-        // Not a plain file: never read here (a FIFO would block, a link may point at a device); a link
-        // goes on to intake, which refuses it with a warning, as it always has.
-        if (!stat?.isFile()) {
-          checks.push(stat?.isSymbolicLink() ?? false);
-          continue;
-        }
-        const head = readHead(absolute, buffer);
-        bytesSinceYield += head.length;
-        checks.push(mightBeScriptoriumNote(head));
-      } catch (error) {
-        this.#ctx.logger.warn('note cannot be read', { note: vaultPath, error: errorMessage(error) });
-        checks.push(false);
-      }
+  async #catchUp(read: Map<string, string | undefined>): Promise<void> {
+    if (this.#closing) return;
+    try {
+      const changes = await notesChangedSince(this.root, read);
+      for (const change of changes) this.#onNote(change.path, change.event);
+      this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)', lookedAgain: changes.length });
+    } catch (error) {
+      this.#ctx.logger.error('could not look over the vault after the start', { error: errorMessage(error) });
     }
-    return checks;
   }
-
 
   /**
    * A note announced by a rename alone may still be a file created in place whose writes come right after
@@ -415,14 +385,14 @@ export class Daemon {
   }
 
   /** One note at a time per path; an event arriving meanwhile is handled after. */
-  #process(vaultPath: string, cascade = true, wholeVersion?: string): Promise<void> {
+  #process(vaultPath: string, cascade = true, wholeVersion?: string, raw?: string): Promise<void> {
     const previous = this.#inFlight.get(vaultPath) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (this.#closing) return;
       try {
         // Its reads need not wait for the note to be quiet (see NoteStore.trustWhole).
         if (wholeVersion) this.#ctx.store.trustWhole(vaultPath, wholeVersion);
-        const kind = await handleNote(this.#ctx, this.#ctx.index, vaultPath);
+        const kind = await handleNote(this.#ctx, this.#ctx.index, vaultPath, { raw });
         if (kind === 'definition' && cascade && !this.#ctx.deferInbound) {
           // A name may have been freed or taken: the other definitions' errors are read again. Not awaited:
           // two definitions saved together would otherwise each wait for the other.
@@ -580,6 +550,8 @@ export class Daemon {
    * running. A note written after this resolves is, of course, not covered.
    */
   async idle(): Promise<void> {
+    // The look over the vault once every folder is watched may still find work.
+    if (this.#started) await this.#watchingPromise;
     for (;;) {
       if (this.#settleTimers.size > 0) await new Promise((resolve) => setTimeout(resolve, this.config.settleMs));
       else if (this.#inFlight.size > 0) await Promise.allSettled(this.#inFlight.values());
@@ -604,6 +576,7 @@ export class Daemon {
   async #close(graceMs: number): Promise<void> {
     // A start under way first comes to a stop (it checks #closing), so nothing it opens is left open.
     await this.#started?.catch(() => {});
+    this.#watchingNow();
     const log = this.#ctx.logger;
     const steps: Array<[string, () => Promise<void> | void]> = [
       ['http api', async () => await this.#api?.close()],

@@ -22,14 +22,15 @@ export async function handleNote(
   ctx: DaemonContext,
   index: NoteIndex,
   vaultPath: string,
-  options: { ignoreOwnWrite?: boolean } = {},
+  options: { ignoreOwnWrite?: boolean; raw?: string } = {},
 ): Promise<'definition' | 'other'> {
-  // A symbolic link may point outside the vault: it is not read, and never written through.
-  if (await ctx.store.isSymlink(vaultPath)) {
+  // A symbolic link may point outside the vault: it is not read, and never written through. (Text read
+  // already, by the start-up read, is a plain file's.)
+  if (options.raw === undefined && (await ctx.store.isSymlink(vaultPath))) {
     ctx.logger.warn('symbolic link ignored', { note: vaultPath });
     return forget(ctx, index, vaultPath);
   }
-  const raw = await ctx.store.readIfExists(vaultPath);
+  const raw = options.raw ?? (await ctx.store.readIfExists(vaultPath));
   if (raw === null) return forget(ctx, index, vaultPath, 'deleted');
   if (!options.ignoreOwnWrite && ctx.store.ownWrites.isOwn(vaultPath, raw)) return 'other';
   if (isInFolders(vaultPath, ctx.templateFolders)) return forget(ctx, index, vaultPath);

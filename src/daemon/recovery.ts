@@ -42,12 +42,15 @@ function endOrphan(pid: number, ctx: DaemonContext): void {
   }
 }
 
-export async function recoverFromJournal(ctx: DaemonContext): Promise<void> {
+/** Returns whether it had anything to finish (and so may have written notes). */
+export async function recoverFromJournal(ctx: DaemonContext): Promise<boolean> {
   const records = await ctx.journal.readAll();
-  if (records.length === 0) return;
+  if (records.length === 0) return false;
   const open: JournalRecord[] = [];
+  let acted = false;
   for (const [msg, { last, starts }] of lastByMessage(records)) {
     if (last.t === 'finished') continue;
+    acted = true;
     if (last.t === 'retry') {
       // Waiting for its retry: the note says when (retry_at); keep the record for the attempt count.
       open.push(...records.filter((r) => r.msg === msg));
@@ -85,4 +88,5 @@ export async function recoverFromJournal(ctx: DaemonContext): Promise<void> {
     }
   }
   await ctx.journal.compact(open);
+  return acted;
 }

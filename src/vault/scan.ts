@@ -1,10 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { checkPolicy, type OperatorPolicy } from '../agents/policy.ts';
 import { parseDefinition, type FieldProblem } from '../agents/definition.ts';
 import { AgentRegistry } from '../agents/registry.ts';
 import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from './frontmatter.ts';
-import { isIgnoredPath, isMarkdown, toVaultPath } from './paths.ts';
+import { walkNotesSync } from './walk.ts';
 import { roleOf, type NoteRole } from './tags.ts';
 import { isInFolders, templateFolders } from './template-folders.ts';
 
@@ -14,24 +14,9 @@ import { isInFolders, templateFolders } from './template-folders.ts';
  * symbolic links not followed.
  */
 export async function listNotes(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // unreadable folder: skipped, as chokidar would
-    }
-    for (const entry of entries) {
-      const absolute = path.join(dir, entry.name);
-      const rel = toVaultPath(root, absolute);
-      if (isIgnoredPath(rel)) continue;
-      if (entry.isDirectory()) await walk(absolute);
-      else if (entry.isFile() && isMarkdown(rel)) out.push(rel);
-    }
-  };
-  await walk(root);
-  return out.sort();
+  return walkNotesSync(root)
+    .filter((note) => note.kind === 'file')
+    .map((note) => note.path);
 }
 
 export interface ScannedNote {

@@ -17,14 +17,12 @@ export interface VaultWatcherOptions {
 }
 
 /**
- * chokidar over the vault, reporting markdown notes only. The initial scan reports every existing note
- * (messages left `ready` while the daemon was down run at start); dot-folders and node_modules are not
- * even descended into.
+ * chokidar's options for a vault (the benchmarks' bare-watcher baseline uses the very same). Dot-folders
+ * and node_modules are not even descended into; only markdown files are watched.
  */
-/** chokidar's options for a vault (the benchmarks' bare-watcher baseline uses the very same). */
-export function watchOptions(root: string, usePolling: boolean): ChokidarOptions {
+export function watchOptions(root: string, usePolling: boolean, reportExisting = true): ChokidarOptions {
   return {
-    ignoreInitial: false,
+    ignoreInitial: !reportExisting,
     persistent: true,
     followSymlinks: false,
     ...(usePolling ? { usePolling: true, interval: 250 } : {}),
@@ -38,6 +36,10 @@ export function watchOptions(root: string, usePolling: boolean): ChokidarOptions
   };
 }
 
+/**
+ * chokidar over the vault, reporting markdown notes only. By default its initial scan reports every
+ * existing note; the daemon reads the vault itself and asks for changes only (`reportExisting: false`).
+ */
 export class VaultWatcher {
   #watcher: FSWatcher | undefined;
   /**
@@ -62,10 +64,13 @@ export class VaultWatcher {
     this.options = options;
   }
 
-  /** Resolves once the initial scan has been reported. */
-  start(): Promise<void> {
+  /**
+   * Resolves once every folder is watched (and, with `reportExisting`, every existing note reported).
+   * Without it, a change made before a folder is watched goes unreported: the caller looks again.
+   */
+  start(reportExisting = true): Promise<void> {
     const { root } = this.options;
-    const watcher = watch(root, watchOptions(root, this.options.usePolling ?? false));
+    const watcher = watch(root, watchOptions(root, this.options.usePolling ?? false, reportExisting));
     this.#watcher = watcher;
     const report = (event: NoteEvent) => (absolute: string) => {
       const rel = toVaultPath(root, path.resolve(absolute));

@@ -32,6 +32,7 @@ export interface Harness {
   fake: FakeClaude;
   /** Turns as the daemon reported them finished, with the wall-clock time it did (for ordering checks). */
   finished: Array<{ entry: TurnLogEntry; at: number }>;
+  /** Starts the daemon and waits until it watches every folder (`Daemon.watching()`). */
   start(): Promise<void>;
   /** Log lines with this message (and, when given, these field values). */
   logs(msg: string, fields?: Record<string, unknown>): MemoryLogger['lines'];
@@ -62,7 +63,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     logger,
     fake,
     finished,
-    start: () => daemon.start(),
+    start: async () => {
+      await daemon.start();
+      await daemon.watching();
+    },
     logs: (msg, fields = {}) =>
       logger.lines.filter((line) => line.msg === msg && Object.entries(fields).every(([k, v]) => line[k] === v)),
     async close() {

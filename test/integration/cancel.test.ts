@@ -47,8 +47,9 @@ it('a delegated message cancelled while running, or while queued, still calls it
   await h.start();
   const delegated = { from: 'boss', reply_to: 'boss', delegation_depth: 1 };
   const running = await h.vault.writeMessage('running part', 'worker', 'Slow part [[fake:hang]]', { ...delegated, correlation_id: 'c-run' });
-  const queued = await h.vault.writeMessage('queued part', 'worker', 'Other part', { ...delegated, correlation_id: 'c-queued' });
+  // One after the other: two notes written together reach the lane in the order chokidar reports them.
   await waitForStatus(h.vault, running, 'running', 15_000);
+  const queued = await h.vault.writeMessage('queued part', 'worker', 'Other part', { ...delegated, correlation_id: 'c-queued' });
   await waitForStatus(h.vault, queued, 'queued', 15_000);
 
   await setStatus(h, queued, 'cancelled');

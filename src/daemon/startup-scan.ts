@@ -1,0 +1,87 @@
+import { lstatSync } from 'node:fs';
+import type { Logger } from '../util/logger.ts';
+import { errorMessage } from '../util/errors.ts';
+import { mightBeScriptoriumNote } from '../vault/scan.ts';
+import { fileVersion, readHead, walkNotesSync, type WalkedNote } from '../vault/walk.ts';
+
+/** The start-up read takes this much of each note: frontmatter that does not close in it counts as maybe ours. */
+const SCAN_HEAD_BYTES = 64 * 1024;
+/** Notes read between two turns of the event loop (timers, the watcher's setup and signals get a say). */
+const BATCH_NOTES = 500;
+const BATCH_BYTES = 8 * 1024 * 1024;
+
+export interface StartupNote {
+  path: string;
+  /** Plain files whose frontmatter mentions an agent/ tag, and links (intake refuses them, with a warning). */
+  mayBeOurs: boolean;
+  /** The note's text as read, when it all fit in what was read: intake need not read it again. */
+  raw?: string;
+  /** Plain files: the version read (`fileVersion`), to tell later whether it changed since. */
+  version?: string;
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The vault as it is at start: every note, and which may be Scriptorium's. Most of a vault is ordinary
+ * notes: each is read synchronously (its first 64 KB), in batches with a turn of the event loop between
+ * them, and only the few that mention an agent/ tag go on to the one-at-a-time intake. Reading the vault
+ * here, instead of waiting for chokidar to report it, makes the daemon ready in about the time it takes to
+ * read the notes' bytes; chokidar sets up its watches beside it (see `notesChangedSince`).
+ */
+export async function readVaultAtStart(root: string, logger: Logger): Promise<StartupNote[]> {
+  const buffer = Buffer.alloc(SCAN_HEAD_BYTES);
+  const out: StartupNote[] = [];
+  let bytes = 0;
+  for (const [i, note] of walkNotesSync(root).entries()) {
+    if (i % BATCH_NOTES === 0 || bytes > BATCH_BYTES) {
+      bytes = 0;
+      await nextTurn();
+    }
+    // Not a plain file: never read here (a FIFO would block, a link may point at a device); a link goes
+    // on to intake, which refuses it with a warning.
+    if (note.kind !== 'file') {
+      out.push({ path: note.path, mayBeOurs: note.kind === 'link' });
+      continue;
+    }
+    try {
+      const head = readHead(note.absolute, buffer);
+      bytes += head.text.length;
+      const mayBeOurs = mightBeScriptoriumNote(head.text);
+      out.push({ path: note.path, mayBeOurs, version: head.version, ...(mayBeOurs && head.whole ? { raw: head.text } : {}) });
+    } catch (error) {
+      logger.warn('note cannot be read', { note: note.path, error: errorMessage(error) });
+      out.push({ path: note.path, mayBeOurs: false });
+    }
+  }
+  return out;
+}
+
+/**
+ * Once chokidar watches every folder: what changed in the window between the start-up read and the
+ * moment its folder was watched, which neither saw. Notes that are new, gone, or not the version read
+ * then. Looking at a note again is harmless (intake knows what it has seen, and drops our own writes).
+ */
+export async function notesChangedSince(
+  root: string,
+  read: ReadonlyMap<string, string | undefined>,
+): Promise<Array<{ path: string; event: 'add' | 'change' | 'unlink' }>> {
+  const out: Array<{ path: string; event: 'add' | 'change' | 'unlink' }> = [];
+  const seen = new Set<string>();
+  const notes: WalkedNote[] = walkNotesSync(root);
+  for (const [i, note] of notes.entries()) {
+    if (i % BATCH_NOTES === 0) await nextTurn();
+    seen.add(note.path);
+    // A FIFO or a device is never reported (nor read); a link only when new (intake refuses it, once).
+    if (note.kind === 'other') continue;
+    if (!read.has(note.path)) {
+      out.push({ path: note.path, event: 'add' });
+      continue;
+    }
+    if (note.kind === 'link') continue;
+    const stat = lstatSync(note.absolute, { throwIfNoEntry: false });
+    if (stat && fileVersion(stat) !== read.get(note.path)) out.push({ path: note.path, event: 'change' });
+  }
+  for (const path of read.keys()) if (!seen.has(path)) out.push({ path, event: 'unlink' });
+  return out;
+}

@@ -1,0 +1,67 @@
+import { closeSync, fstatSync, openSync, readdirSync, readSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { isIgnoredPath, isMarkdown } from './paths.ts';
+
+/** A plain file, a symbolic link (never followed), or something else (a FIFO, a socket, a device). */
+export type WalkKind = 'file' | 'link' | 'other';
+
+export interface WalkedNote {
+  /** Vault path, `/`-separated. */
+  path: string;
+  absolute: string;
+  kind: WalkKind;
+}
+
+/**
+ * Every markdown note in the vault, by vault path in path order, with the same rules as the watcher:
+ * dot-folders and node_modules are not descended into, links are not followed (a link named `*.md` is
+ * listed as one), an unreadable folder is skipped. Synchronous on purpose: one `readdir` per folder and
+ * the entry types it returns (no `stat` per note) is the cheapest walk Node has, and the daemon's start
+ * waits for it anyway.
+ */
+export function walkNotesSync(root: string): WalkedNote[] {
+  const out: WalkedNote[] = [];
+  // Each folder with its vault path ('' for the root); its parents were checked on the way down.
+  const folders: Array<[string, string]> = [[root, '']];
+  while (folders.length > 0) {
+    const [dir, relDir] = folders.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue; // unreadable (or gone meanwhile): skipped, as chokidar does
+    }
+    for (const entry of entries) {
+      const name = entry.name;
+      if (isIgnoredPath(name)) continue;
+      const absolute = path.join(dir, name);
+      const rel = relDir ? `${relDir}/${name}` : name;
+      if (entry.isDirectory()) folders.push([absolute, rel]);
+      else if (isMarkdown(name)) out.push({ path: rel, absolute, kind: entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'link' : 'other' });
+    }
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Which write of a file this is: a rename gives a new inode, a write a new ctime (and mostly a new size).
+ * Two writes of the same size within one tick of the kernel's coarse clock (a few ms) look alike.
+ */
+export function fileVersion(stats: Stats): string {
+  return `${stats.ino}:${stats.size}:${stats.ctimeMs}`;
+}
+
+/**
+ * The start of a file, as text, read into `buffer` (reused from note to note); `whole` when it all fit,
+ * and the version read (`fileVersion`).
+ */
+export function readHead(absolute: string, buffer: Buffer): { text: string; whole: boolean; version: string } {
+  const fd = openSync(absolute, 'r');
+  try {
+    const version = fileVersion(fstatSync(fd));
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    return { text: buffer.subarray(0, read).toString('utf8'), whole: read < buffer.length, version };
+  } finally {
+    closeSync(fd);
+  }
+}
