@@ -139,7 +139,7 @@ async function measure(variant: ColdVariant, root: string): Promise<Omit<ColdFig
         }
         if (mark.what === 'start-up notes handled') handled = mark.at;
         if (mark.what === 'agent definition loaded') agents++;
-        if (mark.what === 'every folder watched') watched(mark.at);
+        if (mark.what === 'watching vault') watched(mark.at);
       });
       probe.on((mark) => {
         if (mark.kind === 'write' && !mark.path.startsWith('.') && !path.isAbsolute(mark.path)) written.add(mark.path);

@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import type { Logger } from '../util/logger.ts';
 import { errorMessage } from '../util/errors.ts';
 import { mightBeScriptoriumNote } from '../vault/scan.ts';
-import { fileVersion, readHead, walkNotesSync, type WalkedNote } from '../vault/walk.ts';
+import { fileVersion, opensFrontmatter, readHead, walkNotesSync, type WalkedNote } from '../vault/walk.ts';
 
 /** The start-up read takes this much of each note: frontmatter that does not close in it counts as maybe ours. */
 const SCAN_HEAD_BYTES = 64 * 1024;
@@ -46,9 +46,12 @@ export async function readVaultAtStart(root: string, logger: Logger): Promise<St
     }
     try {
       const head = readHead(note.absolute, buffer);
-      bytes += head.text.length;
-      const mayBeOurs = mightBeScriptoriumNote(head.text);
-      out.push({ path: note.path, mayBeOurs, version: head.version, ...(mayBeOurs && head.whole ? { raw: head.text } : {}) });
+      bytes += head.bytes;
+      // Most notes have no frontmatter at all: those are not even decoded.
+      const start = buffer.subarray(0, head.bytes);
+      const text = opensFrontmatter(start) ? start.toString('utf8') : undefined;
+      const mayBeOurs = text !== undefined && mightBeScriptoriumNote(text);
+      out.push({ path: note.path, mayBeOurs, version: head.version, ...(mayBeOurs && head.whole ? { raw: text } : {}) });
     } catch (error) {
       logger.warn('note cannot be read', { note: note.path, error: errorMessage(error) });
       out.push({ path: note.path, mayBeOurs: false });

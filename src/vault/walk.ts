@@ -52,16 +52,24 @@ export function fileVersion(stats: Stats): string {
 }
 
 /**
- * The start of a file, as text, read into `buffer` (reused from note to note); `whole` when it all fit,
- * and the version read (`fileVersion`).
+ * The start of a file, read into `buffer` (reused from note to note): how many bytes, `whole` when the
+ * file all fit, and the version read (`fileVersion`).
  */
-export function readHead(absolute: string, buffer: Buffer): { text: string; whole: boolean; version: string } {
+export function readHead(absolute: string, buffer: Buffer): { bytes: number; whole: boolean; version: string } {
   const fd = openSync(absolute, 'r');
   try {
     const version = fileVersion(fstatSync(fd));
-    const read = readSync(fd, buffer, 0, buffer.length, 0);
-    return { text: buffer.subarray(0, read).toString('utf8'), whole: read < buffer.length, version };
+    const bytes = readSync(fd, buffer, 0, buffer.length, 0);
+    return { bytes, whole: bytes < buffer.length, version };
   } finally {
     closeSync(fd);
   }
+}
+
+const DASHES = Buffer.from('---');
+const BOM_DASHES = Buffer.from('\uFEFF---');
+
+/** Whether text starting with these bytes can have frontmatter at all (it opens with `---`, after a BOM or not). */
+export function opensFrontmatter(head: Buffer): boolean {
+  return head.subarray(0, 3).equals(DASHES) || head.subarray(0, 6).equals(BOM_DASHES);
 }

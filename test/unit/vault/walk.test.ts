@@ -50,6 +50,8 @@ it('lists markdown notes in path order, as the watcher sees them: no dot-folders
 it('reads the vault at start: only notes that may be ours go on, with their text when it fit; a FIFO is never opened', async () => {
   await put('Inbox/m.md', agentMessage);
   await put('Daily/today.md', '---\ntags: [daily]\n---\nNothing to do with agents.\n');
+  await put('Plain.md', 'No frontmatter, though it mentions agent/message/inbound.\n');
+  await put('Windows/bom.md', `\uFEFF${agentMessage.replace(/\n/g, '\r\n')}`);
   await put('Big/huge.md', `---\ntags: [agent/message/inbound]\n---\n${'y'.repeat(70_000)}\n`);
   await symlink('/dev/zero', path.join(root, 'zero.md'));
   execFileSync('mkfifo', [path.join(root, 'pipe.md')]);
@@ -59,6 +61,8 @@ it('reads the vault at start: only notes that may be ours go on, with their text
   expect(byPath['Inbox/m.md']).toMatchObject({ mayBeOurs: true, raw: agentMessage });
   expect(byPath['Daily/today.md']).toMatchObject({ mayBeOurs: false });
   expect(byPath['Daily/today.md']!.raw).toBeUndefined();
+  expect(byPath['Plain.md']).toMatchObject({ mayBeOurs: false });
+  expect(byPath['Windows/bom.md']).toMatchObject({ mayBeOurs: true });
   // More than the 64 KB read: intake reads it whole itself.
   expect(byPath['Big/huge.md']).toMatchObject({ mayBeOurs: true });
   expect(byPath['Big/huge.md']!.raw).toBeUndefined();
