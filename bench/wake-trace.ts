@@ -68,14 +68,24 @@ function first(marks: ProbeMark[], test: (m: ProbeMark) => boolean, after: numbe
  * Where one note's time went, relative to `from` (landing, or last byte): `marks` are the note's own,
  * `window` every mark while it was handled (the daemon had nothing else to do then).
  */
-export function trace(marks: ProbeMark[], window: ProbeMark[], bareTimes: number[], run: { at: number; request: TurnRequest }, from: number, start: number): Omit<Trace, 'whole' | 'writeMs'> {
+export function trace(
+  marks: ProbeMark[],
+  window: ProbeMark[],
+  bareTimes: number[],
+  run: { at: number; request: TurnRequest; note: string },
+  from: number,
+  start: number,
+  /** Every mark, the turn's own writes after the runner's call included. */
+  allMarks: ProbeMark[] = window,
+): Omit<Trace, 'whole' | 'writeMs'> {
   const handle = first(marks, (m) => m.kind === 'handle', start);
   const queued = first(marks, (m) => m.kind === 'log' && m.what === 'message queued', start);
   // The watchers' last report before the daemon acted on the note: for a chunked note, its last piece.
   // (The bare watcher also reports the daemon's own writes to the note: only what came before them counts.)
   const event = marks.filter((m) => m.kind === 'event' && m.at >= start && m.at <= handle).at(-1)?.at ?? Number.NaN;
-  // The daemon's first rename onto the note: nothing of its own can have been reported before.
-  const ownWrite = Math.min(...marks.filter((m) => m.kind === 'write' && m.at >= start).map((m) => m.at - m.ms!));
+  // The daemon's first rename onto the note (or the runner's call, when its writes come beside the turn):
+  // nothing of its own can have been reported before.
+  const ownWrite = Math.min(run.at, ...marks.filter((m) => m.kind === 'write' && m.at >= start).map((m) => m.at - m.ms!));
   const bare = bareTimes.filter((t) => t >= start && t < ownWrite).at(-1) ?? Number.NaN;
   const journal = marks.find((m) => m.kind === 'journal' && m.what === 'started' && m.at >= start);
   return {
@@ -87,8 +97,8 @@ export function trace(marks: ProbeMark[], window: ProbeMark[], bareTimes: number
     run: run.at - from,
     journalBegin: (journal ? journal.at - journal.ms! : Number.NaN) - from,
     journalEnd: (journal?.at ?? Number.NaN) - from,
-    running: first(marks, (m) => m.kind === 'update' && m.fields?.status === 'running', start) - from,
-    threadWorking: first(window, (m) => m.kind === 'update' && m.fields?.status === 'working', start) - from,
+    running: first(allMarks, (m) => m.kind === 'update' && m.path === run.note && m.fields?.status === 'running', start) - from,
+    threadWorking: first(allMarks, (m) => m.kind === 'update' && m.fields?.status === 'working', start) - from,
   };
 }
 
@@ -109,8 +119,9 @@ export function figures(traces: Trace[], settleMs: number): PhaseFigures {
     toTurnDetail: {
       laneAndReads: med((t) => t.journalBegin - t.queued),
       journal: med((t) => t.journalEnd - t.journalBegin),
-      running: med((t) => t.running - t.journalEnd),
-      threadWorking: med((t) => t.threadWorking - t.running),
+      // Written beside the turn's start since the runner no longer waits for them: how long after its call.
+      running: med((t) => t.running - t.run),
+      threadWorking: med((t) => t.threadWorking - t.run),
     },
     partial: traces.filter((t) => !t.whole).length,
     writeMs: med((t) => t.writeMs),

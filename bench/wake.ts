@@ -135,7 +135,7 @@ async function atomicPhase(root: string, probe: Probe, turns: TurnWaiter, bare: 
     await turnSettled(probe, note, land);
     const call = turns.calls.get(note)!;
     const window = probe.marks.filter((m) => m.at >= land && m.at <= call.at);
-    traces.push({ ...trace(window.filter((m) => m.path === note), window, bare.get(note) ?? [], call, land, land), whole: true, writeMs: 0 });
+    traces.push({ ...trace(window.filter((m) => m.path === note), window, bare.get(note) ?? [], { ...call, note }, land, land, probe.marks), whole: true, writeMs: 0 });
     // Off the beat of the daemon's timers.
     await sleep(5 + (i % 4) * 5);
   }
@@ -153,7 +153,7 @@ async function chunkedPhase(root: string, probe: Probe, turns: TurnWaiter, bare:
     const call = turns.calls.get(note)!;
     const window = probe.marks.filter((m) => m.at >= firstByte && m.at <= call.at);
     traces.push({
-      ...trace(window.filter((m) => m.path === note), window, bare.get(note) ?? [], call, last, firstByte),
+      ...trace(window.filter((m) => m.path === note), window, bare.get(note) ?? [], { ...call, note }, last, firstByte, probe.marks),
       whole: call.request.prompt.includes(`END-${id}`),
       writeMs: last - firstByte,
     });
@@ -211,15 +211,15 @@ function printWake(r: WakeResult, options: WakeOptions): void {
   ]);
   const stageRow = (label: string, p: PhaseSpread) => [label, show(p.stages.chokidar, 2), show(p.stages.settle), show(p.stages.intake), show(p.stages.toTurn), show(p.stages.toRunner, 2)];
   printTable('Wake latency: where the time goes, median ms per note', [
-    ['', 'land → watcher', 'wait to read (settle, or whole-note check)', 'read, parse, `queued` write', 'lane, thread, journal, `running`', 'request → runner'],
+    ['', 'land → watcher', 'wait to read (settle, or whole-note check)', 'read, parse (`queued` write if the lane is busy)', 'lane, thread, journal', 'request → runner'],
     stageRow(`atomic (settleMs ${r.settleMs})`, r.atomic),
     stageRow(`chunked (from last byte)`, r.chunked),
     stageRow('atomic, settleMs 0', r.noSettle.atomic),
     stageRow('chunked, settleMs 0', r.noSettle.chunked),
   ]);
   const d = r.atomic.toTurnDetail;
-  printTable('Wake latency: `queued` → turn started, finer (atomic, median ms per note)', [
-    ['lane, re-read message, read thread note', 'journal `started` (fsync)', 'message `running` update', 'thread `working` update'],
+  printTable('Wake latency: intake → turn started, finer (atomic, median ms per note); the notes\' `running` and `working` land beside the turn', [
+    ['lane, re-read message, read thread note', 'journal `started` (fsync)', 'message `running` written, ms after runner.run()', 'thread `working` written, ms after runner.run()'],
     [show(d.laneAndReads, 2), show(d.journal, 2), show(d.running, 2), show(d.threadWorking, 2)],
   ]);
   console.log(`\n  target: p50 within ${r.target.ratio}× of the bare watcher: ${r.target.measured.toFixed(1)}× → ${r.target.verdict}`);

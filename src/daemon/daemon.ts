@@ -330,11 +330,11 @@ export class Daemon {
       // Renamed into place, so complete: no need to wait for quiet, once that is confirmed.
       const seen = performance.now();
       const timer = setTimeout(() => {
-        void this.#confirmWhole(vaultPath, seen).catch(() => null).then((version) => {
+        void this.#confirmWhole(vaultPath, seen).catch(() => null).then((whole) => {
           if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
           this.#settleTimers.delete(vaultPath);
-          if (version === null) this.#onNote(vaultPath, event, false);
-          else void this.#process(vaultPath, true, version);
+          if (whole === null) this.#onNote(vaultPath, event, false);
+          else void this.#process(vaultPath, true, whole.version, whole.raw);
         });
       }, WHOLE_GRACE_MS);
       this.#settleTimers.set(vaultPath, timer);
@@ -370,9 +370,10 @@ export class Daemon {
    * A note announced by a rename alone may still be a file created in place whose writes come right after
    * (Node's own writeFile opens, then writes). It is read, then every file event that happened before
    * that read is let in (`setImmediate`: after the event loop's poll phase); a write in place among them,
-   * a file that changed meanwhile or an empty one means it was not whole. Returns its version, or null.
+   * a file that changed meanwhile or an empty one means it was not whole. Returns its version and the
+   * text read (intake need not read it again), or null.
    */
-  async #confirmWhole(vaultPath: string, seen: number): Promise<string | null> {
+  async #confirmWhole(vaultPath: string, seen: number): Promise<{ version: string; raw: string } | null> {
     // A link is refused by intake without being read (it may point anywhere, a device included).
     if (await this.#ctx.store.isSymlink(vaultPath)) return null;
     const before = await this.#ctx.store.version(vaultPath);
@@ -381,7 +382,7 @@ export class Daemon {
     await new Promise((resolve) => setImmediate(resolve));
     const after = await this.#ctx.store.version(vaultPath);
     if (!raw || before === null || before !== after || this.#watcher.writtenSince(vaultPath, seen)) return null;
-    return after;
+    return { version: after, raw };
   }
 
   /** One note at a time per path; an event arriving meanwhile is handled after. */

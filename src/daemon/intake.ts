@@ -12,7 +12,7 @@ import { targetToPath, wikilink } from '../vault/links.ts';
 import { roleOf } from '../vault/tags.ts';
 import { mightBeScriptoriumNote } from '../vault/scan.ts';
 import type { DaemonContext, NoteIndex } from './context.ts';
-import { markError, runMessage } from './run-message.ts';
+import { markError, runMessage, type TakenDirectly } from './run-message.ts';
 
 /**
  * A note changed on disk (or was found at start): decide what it is and act. Never throws: a problem
@@ -234,13 +234,17 @@ async function handleInbound(
     ctx.logger.info('agent disabled; message waits', { note: vaultPath, agent: message.to });
     return;
   }
+  // A message taken by a free lane starts at once: `queued` is not written (nobody could see it, and it
+  // would be one more fsynced write before the turn); the `running` write carries these fields instead.
+  let taken: TakenDirectly | undefined;
   if (message.status === 'ready') {
-    await ctx.store.update(vaultPath, {
-      status: 'queued',
+    const stamp = {
       queued_at: isoLocal(ctx.clock.now()),
       error: undefined,
       ...(message.replyTo && !message.originMessage ? originStamp(ctx, message.replyTo) : {}),
-    });
+    };
+    if (ctx.lanes.free(message.to)) taken = stamp;
+    else await ctx.store.update(vaultPath, { status: 'queued', ...stamp });
     countSent(ctx, message);
   }
   ctx.active.set(vaultPath, 'queued');
@@ -252,7 +256,7 @@ async function handleInbound(
       // From here a `cancelled` saved by the user stops the turn, however early it comes.
       ctx.cancels.set(vaultPath, new AbortController());
       try {
-        outcome = await runMessage(ctx, vaultPath, message.to);
+        outcome = await runMessage(ctx, vaultPath, message.to, taken);
       } catch (error) {
         ctx.logger.error('message handling failed', { note: vaultPath, error: errorMessage(error) });
         await markError(ctx, vaultPath, `Scriptorium failed while running this message: ${errorMessage(error)}`);

@@ -66,7 +66,10 @@ export async function recoverFromJournal(ctx: DaemonContext): Promise<boolean> {
       // (two runs of one session at once fork it).
       for (const r of records) if (r.msg === msg && r.t === 'spawned') endOrphan(r.pid, ctx);
       const note = await readMessageNote(ctx.store, msg);
-      if (!note || note.message.status !== 'running') continue; // moved on (deleted, reset by the user)
+      // Cut off before its note said `running` (that write goes beside the turn's start), it still says
+      // `queued` or `ready`: the turn may have begun all the same.
+      const status = note?.message.status;
+      if (status !== 'running' && status !== 'queued' && status !== 'ready') continue; // moved on (deleted, reset by the user)
       if (starts >= MAX_INTERRUPTIONS) {
         ctx.logger.error('message interrupted too often; left to the user', { note: msg });
         await ctx.store.update(msg, {

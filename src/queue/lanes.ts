@@ -44,6 +44,13 @@ export class Lanes {
     );
   }
 
+  /** Whether a job added for this agent now would start at once (its lane empty, room under the cap, not halted). */
+  free(agent: string): boolean {
+    const lane = this.#lanes.get(agent);
+    const laneEmpty = !lane || lane.size + lane.pending === 0;
+    return !this.#closed && !this.#global.isPaused && laneEmpty && this.#global.size === 0 && this.#global.pending < this.#global.concurrency;
+  }
+
   isRunning(agent: string): boolean {
     return (this.#running.get(agent) ?? 0) > 0;
   }

@@ -34,6 +34,17 @@ describe('recovery from the journal at start', () => {
     expect(await outbox(h)).toHaveLength(1);
   });
 
+  it('a message cut off before its note said running (taken at once, `ready` still) also runs again once, marked recovered', async () => {
+    const ready = (to: string, body: string) => `---\ntags: [agent/message/inbound]\nto: ${to}\n---\n${body}\n`;
+    h = await createHarness({ files: { 'Agents/w.md': '---\ntags: [agent/definition]\n---\nYou work.\n', 'Inbox/early.md': ready('w', 'Cut off early.') } });
+    await new Journal(h.vault.root).append({ t: 'started', msg: 'Inbox/early.md', agent: 'w', thread: 'Threads/w.md', startedAt: '2026-06-01T10:00:00+00:00', at: '2026-06-01T10:00:00+00:00' });
+    await h.start();
+    const done = await waitForStatus(h.vault, 'Inbox/early.md', 'done');
+    expect(done.recovered).toBe(true);
+    expect(h.fake.invocations().map(messageNoteOf)).toEqual(['Inbox/early.md']);
+    expect(await outbox(h)).toHaveLength(1);
+  });
+
   it('a turn that ran but whose notes were not written is finished from the journal, without running again', async () => {
     h = await createHarness({ files: { 'Agents/w.md': '---\ntags: [agent/definition]\n---\nYou work.\n', 'Inbox/ran.md': running('w', 'Ran, then crash.') } });
     const record: ResultRecord = {
