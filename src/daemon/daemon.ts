@@ -17,7 +17,7 @@ import { VaultWatcher } from '../watch/vault-watcher.ts';
 import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
 import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
-import { notesChangedSince, readVaultAtStart } from './startup-scan.ts';
+import { notesChangedSince, readVaultAtStart, stillAsRead } from './startup-scan.ts';
 import { acquireLock } from './lock.ts';
 import { budgetHold, Ledger } from './ledger.ts';
 import { Journal } from './journal.ts';
@@ -201,7 +201,11 @@ export class Daemon {
   }
 
   start(): Promise<void> {
-    this.#started ??= this.#start();
+    // A start that fails watches nothing: watching() (and idle()) must not wait for it.
+    this.#started ??= this.#start().catch((error: unknown) => {
+      this.#watchingNow();
+      throw error;
+    });
     return this.#started;
   }
 
@@ -227,23 +231,34 @@ export class Daemon {
     // and readdirs fill libuv's thread pool and the main thread, and every step here takes several times
     // as long); what changed before its folder was watched is looked at once it watches them all (#catchUp).
     this.#ctx.logger.debug('reading the vault');
-    const found = await readVaultAtStart(this.root, this.#ctx.logger);
+    const found = await readVaultAtStart(this.root, this.#ctx.logger, () => this.#closing !== undefined);
     if (this.#closing) return;
     const candidates = found.filter((note) => note.mayBeOurs);
     this.#ctx.logger.debug('vault read', { notes: found.length, mayBeOurs: candidates.length });
     const deferred: string[] = [];
     this.#ctx.deferInbound = deferred;
     // In path order: definitions claim their names in that order.
-    for (const note of candidates) await this.#process(note.path, true, undefined, note.raw);
+    // What each note said when read is what the daemon knows of it: a first write of ours over a note
+    // the user has edited since (a status, a next_run) then counts as their edit, not as our own write,
+    // and the look after chokidar is ready reads it again. (Taken in here with that knowledge ignored.)
+    for (const note of candidates) if (note.raw !== undefined) this.#ctx.store.ownWrites.remember(note.path, note.raw);
+    for (const note of candidates) {
+      await this.#process(note.path, { raw: stillAsRead(this.#ctx.store.absolute(note.path), note), ignoreOwnWrite: true });
+    }
     this.#ctx.logger.debug('start-up notes handled', { notes: candidates.length });
     // Definitions are known: finish or re-run what a crash cut off, before messages are taken in.
-    const recovered = await recoverFromJournal(this.#ctx);
+    await recoverFromJournal(this.#ctx);
     this.#ctx.deferInbound = null;
-    // As read at start, unless recovery had work to do (it may have just written to them): read again.
-    const readAtStart = new Map(recovered ? [] : candidates.map((note) => [note.path, note.raw]));
-    for (const vaultPath of deferred) await this.#process(vaultPath, true, undefined, readAtStart.get(vaultPath));
+    // No watcher yet: a HALT.md made since the first look is seen before anything starts.
+    await this.#checkHalt();
+    const readAtStart = new Map(candidates.map((note) => [note.path, note]));
+    for (const vaultPath of deferred) {
+      const note = readAtStart.get(vaultPath);
+      await this.#process(vaultPath, { raw: note && stillAsRead(this.#ctx.store.absolute(vaultPath), note), ignoreOwnWrite: true });
+    }
     this.#ctx.startingUp = false;
     if (this.#closing) return;
+    await this.#checkHalt();
     await this.#scheduler.start(this.#ctx.registry.definitions());
     // Stopped while starting (Ctrl-C during the scan): nothing more is opened.
     if (this.config.api && !this.#closing) {
@@ -334,7 +349,7 @@ export class Daemon {
           if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
           this.#settleTimers.delete(vaultPath);
           if (whole === null) this.#onNote(vaultPath, event, false);
-          else void this.#process(vaultPath, true, whole.version, whole.raw);
+          else void this.#process(vaultPath, { wholeVersion: whole.version, raw: whole.raw });
         });
       }, WHOLE_GRACE_MS);
       this.#settleTimers.set(vaultPath, timer);
@@ -359,6 +374,7 @@ export class Daemon {
     if (this.#closing) return;
     try {
       const changes = await notesChangedSince(this.root, read);
+      if (this.#closing) return;
       for (const change of changes) this.#onNote(change.path, change.event);
       this.#ctx.logger.info('watching vault', { vault: this.root, agents: this.#ctx.registry.names().join(', ') || '(none)', lookedAgain: changes.length });
     } catch (error) {
@@ -386,18 +402,22 @@ export class Daemon {
   }
 
   /** One note at a time per path; an event arriving meanwhile is handled after. */
-  #process(vaultPath: string, cascade = true, wholeVersion?: string, raw?: string): Promise<void> {
+  #process(
+    vaultPath: string,
+    options: { cascade?: boolean; wholeVersion?: string; raw?: string; ignoreOwnWrite?: boolean } = {},
+  ): Promise<void> {
+    const { cascade = true, wholeVersion, raw, ignoreOwnWrite } = options;
     const previous = this.#inFlight.get(vaultPath) ?? Promise.resolve();
     const next = previous.then(async () => {
       if (this.#closing) return;
       try {
         // Its reads need not wait for the note to be quiet (see NoteStore.trustWhole).
         if (wholeVersion) this.#ctx.store.trustWhole(vaultPath, wholeVersion);
-        const kind = await handleNote(this.#ctx, this.#ctx.index, vaultPath, { raw });
+        const kind = await handleNote(this.#ctx, this.#ctx.index, vaultPath, { raw, ignoreOwnWrite });
         if (kind === 'definition' && cascade && !this.#ctx.deferInbound) {
           // A name may have been freed or taken: the other definitions' errors are read again. Not awaited:
           // two definitions saved together would otherwise each wait for the other.
-          for (const other of this.#ctx.registry.paths()) if (other !== vaultPath) void this.#process(other, false);
+          for (const other of this.#ctx.registry.paths()) if (other !== vaultPath) void this.#process(other, { cascade: false });
           await this.#recheckWaiting();
           await this.#scheduler.sync(this.#ctx.registry.definitions());
         }

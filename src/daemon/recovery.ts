@@ -42,15 +42,12 @@ function endOrphan(pid: number, ctx: DaemonContext): void {
   }
 }
 
-/** Returns whether it had anything to finish (and so may have written notes). */
-export async function recoverFromJournal(ctx: DaemonContext): Promise<boolean> {
+export async function recoverFromJournal(ctx: DaemonContext): Promise<void> {
   const records = await ctx.journal.readAll();
-  if (records.length === 0) return false;
+  if (records.length === 0) return;
   const open: JournalRecord[] = [];
-  let acted = false;
   for (const [msg, { last, starts }] of lastByMessage(records)) {
     if (last.t === 'finished') continue;
-    acted = true;
     if (last.t === 'retry') {
       // Waiting for its retry: the note says when (retry_at); keep the record for the attempt count.
       open.push(...records.filter((r) => r.msg === msg));
@@ -91,5 +88,4 @@ export async function recoverFromJournal(ctx: DaemonContext): Promise<boolean> {
     }
   }
   await ctx.journal.compact(open);
-  return acted;
 }

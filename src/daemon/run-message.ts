@@ -118,7 +118,8 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   await ctx.journal.append({ t: 'started', msg: messagePath, agent: agent.name, thread: threadPath, startedAt: isoLocal(startedAt), at: isoLocal(startedAt) });
   // The notes say `running` and `working` while the turn starts, not before it: the journal's `started`
   // is what recovery goes by, and these two fsynced writes would otherwise delay every turn by ~3 ms.
-  // (A user's edit meanwhile is kept: updates re-read, and check the note did not change under them.)
+  // (Updates re-read the note and keep the user's other fields. A `cancelled` saved in the instant
+  // between the read above and this write is overwritten, as it was when this write came first.)
   const marked = Promise.all([
     ctx.store.update(messagePath, { ...taken, status: 'running', started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined, retry_at: undefined }),
     ctx.store.update(threadPath, { status: 'working' }),

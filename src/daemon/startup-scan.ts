@@ -29,7 +29,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
  * here, instead of waiting for chokidar to report it, makes the daemon ready in about the time it takes to
  * read the notes' bytes; chokidar sets up its watches beside it (see `notesChangedSince`).
  */
-export async function readVaultAtStart(root: string, logger: Logger): Promise<StartupNote[]> {
+export async function readVaultAtStart(root: string, logger: Logger, stopped: () => boolean = () => false): Promise<StartupNote[]> {
   const buffer = Buffer.alloc(SCAN_HEAD_BYTES);
   const out: StartupNote[] = [];
   let bytes = 0;
@@ -37,6 +37,7 @@ export async function readVaultAtStart(root: string, logger: Logger): Promise<St
     if (i % BATCH_NOTES === 0 || bytes > BATCH_BYTES) {
       bytes = 0;
       await nextTurn();
+      if (stopped()) return out; // Ctrl-C while reading a big vault
     }
     // Not a plain file: never read here (a FIFO would block, a link may point at a device); a link goes
     // on to intake, which refuses it with a warning.
@@ -61,6 +62,16 @@ export async function readVaultAtStart(root: string, logger: Logger): Promise<St
 }
 
 /**
+ * The text read at start, if the note is still that version (checked with one lstat); undefined when it
+ * changed since (the user saved, recovery wrote to it): intake then reads it afresh.
+ */
+export function stillAsRead(absolute: string, note: StartupNote): string | undefined {
+  if (note.raw === undefined || note.version === undefined) return undefined;
+  const stat = lstatSync(absolute, { throwIfNoEntry: false });
+  return stat && fileVersion(stat) === note.version ? note.raw : undefined;
+}
+
+/**
  * Once chokidar watches every folder: what changed in the window between the start-up read and the
  * moment its folder was watched, which neither saw. Notes that are new, gone, or not the version read
  * then. Looking at a note again is harmless (intake knows what it has seen, and drops our own writes).
@@ -75,15 +86,23 @@ export async function notesChangedSince(
   for (const [i, note] of notes.entries()) {
     if (i % BATCH_NOTES === 0) await nextTurn();
     seen.add(note.path);
-    // A FIFO or a device is never reported (nor read); a link only when new (intake refuses it, once).
-    if (note.kind === 'other') continue;
+    // A FIFO or a device is never read: one that replaced a note counts as the note gone.
+    if (note.kind === 'other') {
+      if (read.get(note.path) !== undefined) out.push({ path: note.path, event: 'unlink' });
+      continue;
+    }
     if (!read.has(note.path)) {
       out.push({ path: note.path, event: 'add' });
       continue;
     }
-    if (note.kind === 'link') continue;
+    const version = read.get(note.path);
+    // A link, already a link at start: refused then. A file that became a link is looked at (and refused).
+    if (note.kind === 'link') {
+      if (version !== undefined) out.push({ path: note.path, event: 'change' });
+      continue;
+    }
     const stat = lstatSync(note.absolute, { throwIfNoEntry: false });
-    if (stat && fileVersion(stat) !== read.get(note.path)) out.push({ path: note.path, event: 'change' });
+    if (stat && fileVersion(stat) !== version) out.push({ path: note.path, event: 'change' });
   }
   for (const path of read.keys()) if (!seen.has(path)) out.push({ path, event: 'unlink' });
   return out;

@@ -44,11 +44,12 @@ export function walkNotesSync(root: string): WalkedNote[] {
 }
 
 /**
- * Which write of a file this is: a rename gives a new inode, a write a new ctime (and mostly a new size).
- * Two writes of the same size within one tick of the kernel's coarse clock (a few ms) look alike.
+ * Which write of a file this is: a rename gives a new inode, a write a new mtime and ctime (some file
+ * systems keep only one of the two), mostly a new size. Two writes of the same size within one tick of
+ * the file system's clock (a few ms here; 2 s on FAT) look alike.
  */
 export function fileVersion(stats: Stats): string {
-  return `${stats.ino}:${stats.size}:${stats.ctimeMs}`;
+  return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 
 /**

@@ -24,24 +24,18 @@ async function outbox(h: Harness): Promise<string[]> {
 }
 
 describe('recovery from the journal at start', () => {
-  it('a message cut off mid-turn runs again once, marked recovered, with one reply', async () => {
-    h = await createHarness({ files: { 'Agents/w.md': '---\ntags: [agent/definition]\n---\nYou work.\n', 'Inbox/cut.md': running('w', 'Cut off.') } });
+  // Its note says `running`, or still `ready`: a message its lane took at once, cut off before the
+  // `running` write (which goes beside the turn's start) landed.
+  it.each([
+    ['running', running('w', 'Cut off.')],
+    ['ready', '---\ntags: [agent/message/inbound]\nto: w\n---\nCut off.\n'],
+  ])('a message cut off mid-turn (note %s) runs again once, marked recovered, with one reply', async (_status, text) => {
+    h = await createHarness({ files: { 'Agents/w.md': '---\ntags: [agent/definition]\n---\nYou work.\n', 'Inbox/cut.md': text } });
     await new Journal(h.vault.root).append({ t: 'started', msg: 'Inbox/cut.md', agent: 'w', thread: 'Threads/w.md', startedAt: '2026-06-01T10:00:00+00:00', at: '2026-06-01T10:00:00+00:00' });
     await h.start();
     const done = await waitForStatus(h.vault, 'Inbox/cut.md', 'done');
     expect(done.recovered).toBe(true);
     expect(h.fake.invocations().map(messageNoteOf)).toEqual(['Inbox/cut.md']);
-    expect(await outbox(h)).toHaveLength(1);
-  });
-
-  it('a message cut off before its note said running (taken at once, `ready` still) also runs again once, marked recovered', async () => {
-    const ready = (to: string, body: string) => `---\ntags: [agent/message/inbound]\nto: ${to}\n---\n${body}\n`;
-    h = await createHarness({ files: { 'Agents/w.md': '---\ntags: [agent/definition]\n---\nYou work.\n', 'Inbox/early.md': ready('w', 'Cut off early.') } });
-    await new Journal(h.vault.root).append({ t: 'started', msg: 'Inbox/early.md', agent: 'w', thread: 'Threads/w.md', startedAt: '2026-06-01T10:00:00+00:00', at: '2026-06-01T10:00:00+00:00' });
-    await h.start();
-    const done = await waitForStatus(h.vault, 'Inbox/early.md', 'done');
-    expect(done.recovered).toBe(true);
-    expect(h.fake.invocations().map(messageNoteOf)).toEqual(['Inbox/early.md']);
     expect(await outbox(h)).toHaveLength(1);
   });
 

@@ -5,16 +5,19 @@
 // the test wants and the changes land in it for certain.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal } from '../../src/daemon/journal.ts';
 import { VaultWatcher } from '../../src/watch/vault-watcher.ts';
 import { createHarness, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 import { inboundNote } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const originalStart = VaultWatcher.prototype.start;
+const originalReadAll = Journal.prototype.readAll;
 let h: Harness | undefined;
 afterEach(async () => {
   VaultWatcher.prototype.start = originalStart;
+  Journal.prototype.readAll = originalReadAll;
   await h?.close();
   h = undefined;
 });
@@ -57,4 +60,57 @@ it('a note written, edited or removed after the start-up read and before its fol
   // And chokidar watches from then on: a later message runs too.
   await h.vault.write('Inbox/later.md', inboundNote('worker', 'After the window.'));
   await waitForStatus(h.vault, 'Inbox/later.md', 'done', 15_000);
+});
+
+/**
+ * Runs `act` at the moment recovery reads the journal: after the start-up read and the definitions,
+ * before the messages found at start are taken in and before the schedules start.
+ */
+function duringStart(act: () => Promise<void>): void {
+  Journal.prototype.readAll = async function (this: Journal) {
+    Journal.prototype.readAll = originalReadAll;
+    await act();
+    return originalReadAll.call(this);
+  };
+}
+
+describe('changes made while the daemon starts', () => {
+  it('a message set back to draft after the start-up read is not queued from the text read before', async () => {
+    // b waits behind a in the lane, so it would be written `queued`, over the user's draft.
+    h = await createHarness({ files: { 'Inbox/a.md': inboundNote('worker', 'Slow [[fake:slow:500]]'), 'Inbox/b.md': inboundNote('worker', 'Run me?') } });
+    await h.vault.writeAgent('worker');
+    duringStart(() => h!.vault.write('Inbox/b.md', inboundNote('worker', 'Run me?', { status: 'draft' })));
+    await h.start();
+    await waitForStatus(h.vault, 'Inbox/a.md', 'done', 15_000);
+    await h.daemon.idle();
+    expect((await h.vault.fields('Inbox/b.md')).status).toBe('draft');
+    expect(h.fake.invocations()).toHaveLength(1);
+  });
+
+  it('a HALT.md made after the first look stops the messages found at start', async () => {
+    h = await createHarness({ files: { 'Inbox/m.md': inboundNote('worker', 'Waiting for the halt to go.') } });
+    await h.vault.writeAgent('worker');
+    duringStart(() => h!.vault.write('HALT.md', 'Stop everything.\n'));
+    await h.start();
+    await h.daemon.idle();
+    expect(h.fake.invocations()).toHaveLength(0);
+    expect(h.daemon.dashboardSnapshot().halted).toBe(true);
+  });
+
+  it("a definition edited by the user, then written by Scriptorium (its next_run), still has the user's edit read", async () => {
+    h = await createHarness();
+    const definition = await h.vault.writeAgent('morning', { schedule: '0 9 * * *', tz: 'UTC' });
+    // Disabled by the user in the window; the scheduler then writes next_run onto that very text, all
+    // before chokidar watches (it is held back until next_run is there).
+    duringStart(async () => void (await h!.vault.writeAgent('morning', { schedule: '0 9 * * *', tz: 'UTC', enabled: false })));
+    const release = holdWatcherBack();
+    await h.daemon.start();
+    await waitFor(async () => ((await h!.vault.fields(definition)).next_run ? true : undefined), { timeoutMs: 15_000, what: 'next_run written' });
+    expect(h.daemon.agentStatuses().find((a) => a.name === 'morning')?.enabled).toBe(true);
+    release();
+    await waitFor(() => (h!.daemon.agentStatuses().find((a) => a.name === 'morning')?.enabled === false ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'morning disabled',
+    });
+  });
 });

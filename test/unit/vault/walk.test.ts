@@ -77,6 +77,8 @@ it('after the start-up read: new, changed and removed notes are found, unchanged
   await put('renamed-over.md', 'same size\n');
   await put('removed.md');
   await symlink('/dev/zero', path.join(root, 'old-link.md'));
+  await put('became-link.md');
+  await put('became-fifo.md');
   const read = new Map((await readVaultAtStart(root, createMemoryLogger())).map((n) => [n.path, n.version]));
 
   await put('edited.md', 'after, and longer\n');
@@ -86,10 +88,17 @@ it('after the start-up read: new, changed and removed notes are found, unchanged
   await put('New/new.md');
   await symlink('/dev/zero', path.join(root, 'new-link.md'));
   execFileSync('mkfifo', [path.join(root, 'pipe.md')]);
+  await rm(path.join(root, 'became-link.md'));
+  await symlink('/dev/zero', path.join(root, 'became-link.md'));
+  await rm(path.join(root, 'became-fifo.md'));
+  execFileSync('mkfifo', [path.join(root, 'became-fifo.md')]);
 
   const changes = await notesChangedSince(root, read);
   expect(changes.sort((a, b) => (a.path < b.path ? -1 : 1))).toEqual([
     { path: 'New/new.md', event: 'add' },
+    // Intake refuses the link (and forgets the note); a FIFO is never read: the note is gone.
+    { path: 'became-fifo.md', event: 'unlink' },
+    { path: 'became-link.md', event: 'change' },
     { path: 'edited.md', event: 'change' },
     { path: 'new-link.md', event: 'add' },
     { path: 'removed.md', event: 'unlink' },
