@@ -29,6 +29,8 @@ export function okResult(sessionId: string): TurnResult {
 /** A runner that answers at once, telling `onCall` when (performance.now()) each turn was asked for. */
 export function instantRunner(onCall: (request: TurnRequest, at: number) => void = () => {}): Runner {
   return async (request) => {
+    // A real turn only begins once its prompt is there: a note in its grace has it a few ms later.
+    if (request.promptLater) await request.promptLater;
     onCall(request, performance.now());
     return okResult(request.sessionId);
   };

@@ -14,6 +14,11 @@ export interface DaemonConfig {
   policy: OperatorPolicy;
   /** How long a note must be quiet before it is read (an editor writing in chunks). */
   settleMs: number;
+  /**
+   * A note renamed into place: how long its writer may still append to it and have that in the turn
+   * (see Daemon.#startGrace). Not a setting in the config file.
+   */
+  wholeGraceMs: number;
   /** On Ctrl-C, how long running turns may go on before they are stopped. */
   shutdownGraceMs: number;
   postResultGraceMs: number;
@@ -38,6 +43,7 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   claudePath: 'claude',
   policy: SAFE_POLICY,
   settleMs: 150,
+  wholeGraceMs: 10,
   shutdownGraceMs: 20_000,
   postResultGraceMs: 5_000,
   killGraceMs: 5_000,

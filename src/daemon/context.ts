@@ -42,6 +42,11 @@ export interface DaemonContext {
   stopSignal: AbortSignal;
   /** Running messages, by path: aborting one stops its turn (the user set it to `cancelled`). */
   cancels: Map<string, AbortController>;
+  /**
+   * Notes renamed into place and taken in at once, while their grace runs: resolves true if the note was
+   * written to (or replaced) meanwhile, so the turn's prompt is read again. See Daemon.#onNote.
+   */
+  graces: Map<string, Promise<boolean>>;
   index: NoteIndex;
   /** Fan-in deadline timers, by `<reply_to>/<group>`. */
   groupTimers: Map<string, NodeJS.Timeout>;

@@ -32,12 +32,6 @@ import { startHttpApi, type RunningApi } from './http-api.ts';
 
 export { HALT_NOTE };
 const SCHEDULE_FILE = `${STATE_DIR}/schedule.json`;
-/**
- * A note renamed into place is read after this long without writes (not the settle time), so that a
- * script renaming a note and appending to it right after (`mv … && echo … >>`) has its whole text run.
- * A write later than that is an edit made after the message was taken, as with any note.
- */
-const WHOLE_GRACE_MS = 10;
 /** Turns kept in memory for the dashboard. */
 const RECENT_TURNS = 20;
 
@@ -138,6 +132,7 @@ export class Daemon {
       active: new Map(),
       stopSignal: this.#abort.signal,
       cancels: new Map(),
+      graces: new Map(),
       threads: new Set(),
       index: new Map(),
       groupTimers: new Map(),
@@ -348,10 +343,14 @@ export class Daemon {
         void this.#confirmWhole(vaultPath, seen).catch(() => null).then((whole) => {
           if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
           this.#settleTimers.delete(vaultPath);
-          if (whole === null) this.#onNote(vaultPath, event, false);
-          else void this.#process(vaultPath, { wholeVersion: whole.version, raw: whole.raw });
+          if (whole === null) {
+            this.#onNote(vaultPath, event, false);
+            return;
+          }
+          this.#startGrace(vaultPath, seen, whole.version);
+          void this.#process(vaultPath, { wholeVersion: whole.version, raw: whole.raw });
         });
-      }, WHOLE_GRACE_MS);
+      }, 0);
       this.#settleTimers.set(vaultPath, timer);
       return;
     }
@@ -399,6 +398,25 @@ export class Daemon {
     const after = await this.#ctx.store.version(vaultPath);
     if (!raw || before === null || before !== after || this.#watcher.writtenSince(vaultPath, seen)) return null;
     return { version: after, raw };
+  }
+
+  /**
+   * A note renamed into place is taken in at once, but its grace runs on (`wholeGraceMs`, 10 ms; not the
+   * settle time): a script renaming a note and appending to it right after (`mv … && echo … >>`) has its
+   * whole text run. Meanwhile the turn's process starts (Claude Code loads for a few hundred ms before it
+   * reads its prompt), the note is not written by us (NoteStore.holdUpdates), and the prompt goes to the
+   * process when the grace is over, read again if the note was written to. A write later than that is an
+   * edit made after the message was taken, as with any note.
+   */
+  #startGrace(vaultPath: string, seen: number, version: string): void {
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, seen + this.config.wholeGraceMs - performance.now()))).then(
+      async () => this.#watcher.writtenSince(vaultPath, seen) || (await this.#ctx.store.version(vaultPath)) !== version,
+    );
+    this.#ctx.store.holdUpdates(vaultPath, grace);
+    this.#ctx.graces.set(vaultPath, grace);
+    void grace.finally(() => {
+      if (this.#ctx.graces.get(vaultPath) === grace) this.#ctx.graces.delete(vaultPath);
+    });
   }
 
   /** One note at a time per path; an event arriving meanwhile is handled after. */

@@ -43,6 +43,8 @@ export type TakenDirectly = { queued_at: string; error: undefined; origin_messag
 
 export async function runMessage(ctx: DaemonContext, messagePath: string, lane: string, taken?: TakenDirectly): Promise<'done' | 'requeue'> {
   const log = ctx.logger.child({ note: messagePath });
+  // Renamed into place a moment ago: its grace may still be running (Daemon.#onNote).
+  const grace = ctx.graces.get(messagePath);
   // Taken at once, no `queued` write (whose read waits for the note to be quiet) came first: this read
   // waits instead, so a note still being written in place is never run half-written.
   const raw = taken ? await ctx.store.readStable(messagePath) : await ctx.store.readIfExists(messagePath);
@@ -132,7 +134,19 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
 
   const notices: string[] = [];
   const cancel = ctx.cancels.get(messagePath) ?? new AbortController();
-  const request = { ...turnRequest(ctx, agent, message, threadPath, thread, startedAt), signal: AbortSignal.any([ctx.stopSignal, cancel.signal]) };
+  const first = turnRequest(ctx, agent, message, threadPath, thread, startedAt);
+  let asRun = message;
+  // The process starts now; its prompt follows when the grace is over, read again if the note's writer
+  // appended to it meanwhile (the same message, to the same agent: otherwise it runs as it was taken).
+  const promptLater = (grace ?? Promise.resolve(false)).then(async (changed) => {
+    if (!changed) return first.prompt;
+    const again = await readMessageAgain(ctx, messagePath, agent.name);
+    if (!again) return first.prompt;
+    log.info('message written to just after it arrived; the turn has its whole text');
+    asRun = again;
+    return turnRequest(ctx, agent, again, threadPath, thread, startedAt).prompt;
+  });
+  const request = { ...first, promptLater, signal: AbortSignal.any([ctx.stopSignal, cancel.signal]) };
   let result = await ctx.runner(request);
   if (!result.ok && result.errorKind === 'unknown_session' && request.resume) {
     // Claude Code lost the session (its files were removed, or a different HOME): start over once, and
@@ -148,8 +162,22 @@ export async function runMessage(ctx: DaemonContext, messagePath: string, lane: 
   if (cancel.signal.aborted && !result.ok && result.errorKind === 'aborted') {
     result = { ...result, errorKind: 'cancelled', error: 'Cancelled: this message was set to cancelled while its turn ran, so the turn was stopped.' };
   }
-  await recordTurn(ctx, { agent, message, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
+  await promptLater;
+  await recordTurn(ctx, { agent, message: asRun, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
   return 'done';
+}
+
+/** The message as it is on disk now, if it is still a readable message to `agent`; null otherwise. */
+async function readMessageAgain(ctx: DaemonContext, messagePath: string, agent: string): Promise<InboundMessage | null> {
+  const raw = await ctx.store.readStable(messagePath);
+  if (raw === null) return null;
+  try {
+    const parsed = parseFrontmatter(raw);
+    const reading = readInbound(messagePath, parsed.data, parsed.body);
+    return reading.ok && reading.message.to === agent ? reading.message : null;
+  } catch {
+    return null;
+  }
 }
 
 function turnRequest(

@@ -55,7 +55,10 @@ function notStarted(error: string): TurnResult {
   };
 }
 
-/** Linux caps one argument at 128 KiB; longer prompts go through stdin (closed at once, so no wait). */
+/**
+ * Linux caps one argument at 128 KiB; longer prompts go through stdin, as do prompts that come later
+ * (`promptLater`). The CLI waits 3 s for the first byte on a pipe, far more than any grace here.
+ */
 const MAX_PROMPT_ARG_BYTES = 100_000;
 const STDERR_TAIL_BYTES = 4096;
 
@@ -70,7 +73,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
   return (request: TurnRequest) =>
     new Promise<TurnResult>((resolve) => {
       const started = Date.now();
-      const promptOnStdin = Buffer.byteLength(request.prompt) > MAX_PROMPT_ARG_BYTES;
+      const promptOnStdin = request.promptLater !== undefined || Buffer.byteLength(request.prompt) > MAX_PROMPT_ARG_BYTES;
       const accumulator = new StreamAccumulator(request.onProgress);
       let stderr = '';
       let stoppedFor: 'timeout' | 'aborted' | 'after_result' | undefined;
@@ -97,7 +100,14 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
       }
       if (child.pid) liveGroups.add(child.pid);
       request.onProgress?.({ type: 'started', pid: child.pid });
-      if (promptOnStdin) child.stdin?.end(request.prompt);
+      if (promptOnStdin) {
+        // The process may be gone before its prompt is written (a failed spawn, a stop): no EPIPE crash.
+        child.stdin?.on('error', () => {});
+        void (request.promptLater ?? Promise.resolve(request.prompt)).then(
+          (prompt) => child.stdin?.end(prompt),
+          () => child.stdin?.end(request.prompt),
+        );
+      }
 
       // Stops the whole process group: SIGINT first (Claude Code ends the turn cleanly and keeps the
       // session resumable), then SIGTERM, then SIGKILL for a process that ignores both.

@@ -3,7 +3,14 @@ import type { PermissionMode } from '../agents/definition.ts';
 /** Everything one `claude -p` turn needs; built by the daemon from the agent definition and the message. */
 export interface TurnRequest {
   agent: string;
+  /** The prompt as first read (what fake runners use). */
   prompt: string;
+  /**
+   * The prompt once the message is known whole (a note renamed into place is read again if its writer
+   * appended to it in its grace). The real runner starts Claude Code at once and writes this to its
+   * stdin when it resolves: the CLI loads for a few hundred ms before it reads its prompt.
+   */
+  promptLater?: Promise<string>;
   /** The agent note's body, appended to Claude Code's own system prompt. */
   systemPrompt: string;
   sessionId: string;

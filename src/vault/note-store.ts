@@ -182,6 +182,19 @@ export class NoteStore {
     return next;
   }
 
+  /**
+   * Updates of this note wait until `until` settles: a note renamed into place is not written by us in its
+   * grace, when the writer may still be appending to it (an append landing under our rename would be lost).
+   */
+  holdUpdates(vaultPath: string, until: Promise<unknown>): void {
+    const previous = this.#updates.get(vaultPath) ?? Promise.resolve(null);
+    const next = previous.then(() => until, () => until).then(() => null, () => null);
+    this.#updates.set(vaultPath, next);
+    void next.finally(() => {
+      if (this.#updates.get(vaultPath) === next) this.#updates.delete(vaultPath);
+    });
+  }
+
   async #update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
     for (let attempt = 0; ; attempt++) {
       const read = await this.#readStable(vaultPath, 120);

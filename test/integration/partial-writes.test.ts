@@ -1,11 +1,16 @@
-import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Journal, type JournalRecord } from '../../src/daemon/journal.ts';
 import { agentNote } from '../helpers/temp-vault.ts';
 import { createHarness, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 
+const originalAppend = Journal.prototype.append;
 let h: Harness;
-afterEach(() => h?.close());
+afterEach(async () => {
+  Journal.prototype.append = originalAppend;
+  await h?.close();
+});
 
 describe('a note still being written', () => {
   it('is read once the editor has finished, not half-done', async () => {
@@ -67,5 +72,27 @@ describe('a note renamed into place (an atomic write)', () => {
     expect((await h.vault.fields('Inbox/in-place.md')).status).toBeUndefined();
     await waitForStatus(h.vault, 'Inbox/in-place.md', 'done', 15_000);
     expect(h.fake.invocations()).toHaveLength(2);
+  });
+
+  it('and appended to right after (`mv … && echo … >>`): the turn has the whole text, and the appended line stays in the note', async () => {
+    // A longer grace than the 10 ms default, so that the append surely lands in it on a busy machine.
+    h = await createHarness({ files: { 'Agents/scribe.md': agentNote(), 'Inbox/.keep': '' }, config: { wholeGraceMs: 1_000 } });
+    await h.start();
+    // The append lands once the turn is under way (its journal record written, its process about to
+    // start) and the note already read for it: only the grace's second look can give the turn the line.
+    let appended: Promise<void> | undefined;
+    Journal.prototype.append = function (this: Journal, record: JournalRecord) {
+      if (record.t === 'started' && record.msg === 'Inbox/q.md') appended ??= appendFile(path.join(h.vault.root, 'Inbox/q.md'), 'And the line a script appended.\n');
+      return originalAppend.call(this, record);
+    };
+    await writeFile(path.join(h.vault.root, 'q.tmp'), '---\ntags: [agent/message/inbound]\nto: scribe\n---\nFirst line.\n');
+    await rename(path.join(h.vault.root, 'q.tmp'), path.join(h.vault.root, 'Inbox/q.md'));
+
+    await waitForStatus(h.vault, 'Inbox/q.md', 'done');
+    await h.daemon.idle();
+    expect(appended).toBeDefined();
+    expect(h.fake.invocations()).toHaveLength(1);
+    expect(h.fake.invocations()[0]!.prompt).toContain('And the line a script appended.');
+    expect(await h.vault.body('Inbox/q.md')).toContain('First line.\nAnd the line a script appended.');
   });
 });

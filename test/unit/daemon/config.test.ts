@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       claudePath: 'claude',
       policy: { allowBypassPermissions: false, allowShell: false, allowWorkspaceOutsideVault: false },
       settleMs: 150,
+      wholeGraceMs: 10,
       shutdownGraceMs: 20_000,
       postResultGraceMs: 5_000,
       killGraceMs: 5_000,
