@@ -1,6 +1,6 @@
 // Bench 5, overhead on a real turn: the real `claude` CLI (node_modules) against the fake Messages API on
 // 127.0.0.1, one turn through Scriptorium (default config) against the very same `claude -p` command run
-// directly, alternating, N of each. Through Scriptorium: from the message note landing (atomic rename) to
+// directly, alternating, N of each per round, several rounds. Through Scriptorium: from the message note landing (atomic rename) to
 // its `status: done` written, the reply note already there. Directly: spawn to exit.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,18 +26,23 @@ const WARM_UP = 2;
 
 export interface RealTurnOptions {
   turns: number;
+  /** Rounds of `turns` pairs; each round's figures are medians, reported as min / median / max over rounds. */
+  runs: number;
 }
 
 export interface RealTurnResult {
   turns: number;
-  /** Wall time of one turn, ms. */
+  runs: number;
+  /** Wall time of one turn, ms: each round's median. */
   direct: Spread;
   scriptorium: Spread;
-  /** Scriptorium's time over the direct run's, pair by pair. */
+  /** Scriptorium's time over the direct run's, pair by pair: each round's median ratio. */
   ratio: Spread;
-  /** Median ms added per turn, and where (medians of each stage). */
-  addedMs: number;
-  stages: { beforeRunner: number; runner: number; runnerOverDirect: number; afterRunner: number };
+  /** Each round's overhead by its medians (Scriptorium's median over the direct median, less 1). */
+  overhead: Spread;
+  /** Ms added per turn, and where (each round's medians of each stage). */
+  addedMs: Spread;
+  stages: { beforeRunner: Spread; runner: Spread; runnerOverDirect: Spread; afterRunner: Spread };
   target: { overhead: number; measured: number; verdict: 'pass' | 'miss' };
 }
 
@@ -108,8 +113,7 @@ export async function realTurnBench(options: RealTurnOptions): Promise<RealTurnR
   const probe = installProbe();
   probe.reset(false, vault);
   const daemon = new Daemon({ vault, runner, logger: probe.logger() });
-  const direct: number[] = [];
-  const through: ScriptoriumTurn[] = [];
+  const rounds: Array<{ direct: number[]; through: ScriptoriumTurn[] }> = [];
   try {
     await daemon.start();
     const viaScriptorium = async (n: number): Promise<ScriptoriumTurn> => {
@@ -125,16 +129,22 @@ export async function realTurnBench(options: RealTurnOptions): Promise<RealTurnR
       await viaScriptorium(-1 - n);
       await runDirect(lastRequest!, scrubEnv(env));
     }
-    for (let n = 0; n < options.turns; n++) {
-      // Alternating which goes first keeps a drifting machine from favouring one side.
-      if (n % 2 === 0) {
-        direct.push(await runDirect(lastRequest!, scrubEnv(env)));
-        through.push(await viaScriptorium(n));
-      } else {
-        through.push(await viaScriptorium(n));
-        direct.push(await runDirect(lastRequest!, scrubEnv(env)));
+    for (let round = 0; round < options.runs; round++) {
+      const direct: number[] = [];
+      const through: ScriptoriumTurn[] = [];
+      for (let n = 0; n < options.turns; n++) {
+        // Alternating which goes first keeps a drifting machine from favouring one side.
+        if (n % 2 === 0) {
+          direct.push(await runDirect(lastRequest!, scrubEnv(env)));
+          through.push(await viaScriptorium(round * options.turns + n));
+        } else {
+          through.push(await viaScriptorium(round * options.turns + n));
+          direct.push(await runDirect(lastRequest!, scrubEnv(env)));
+        }
       }
-      if ((n + 1) % 5 === 0) progress(`real turn: ${n + 1}/${options.turns}`);
+      rounds.push({ direct, through });
+      const m = percentile(through.map((t) => t.total), 50) / percentile(direct, 50) - 1;
+      progress(`real turn: round ${round + 1}/${options.runs}: overhead ${(m * 100).toFixed(1)} % by the medians`);
     }
   } finally {
     await daemon.close();
@@ -142,42 +152,60 @@ export async function realTurnBench(options: RealTurnOptions): Promise<RealTurnR
     rmSync(vault, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
   }
-  const totals = through.map((t) => t.total);
   const med = (values: number[]) => percentile(values, 50);
-  const directMedian = med(direct);
-  const overhead = med(totals) / directMedian - 1;
-  const result: RealTurnResult = {
-    turns: options.turns,
-    direct: spread(direct),
-    scriptorium: spread(totals),
-    ratio: ratios(totals, direct),
-    addedMs: med(totals) - directMedian,
-    stages: {
+  const perRound = rounds.map(({ direct, through }) => {
+    const totals = through.map((t) => t.total);
+    const directMedian = med(direct);
+    return {
+      direct: directMedian,
+      scriptorium: med(totals),
+      ratio: ratios(totals, direct).median,
+      overhead: med(totals) / directMedian - 1,
+      addedMs: med(totals) - directMedian,
       beforeRunner: med(through.map((t) => t.beforeRunner)),
       runner: med(through.map((t) => t.runner)),
       runnerOverDirect: med(through.map((t) => t.runner)) - directMedian,
       afterRunner: med(through.map((t) => t.afterRunner)),
+    };
+  });
+  const over = (pick: (r: (typeof perRound)[number]) => number) => spread(perRound.map(pick));
+  const overhead = over((r) => r.overhead);
+  const result: RealTurnResult = {
+    turns: options.turns,
+    runs: options.runs,
+    direct: over((r) => r.direct),
+    scriptorium: over((r) => r.scriptorium),
+    ratio: over((r) => r.ratio),
+    overhead,
+    addedMs: over((r) => r.addedMs),
+    stages: {
+      beforeRunner: over((r) => r.beforeRunner),
+      runner: over((r) => r.runner),
+      runnerOverDirect: over((r) => r.runnerOverDirect),
+      afterRunner: over((r) => r.afterRunner),
     },
-    target: { overhead: TARGET_OVERHEAD, measured: overhead, verdict: verdict(overhead < TARGET_OVERHEAD) },
+    target: { overhead: TARGET_OVERHEAD, measured: overhead.median, verdict: verdict(overhead.median < TARGET_OVERHEAD) },
   };
   printRealTurn(result);
   return result;
 }
 
 function printRealTurn(r: RealTurnResult): void {
-  printTable(`Overhead on a real turn: real claude CLI against the fake Messages API, ${r.turns} of each, alternating; median (min–max)`, [
+  const pct = (x: Spread) => `${(x.median * 100).toFixed(1)} % (${(x.min * 100).toFixed(1)}–${(x.max * 100).toFixed(1)})`;
+  printTable(`Overhead on a real turn: real claude CLI against the fake Messages API, ${r.turns} of each per round, alternating; median (min–max) over ${r.runs} rounds of each round's median`, [
     ['', 'ms'],
     ['`claude -p` run directly (spawn → exit)', show(r.direct, 0)],
     ['through Scriptorium (note lands → status: done)', show(r.scriptorium, 0)],
     ['ratio, pair by pair', showRatio(r.ratio)],
+    ['overhead by the medians', pct(r.overhead)],
   ]);
-  printTable('Overhead on a real turn: where the added time goes, median ms', [
+  printTable('Overhead on a real turn: where the added time goes, ms (each round\'s median of each stage)', [
     ['stage', 'ms'],
-    ['note lands → runner called (settle, intake, thread, journal, `running`)', r.stages.beforeRunner.toFixed(0)],
-    ['runner (spawn → exit, through createClaudeRunner)', r.stages.runner.toFixed(0)],
-    ['  runner minus the direct run', r.stages.runnerOverDirect.toFixed(0)],
-    ['runner returned → status: done (journal, reply, thread, message)', r.stages.afterRunner.toFixed(0)],
-    ['added per turn, in all', r.addedMs.toFixed(0)],
+    ['note lands → runner called (intake, thread, journal; the grace runs on beside the spawn)', show(r.stages.beforeRunner, 1)],
+    ['runner (spawn → exit, through createClaudeRunner)', show(r.stages.runner, 0)],
+    ['  runner minus the direct run', show(r.stages.runnerOverDirect, 0)],
+    ['runner returned → status: done (journal, reply and thread, message)', show(r.stages.afterRunner, 1)],
+    ['added per turn, in all', show(r.addedMs, 0)],
   ]);
-  console.log(`\n  target: overhead under ${(r.target.overhead * 100).toFixed(0)} %: ${(r.target.measured * 100).toFixed(1)} % → ${r.target.verdict}`);
+  console.log(`\n  target: overhead under ${(r.target.overhead * 100).toFixed(0)} %: ${(r.target.measured * 100).toFixed(1)} % (median of ${r.runs} rounds) → ${r.target.verdict}`);
 }

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
         break;
       }
       case 'turn': {
-        const options = { turns: numberOption(args, 'turns', 20, 4) };
+        const options = { turns: numberOption(args, 'turns', 20, 4), runs: args.runs };
         record(name, options, await realTurnBench(options));
         break;
       }

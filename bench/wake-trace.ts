@@ -11,7 +11,10 @@ export interface Trace {
   handle: number;
   queued: number;
   started: number;
+  /** The turn had its prompt (after the grace, for a note renamed into place). */
   run: number;
+  /** The runner was called: a real one spawns Claude Code here, and writes it the prompt at `run`. */
+  spawned: number;
   /** Inside queued → started: the journal's `started` append began and ended, the message's `running`
    * and the thread's `working` updates ended. */
   journalBegin: number;
@@ -31,6 +34,8 @@ export interface Percentiles {
 
 export interface PhaseFigures {
   daemon: Percentiles;
+  /** To the runner's call (the spawn), before its prompt. */
+  spawned: Percentiles;
   bare: Percentiles;
   /** The bare watcher's last report plus the daemon's quiet period: the floor for any design that waits
    * settleMs after the last write it saw (what a note written in place must wait for). */
@@ -46,6 +51,10 @@ export interface PhaseFigures {
 export interface PhaseSpread {
   daemonP50: Spread;
   daemonP95: Spread;
+  spawnedP50: Spread;
+  spawnedP95: Spread;
+  spawnedRatioP50: Spread;
+  spawnedRatioP95: Spread;
   bareP50: Spread;
   bareP95: Spread;
   ratioP50: Spread;
@@ -72,7 +81,7 @@ export function trace(
   marks: ProbeMark[],
   window: ProbeMark[],
   bareTimes: number[],
-  run: { at: number; request: TurnRequest; note: string },
+  run: { at: number; calledAt: number; request: TurnRequest; note: string },
   from: number,
   start: number,
   /** Every mark, the turn's own writes after the runner's call included. */
@@ -95,6 +104,7 @@ export function trace(
     queued: queued - from,
     started: first(marks, (m) => m.kind === 'log' && m.what === 'turn started', start) - from,
     run: run.at - from,
+    spawned: run.calledAt - from,
     journalBegin: (journal ? journal.at - journal.ms! : Number.NaN) - from,
     journalEnd: (journal?.at ?? Number.NaN) - from,
     running: first(allMarks, (m) => m.kind === 'update' && m.path === run.note && m.fields?.status === 'running', start) - from,
@@ -107,6 +117,7 @@ export function figures(traces: Trace[], settleMs: number): PhaseFigures {
   const med = (pick: (t: Trace) => number) => percentile(traces.map(pick), 50);
   return {
     daemon: p(traces.map((t) => t.run)),
+    spawned: p(traces.map((t) => t.spawned)),
     bare: p(traces.map((t) => t.bare)),
     bareQuiet: p(traces.map((t) => t.bare + settleMs)),
     stages: {
@@ -134,6 +145,10 @@ export function spreadPhase(perRun: PhaseFigures[]): PhaseSpread {
   return {
     daemonP50: spread(of((f) => f.daemon.p50)),
     daemonP95: spread(of((f) => f.daemon.p95)),
+    spawnedP50: spread(of((f) => f.spawned.p50)),
+    spawnedP95: spread(of((f) => f.spawned.p95)),
+    spawnedRatioP50: ratios(of((f) => f.spawned.p50), of((f) => f.bare.p50)),
+    spawnedRatioP95: ratios(of((f) => f.spawned.p95), of((f) => f.bare.p95)),
     bareP50: spread(of((f) => f.bare.p50)),
     bareP95: spread(of((f) => f.bare.p95)),
     ratioP50: ratios(of((f) => f.daemon.p50), of((f) => f.bare.p50)),

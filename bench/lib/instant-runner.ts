@@ -26,12 +26,16 @@ export function okResult(sessionId: string): TurnResult {
   };
 }
 
-/** A runner that answers at once, telling `onCall` when (performance.now()) each turn was asked for. */
-export function instantRunner(onCall: (request: TurnRequest, at: number) => void = () => {}): Runner {
+/**
+ * A runner that answers at once, telling `onCall` when (performance.now()) each turn had its prompt and
+ * when it was called (when the real runner spawns Claude Code; the prompt may follow a few ms later).
+ */
+export function instantRunner(onCall: (request: TurnRequest, at: number, calledAt: number) => void = () => {}): Runner {
   return async (request) => {
+    const calledAt = performance.now();
     // A real turn only begins once its prompt is there: a note in its grace has it a few ms later.
     if (request.promptLater) await request.promptLater;
-    onCall(request, performance.now());
+    onCall(request, performance.now(), calledAt);
     return okResult(request.sessionId);
   };
 }
