@@ -17,7 +17,7 @@ import { VaultWatcher } from '../watch/vault-watcher.ts';
 import { DEFAULT_CONFIG, type DaemonConfig } from './config.ts';
 import type { DaemonContext } from './context.ts';
 import { handleNote } from './intake.ts';
-import { notesChangedSince, readVaultAtStart, stillAsRead } from './startup-scan.ts';
+import { notesChangedSince, readVaultAtStart, stillAsRead, type StartupNote } from './startup-scan.ts';
 import { acquireLock } from './lock.ts';
 import { budgetHold, Ledger } from './ledger.ts';
 import { Journal } from './journal.ts';
@@ -54,8 +54,9 @@ export interface DaemonOptions {
 
 /**
  * The composition root: watcher → intake → lanes → runner → notes. `start()` resolves once the vault has
- * been read and messages left waiting are queued, `watching()` once chokidar watches every folder too; `close()` stops new turns, lets running ones finish
- * within the grace period, then stops them. Both are safe to call twice.
+ * been read and messages left waiting are queued, `watching()` once chokidar watches every folder too;
+ * `close()` stops new turns, lets running ones finish within the grace period, then stops them. Both are
+ * safe to call twice.
  */
 export class Daemon {
   readonly root: string;
@@ -230,27 +231,26 @@ export class Daemon {
     if (this.#closing) return;
     const candidates = found.filter((note) => note.mayBeOurs);
     this.#ctx.logger.debug('vault read', { notes: found.length, mayBeOurs: candidates.length });
-    const deferred: string[] = [];
-    this.#ctx.deferInbound = deferred;
-    // In path order: definitions claim their names in that order.
     // What each note said when read is what the daemon knows of it: a first write of ours over a note
     // the user has edited since (a status, a next_run) then counts as their edit, not as our own write,
     // and the look after chokidar is ready reads it again. (Taken in here with that knowledge ignored.)
     for (const note of candidates) if (note.raw !== undefined) this.#ctx.store.ownWrites.remember(note.path, note.raw);
-    for (const note of candidates) {
-      await this.#process(note.path, { raw: stillAsRead(this.#ctx.store.absolute(note.path), note), ignoreOwnWrite: true });
-    }
+    // The text read, unless the note changed since (then intake reads it again).
+    const takeIn = (note: StartupNote) =>
+      this.#process(note.path, { raw: stillAsRead(this.#ctx.store.absolute(note.path), note), ignoreOwnWrite: true });
+    // Messages wait until every definition has been read, so they know their agents.
+    const deferred: string[] = [];
+    this.#ctx.deferInbound = deferred;
+    // In path order: definitions claim their names in that order.
+    for (const note of candidates) await takeIn(note);
     this.#ctx.logger.debug('start-up notes handled', { notes: candidates.length });
     // Definitions are known: finish or re-run what a crash cut off, before messages are taken in.
     await recoverFromJournal(this.#ctx);
     this.#ctx.deferInbound = null;
     // No watcher yet: a HALT.md made since the first look is seen before anything starts.
     await this.#checkHalt();
-    const readAtStart = new Map(candidates.map((note) => [note.path, note]));
-    for (const vaultPath of deferred) {
-      const note = readAtStart.get(vaultPath);
-      await this.#process(vaultPath, { raw: note && stillAsRead(this.#ctx.store.absolute(vaultPath), note), ignoreOwnWrite: true });
-    }
+    const byPath = new Map(candidates.map((note) => [note.path, note]));
+    for (const vaultPath of deferred) await takeIn(byPath.get(vaultPath) ?? { path: vaultPath, mayBeOurs: true });
     this.#ctx.startingUp = false;
     if (this.#closing) return;
     await this.#checkHalt();
