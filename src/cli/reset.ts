@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { lockHolder } from '../daemon/lock.ts';
+import { readStatus } from '../daemon/state-file.ts';
 import { isoLocal } from '../util/clock.ts';
 import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath } from '../vault/links.ts';
@@ -20,7 +21,8 @@ thread note to reset with --thread.
 Options:
   --vault DIR   the vault (default: $SCRIPTORIUM_VAULT or the current folder)
   --thread NOTE reset this thread note (a path such as Threads/researcher.md, or a [[link]])
-  --force       reset even while the agent is working (its running turn may write the old session back)`;
+  --force       reset even while the agent is working (its running turn ends on the old session; the
+                next one starts fresh)`;
 
 export async function resetCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -51,10 +53,10 @@ export async function resetCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const agent = typeof data.agent === 'string' ? data.agent : (agentArg ?? 'the agent');
-  // The thread says `working` from a turn's start to its end (status.json lags by a moment); a thread
-  // left `working` by a crashed daemon is not busy.
-  if (!values.force && data.status === 'working' && (await lockHolder(vault)) !== null) {
-    err(`${agent} is working right now; its turn would write the old session back. Try again when it is idle, or add --force.`);
+  // The thread says `working` from a turn's start to its end, written beside the turn's start; status.json
+  // says so too, a moment later: either counts. A thread left `working` by a crashed daemon is not busy.
+  if (!values.force && (await lockHolder(vault)) !== null && (data.status === 'working' || (await agentWorking(vault, agent, data)))) {
+    err(`${agent} is working right now; reset between its turns, or add --force (the running turn ends on the old session, the next one starts fresh).`);
     return 1;
   }
   const session = typeof data.session === 'string' ? data.session.trim() : '';
@@ -68,4 +70,11 @@ export async function resetCommand(argv: string[]): Promise<number> {
   await store.write(threadPath, (updated.endsWith('\n') ? updated : updated + '\n') + marker);
   out(`Reset ${agent}: the next turn starts a fresh session (${threadPath} keeps its history).`);
   return 0;
+}
+
+/** The daemon's status file says a single-threaded agent's turn runs (its one thread is this one). */
+async function agentWorking(vault: string, agent: string, data: Record<string, unknown>): Promise<boolean> {
+  if (data.mode === 'multi-threaded') return false;
+  const status = await readStatus(vault);
+  return status?.agents.some((a) => a.name === agent && a.state === 'working') ?? false;
 }

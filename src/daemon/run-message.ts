@@ -391,12 +391,12 @@ async function readThreadNote(ctx: DaemonContext, threadPath: string): Promise<{
  * read again. Should it still not be one, the turn starts a fresh thread note there, keeping whatever text
  * was in the note below it: nothing is lost, and the frontmatter is never written without its tag.
  */
-async function readThreadForUpdate(ctx: DaemonContext, record: ResultRecord, at: Date): Promise<string> {
+async function readThreadForUpdate(ctx: DaemonContext, record: ResultRecord, at: Date): Promise<{ raw: string; existing: boolean }> {
   const { raw, isThread } = await readThreadNote(ctx, record.thread);
-  if (raw === null) return newThreadNote(record.agent, record.mode, at);
-  if (isThread) return raw;
+  if (raw === null) return { raw: newThreadNote(record.agent, record.mode, at), existing: false };
+  if (isThread) return { raw, existing: true };
   ctx.logger.warn('thread note no longer reads as a thread; starting it afresh, keeping its text', { note: record.thread });
-  return newThreadNote(record.agent, record.mode, at) + (raw ? `\n${raw}\n` : '');
+  return { raw: newThreadNote(record.agent, record.mode, at) + (raw ? `\n${raw}\n` : ''), existing: false };
 }
 
 /**
@@ -491,7 +491,7 @@ async function writeReply(ctx: DaemonContext, record: ResultRecord, at: Date): P
 
 /** The turn appended to its thread note, unless it is there already (a replay after a crash). */
 async function writeThreadTurn(ctx: DaemonContext, record: ResultRecord, at: Date): Promise<void> {
-  const threadRaw = await readThreadForUpdate(ctx, record, at);
+  const { raw: threadRaw, existing } = await readThreadForUpdate(ctx, record, at);
   if (threadRaw.includes(wikilink(record.reply))) return;
   const turnText = renderTurn({
     number: record.threadBefore.turnCount + 1,
@@ -508,7 +508,11 @@ async function writeThreadTurn(ctx: DaemonContext, record: ResultRecord, at: Dat
     notices: record.notices,
   });
   const before = { ...record.threadBefore, startedAt: undefined };
-  const fields = threadFieldsAfterTurn(before, { ok: record.ok, session: record.session, costUsd: record.costUsd, usage: record.usage, at });
+  // The session was cleared while the turn ran (`scriptorium reset --force`, or by hand): the reset stands.
+  // The turn ran on the old session; writing that back would undo the reset without a word.
+  const cleared = existing && record.threadBefore.session !== undefined && readThreadState(parseFrontmatter(threadRaw).data).session === undefined;
+  const session = cleared ? '' : record.session;
+  const fields = threadFieldsAfterTurn(before, { ok: record.ok, session, costUsd: record.costUsd, usage: record.usage, at });
   const updated = updateFrontmatterText(threadRaw, fields);
   await ctx.store.write(record.thread, (updated.endsWith('\n') ? updated : updated + '\n') + turnText);
 }
