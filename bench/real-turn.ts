@@ -10,7 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Daemon } from '../src/daemon/daemon.ts';
-import { DEFAULT_CONFIG } from '../src/daemon/config.ts';
+import { DEFAULT_CONFIG } from '../src/config/operator-config.ts';
 import { claudeArgs, scrubEnv } from '../src/runner/claude-args.ts';
 import { createClaudeRunner } from '../src/runner/run-claude.ts';
 import type { Runner, TurnRequest } from '../src/runner/types.ts';

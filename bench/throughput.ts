@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Daemon } from '../src/daemon/daemon.ts';
-import { DEFAULT_CONFIG } from '../src/daemon/config.ts';
+import { DEFAULT_CONFIG } from '../src/config/operator-config.ts';
 import { parseFrontmatter } from '../src/vault/frontmatter.ts';
 import { runChild } from './lib/child.ts';
 import { profileWhile, summarizeProfile, type ProfileSummary } from './lib/cpu-profile.ts';

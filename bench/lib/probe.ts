@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Journal, type JournalRecord } from '../../src/daemon/journal.ts';
+import { Journal, type JournalRecord } from '../../src/state/journal.ts';
 import type { LogFields, Logger } from '../../src/util/logger.ts';
 import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
 import { NoteStore } from '../../src/vault/note-store.ts';

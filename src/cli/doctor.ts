@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultConfigPath } from '../daemon/config.ts';
+import { defaultConfigPath } from '../config/operator-config.ts';
 import { AUTH_NOTE, runDoctor, type DoctorReport, type Finding, type Level } from '../doctor/checks.ts';
 import { out } from './output.ts';
 

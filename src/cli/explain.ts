@@ -1,9 +1,10 @@
 import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, defaultConfigPath, loadConfig } from '../daemon/config.ts';
-import { lockHolder } from '../daemon/lock.ts';
-import { readRecentTurns, readStatus } from '../daemon/state-file.ts';
+import { ConfigError, defaultConfigPath, loadConfig } from '../config/operator-config.ts';
+import { lockHolder } from '../state/lock.ts';
+import { readStatus } from '../state/status-file.ts';
+import { readRecentTurns } from '../state/turns-log.ts';
 import { explainNote, HALT_FILE, type ExplainContext, type Explanation } from '../explain/explain.ts';
 import type { ScheduleState } from '../schedule/scheduler.ts';
 import { linkTarget } from '../vault/links.ts';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULTS, parseDefinition } from '../agents/definition.ts';
-import { readStatus } from '../daemon/state-file.ts';
+import { readStatus } from '../state/status-file.ts';
 import { inboundBaseName, newInboundNote } from '../messages/new-message.ts';
 import { isoLocal } from '../util/clock.ts';
 import { parseFrontmatter } from '../vault/frontmatter.ts';

@@ -1,4 +1,4 @@
-import type { DaemonEvents } from '../daemon/events.ts';
+import type { DaemonEvents } from '../state/events.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** "12 s", "3 min 05 s" */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { lockHolder } from '../daemon/lock.ts';
-import { readStatus } from '../daemon/state-file.ts';
+import { lockHolder } from '../state/lock.ts';
+import { readStatus } from '../state/status-file.ts';
 import { isoLocal } from '../util/clock.ts';
 import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath } from '../vault/links.ts';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { readStatus as readDaemonStatus } from '../daemon/state-file.ts';
-import { lockHolder } from '../daemon/lock.ts';
+import { readStatus as readDaemonStatus } from '../state/status-file.ts';
+import { lockHolder } from '../state/lock.ts';
 import { inboundBaseName, newInboundNote } from '../messages/new-message.ts';
 import { parseDuration } from '../agents/definition.ts';
 import { parseFrontmatter } from '../vault/frontmatter.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultConfigPath } from '../daemon/config.ts';
+import { defaultConfigPath } from '../config/operator-config.ts';
 import {
   launchdLogDir,
   launchdPlist,

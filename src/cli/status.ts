@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { lockHolder } from '../daemon/lock.ts';
-import { readRecentTurns, readStatus } from '../daemon/state-file.ts';
+import { lockHolder } from '../state/lock.ts';
+import { readStatus } from '../state/status-file.ts';
+import { readRecentTurns } from '../state/turns-log.ts';
 import { out, table } from './output.ts';
 import { resolveVault } from './vault-arg.ts';
 

@@ -1,4 +1,4 @@
-import type { TurnLogEntry } from '../daemon/state-file.ts';
+import type { TurnLogEntry } from '../state/turns-log.ts';
 import { stringifyNote } from '../vault/frontmatter.ts';
 import { wikilink } from '../vault/links.ts';
 import { ROLE_TAGS } from '../vault/tags.ts';

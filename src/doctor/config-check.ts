@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { PERMISSION_MODES } from '../agents/definition.ts';
 import type { OperatorPolicy } from '../agents/policy.ts';
-import { ConfigError, DEFAULT_CONFIG, loadConfig, type DaemonConfig } from '../daemon/config.ts';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, type DaemonConfig } from '../config/operator-config.ts';
 import type { Finding, Section } from './findings.ts';
 
 /** Where the claude path in force came from, for a message that says what to fix. */

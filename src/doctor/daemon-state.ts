@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HALT_NOTE, haltReason } from '../daemon/halt-note.ts';
-import { LOCK_FILE, lockHolder } from '../daemon/lock.ts';
-import { readStatus } from '../daemon/state-file.ts';
+import { HALT_NOTE, haltReason } from '../state/halt-note.ts';
+import { LOCK_FILE, lockHolder } from '../state/lock.ts';
+import { readStatus } from '../state/status-file.ts';
 import type { Finding, Section } from './findings.ts';
 
 /** The lock, the running daemon's status file, and the halt note. */

@@ -1,6 +1,6 @@
 import { parseDefinition, type AgentDefinition } from '../agents/definition.ts';
 import { checkPolicy } from '../agents/policy.ts';
-import { budgetHold, Ledger } from '../daemon/ledger.ts';
+import { budgetHold, Ledger } from '../state/ledger.ts';
 import { readInbound } from '../messages/inbound.ts';
 import { nextFire } from '../schedule/cron.ts';
 import { isoLocal } from '../util/clock.ts';

@@ -1,4 +1,4 @@
-import { haltReason as haltReasonOf } from '../daemon/halt-note.ts';
+import { haltReason as haltReasonOf } from '../state/halt-note.ts';
 import type { ExplainContext } from './types.ts';
 
 export const HALT_FILE = 'HALT.md';

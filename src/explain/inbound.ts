@@ -1,5 +1,6 @@
-import { budgetHold, Ledger } from '../daemon/ledger.ts';
-import type { AgentStatus, TurnLogEntry } from '../daemon/state-file.ts';
+import { budgetHold, Ledger } from '../state/ledger.ts';
+import type { AgentStatus } from '../state/status-file.ts';
+import type { TurnLogEntry } from '../state/turns-log.ts';
 import { MAX_DELEGATION_DEPTH } from '../messages/delegation.ts';
 import { readInbound, type InboundMessage } from '../messages/inbound.ts';
 import { isoLocal } from '../util/clock.ts';

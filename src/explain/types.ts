@@ -1,5 +1,6 @@
 import type { OperatorPolicy } from '../agents/policy.ts';
-import type { DaemonStatus, TurnLogEntry } from '../daemon/state-file.ts';
+import type { DaemonStatus } from '../state/status-file.ts';
+import type { TurnLogEntry } from '../state/turns-log.ts';
 import type { ScheduleState } from '../schedule/scheduler.ts';
 import type { VaultScan } from '../vault/scan.ts';
 import type { NoteRole } from '../vault/tags.ts';

@@ -1,16 +1,22 @@
 /**
  * An inbound message's lifecycle. The user writes `draft` or `ready` (or nothing, which means ready);
  * Scriptorium moves it along `queued → running → done | error`. `cancelled` is the user's way to stop a
- * message that has not run yet. Setting a finished message back to `ready` runs it again.
+ * message (waiting or running). Setting a finished message back to `ready` runs it again.
  */
 export const MESSAGE_STATUSES = ['draft', 'ready', 'queued', 'running', 'done', 'error', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
+/**
+ * The moves Scriptorium itself makes, enforced where statuses are written (messages/outcome.ts). A message
+ * a free lane takes at once goes ready → queued → running in one write (it gets `queued_at` all the
+ * same). running → queued: a transient failure waits for its retry, and a turn cut off by a crash runs
+ * again. A cancelled message keeps the user's `cancelled`.
+ */
 const SCRIPTORIUM_MOVES: Record<MessageStatus, readonly MessageStatus[]> = {
   draft: [],
   ready: ['queued', 'error'],
   queued: ['running', 'error', 'queued'],
-  running: ['done', 'error'],
+  running: ['done', 'error', 'queued'],
   done: [],
   error: [],
   cancelled: [],

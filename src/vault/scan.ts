@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkPolicy, type OperatorPolicy } from '../agents/policy.ts';
-import { parseDefinition, type FieldProblem } from '../agents/definition.ts';
+import type { OperatorPolicy } from '../agents/policy.ts';
+import type { FieldProblem } from '../agents/definition.ts';
+import { loadDefinition } from '../agents/load-definition.ts';
 import { AgentRegistry } from '../agents/registry.ts';
 import { FrontmatterError, locateFrontmatter, parseFrontmatter, type FrontmatterData } from './frontmatter.ts';
 import { walkNotesSync } from './walk.ts';
@@ -60,10 +61,7 @@ export async function scanVault(root: string, policy: OperatorPolicy): Promise<V
   const definitionProblems = new Map<string, FieldProblem[]>();
   for (const note of notes) {
     if (note.role !== 'definition') continue;
-    const result = parseDefinition(note.path, note.data, note.body, root);
-    const refused = result.ok ? checkPolicy(result.definition, policy, root) : [];
-    const effective = refused.length > 0 && result.ok ? { ok: false as const, name: result.definition.name, problems: refused } : result;
-    const problems = registry.set(note.path, effective);
+    const problems = registry.set(note.path, loadDefinition(note.path, note.data, note.body, root, policy));
     if (problems.length > 0) definitionProblems.set(note.path, problems);
   }
   return { notes, unreadable, registry, definitionProblems, templateFolders: folders };

@@ -1,7 +1,7 @@
-import type { DaemonConfig } from '../../src/daemon/config.ts';
+import type { DaemonConfig } from '../../src/config/operator-config.ts';
 import type { Clock } from '../../src/util/clock.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import type { TurnLogEntry } from '../../src/daemon/state-file.ts';
+import type { TurnLogEntry } from '../../src/state/turns-log.ts';
 import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { FAKE_CLAUDE, useFakeClaude, type FakeClaude } from './fake-claude-env.ts';

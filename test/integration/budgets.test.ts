@@ -2,7 +2,7 @@
 // hour has moved on. The clock is injected and moved by hand; a definition edit makes the daemon look again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { readStatus } from '../../src/daemon/state-file.ts';
+import { readStatus } from '../../src/state/status-file.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
 import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import type { TurnLogEntry } from '../../src/daemon/state-file.ts';
+import type { TurnLogEntry } from '../../src/state/turns-log.ts';
 import { money, renderDashboard, type DashboardSnapshot } from '../../src/dashboard/render.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { clockFrom, linkedPath, TEST_CONFIG, waitForStatus, type MemoryLogger } from '../helpers/daemon-harness.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { haltCommand, resumeCommand } from '../../src/cli/halt.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { readStatus, type DaemonStatus } from '../../src/daemon/state-file.ts';
+import { readStatus, type DaemonStatus } from '../../src/state/status-file.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
 import type { Clock } from '../../src/util/clock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';

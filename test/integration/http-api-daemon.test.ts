@@ -5,7 +5,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { afterEach, expect, it } from 'vitest';
 import { sseMessages } from '../../src/cli/tail.ts';
-import { API_FILE, type ApiInfo } from '../../src/daemon/http-api.ts';
+import { API_FILE, type ApiInfo } from '../../src/http/daemon-api.ts';
 import { createHarness, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

@@ -1,7 +1,7 @@
 import { appendFile, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, type JournalRecord } from '../../src/daemon/journal.ts';
+import { Journal, type JournalRecord } from '../../src/state/journal.ts';
 import { agentNote } from '../helpers/temp-vault.ts';
 import { createHarness, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 

@@ -3,7 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, type ResultRecord } from '../../src/daemon/journal.ts';
+import { Journal, type ResultRecord } from '../../src/state/journal.ts';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';

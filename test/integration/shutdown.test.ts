@@ -2,7 +2,7 @@
 // one daemon per vault.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { LockError } from '../../src/daemon/lock.ts';
+import { LockError } from '../../src/state/lock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { isAlive } from '../helpers/fake-claude-env.ts';

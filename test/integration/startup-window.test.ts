@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal } from '../../src/daemon/journal.ts';
+import { Journal } from '../../src/state/journal.ts';
 import { VaultWatcher } from '../../src/watch/vault-watcher.ts';
 import { createHarness, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 import { inboundNote } from '../helpers/temp-vault.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { attachProgress, elapsed } from '../../../src/cli/progress.ts';
-import { DaemonEvents } from '../../../src/daemon/events.ts';
+import { DaemonEvents } from '../../../src/state/events.ts';
 import { createMemoryLogger } from '../../../src/util/logger.ts';
 
 afterEach(() => vi.useRealTimers());

@@ -31,8 +31,8 @@ describe('readStatus', () => {
 describe('canMove', () => {
   const moves = MESSAGE_STATUSES.flatMap((from) => MESSAGE_STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}->${to}`));
 
-  it('Scriptorium moves a message only along ready → queued → running → done | error', () => {
-    expect(moves).toEqual(['ready->queued', 'ready->error', 'queued->queued', 'queued->running', 'queued->error', 'running->done', 'running->error']);
+  it('Scriptorium moves a message only along ready → queued → running → done | error, and back to queued for a retry', () => {
+    expect(moves).toEqual(['ready->queued', 'ready->error', 'queued->queued', 'queued->running', 'queued->error', 'running->queued', 'running->done', 'running->error']);
   });
 
   it('never touches a draft, a cancelled message or a finished one', () => {
@@ -44,6 +44,7 @@ describe('canMove', () => {
   it('never runs a message without queueing it first, and never reopens one', () => {
     expect(canMove('ready', 'running')).toBe(false);
     expect(canMove('running', 'ready')).toBe(false);
-    expect(canMove('running', 'queued')).toBe(false);
+    expect(canMove('done', 'queued')).toBe(false);
+    expect(canMove('error', 'queued')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { notesChangedSince, readVaultAtStart } from '../../../src/daemon/startup-scan.ts';
+import { notesChangedSince, readVaultAtStart } from '../../../src/watch/startup-read.ts';
 import { createMemoryLogger } from '../../../src/util/logger.ts';
 import { walkNotesSync } from '../../../src/vault/walk.ts';
 

@@ -1,0 +1,204 @@
+import { AgentRegistry } from '../agents/registry.ts';
+import type { DaemonConfig } from '../config/operator-config.ts';
+import { DashboardWriter } from '../dashboard/dashboard-writer.ts';
+import type { DashboardSnapshot } from '../dashboard/render.ts';
+import { Callbacks } from '../delegation/callbacks.ts';
+import { Intake } from '../intake/intake.ts';
+import { LoopGuard } from '../intake/loop-guard.ts';
+import { NoteIndex } from '../intake/note-index.ts';
+import { MessageOutcomes } from '../messages/outcome.ts';
+import { ReplyNotifier } from '../notify/reply-notifier.ts';
+import { ActiveMessages } from '../queue/active-messages.ts';
+import { JobQueue } from '../queue/job-queue.ts';
+import { Lanes } from '../queue/lanes.ts';
+import { createClaudeRunner } from '../runner/run-claude.ts';
+import type { Runner } from '../runner/types.ts';
+import { writeScheduledMessage } from '../schedule/fire-message.ts';
+import { scheduleStateFile } from '../schedule/schedule-state.ts';
+import { Scheduler } from '../schedule/scheduler.ts';
+import { DaemonEvents } from '../state/events.ts';
+import { Journal } from '../state/journal.ts';
+import { Ledger } from '../state/ledger.ts';
+import { appendTurn, type TurnLogEntry } from '../state/turns-log.ts';
+import type { TurnNotesDeps } from '../turns/turn-notes.ts';
+import { Turns } from '../turns/turns.ts';
+import type { Clock } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { Logger } from '../util/logger.ts';
+import { createRedactor, redactDeep } from '../util/redact.ts';
+import { NoteStore } from '../vault/note-store.ts';
+import { templateFolders } from '../vault/template-folders.ts';
+import { NoteEvents, type NoteHandling } from '../watch/note-events.ts';
+import { VaultWatcher } from '../watch/vault-watcher.ts';
+import { HaltSwitch } from './halt.ts';
+import { NextRunWriter } from './next-run.ts';
+import { WaitingRechecks } from './rechecks.ts';
+import { StatusView } from './status-view.ts';
+import { StatusWriter } from './status-writer.ts';
+
+export interface PiecesOptions {
+  root: string;
+  config: DaemonConfig;
+  clock: Clock;
+  logger: Logger;
+  runner: Runner | undefined;
+  /** Aborted at shutdown once the grace period is over: running turns are stopped. */
+  stopSignal: AbortSignal;
+  stopping: () => boolean;
+  startedAt: () => string;
+  onTurnFinished: ((entry: TurnLogEntry) => void) | undefined;
+  /** What Dashboard.md shows: the daemon's own `dashboardSnapshot()` (tests count renders there). */
+  dashboardSnapshot: () => DashboardSnapshot;
+}
+
+/**
+ * The daemon's pieces, each built with only what it needs, and wired: watcher → note events → intake →
+ * job queue (lanes) → turns → notes, with delegation, recovery, the halt switch, schedules and the views
+ * of it all. The composition root's one place for `new`.
+ */
+export function buildPieces(options: PiecesOptions) {
+  const { root, config, clock, logger, stopSignal } = options;
+  const redact = createRedactor();
+  const index = new NoteIndex();
+  const events = new DaemonEvents();
+  const store = new NoteStore(root, {
+    redact,
+    // Every `error:` Scriptorium sets or clears, for the dashboard's "needs attention".
+    onUpdate: (vaultPath, updates) => {
+      if (!('error' in updates)) return;
+      index.noteError(vaultPath, typeof updates.error === 'string' ? updates.error : undefined);
+      dashboard?.changed();
+    },
+  });
+  const registry = new AgentRegistry();
+  const changed = () => status.changed();
+  const lanes = new Lanes(config.concurrency, changed);
+  const active = new ActiveMessages();
+  const journal = new Journal(root, { redact });
+  const ledger = new Ledger();
+  const holds = new Map<string, string>();
+  const folders = templateFolders(root);
+  const notifier = new ReplyNotifier({
+    root,
+    store,
+    registry,
+    policy: config.policy,
+    clock,
+    logger,
+    retry: { maxAttempts: config.notifyMaxAttempts, baseDelayMs: config.notifyBaseDelayMs },
+  });
+  const callbacks = new Callbacks({ store, registry, clock, logger, groupMembers: (replyTo, group) => index.groupMembers(replyTo, group) });
+  const outcomes = new MessageOutcomes({ store, clock, logger, ended: (messagePath) => callbacks.ended(messagePath) });
+
+  const watcher = new VaultWatcher({
+    root,
+    usePolling: config.usePolling,
+    onNote: (vaultPath, event, whole) => noteEvents.onNote(vaultPath, event, whole),
+    onError: (error) => logger.error('watcher error', { error: errorMessage(error) }),
+  });
+  const noteEvents = new NoteEvents({
+    store,
+    writtenSince: (vaultPath, since) => watcher.writtenSince(vaultPath, since),
+    settleMs: config.settleMs,
+    wholeGraceMs: config.wholeGraceMs,
+    logger,
+    handle: (vaultPath, handling) => handle(vaultPath, handling),
+    onHalt: () => void halt.check(),
+    closing: options.stopping,
+  });
+  const rechecks = new WaitingRechecks({ store, index, active, clock, process: (vaultPath) => noteEvents.process(vaultPath), changed });
+
+  const turnNotes: TurnNotesDeps = {
+    store,
+    registry,
+    clock,
+    logger,
+    journal,
+    events,
+    outcomes,
+    messagesTo: (agent) => [...index.inbound()].filter(([, entry]) => entry.to === agent).map(([path]) => path),
+    onTurnFinished: (entry) => {
+      ledger.record(entry);
+      view.addTurns(entry);
+      appendTurn(root, redactDeep(entry, redact)).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
+      options.onTurnFinished?.(entry);
+      changed();
+    },
+    notifier,
+  };
+  const turns = new Turns({
+    ...turnNotes,
+    root,
+    runner: options.runner ?? createClaudeRunner({ claudePath: config.claudePath, postResultGraceMs: config.postResultGraceMs, killGraceMs: config.killGraceMs }),
+    allowShell: config.policy.allowShell,
+    stopSignal,
+    threads: { exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
+    threadCreated: (threadPath) => index.addThread(threadPath),
+    graceOf: (messagePath) => noteEvents.graceOf(messagePath),
+    ledger,
+    holds,
+    recheckAt: (when) => rechecks.at(when),
+    maxAttempts: config.maxAttempts,
+    retryBaseMs: config.retryBaseMs,
+  });
+  const jobs = new JobQueue({
+    lanes,
+    active,
+    logger,
+    run: (job, cancel) => turns.run(job, cancel),
+    failed: (job, error) => outcomes.fail(job.message, 'running', error),
+    // Straight to intake, not through the per-path order: the job is done with the note.
+    requeue: async (job) => void (await intake.handle(job.message, { ignoreOwnWrite: true })),
+  });
+  const intake = new Intake({
+    root,
+    store,
+    registry,
+    index,
+    policy: config.policy,
+    templateFolders: folders,
+    clock,
+    logger,
+    outcomes,
+    notifier,
+    loopGuard: new LoopGuard(clock),
+    active,
+    laneFree: (agent) => lanes.free(agent),
+    enqueue: (job) => jobs.enqueue(job),
+    watchDeadline: (replyTo, group, deadline) => callbacks.watchDeadline(replyTo, group, deadline),
+  });
+
+  const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });
+  const nextRuns = new NextRunWriter({ store, registry, logger, changed });
+  const scheduler: Scheduler = new Scheduler({
+    clock,
+    logger,
+    state: scheduleStateFile(store, logger),
+    fire: (fire) => writeScheduledMessage({ store, clock, logger, isActive: (messagePath) => active.has(messagePath) }, fire),
+    isHalted: () => halt.halted,
+    onNextRun: (agent, next) => nextRuns.show(agent, next),
+  });
+  const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt });
+  const dashboard = config.dashboard ? new DashboardWriter({ store, logger, snapshot: options.dashboardSnapshot, minIntervalMs: config.dashboardIntervalMs }) : undefined;
+  // Each turn's start and end shows on the dashboard.
+  events.subscribe((event) => {
+    if (event.type === 'turn-started' || event.type === 'turn-finished') dashboard?.changed();
+  });
+  const status = new StatusWriter({ store, logger, view, dashboard, started: () => options.startedAt() !== '' });
+
+  /** A note, handed on by the watcher (one at a time per path). A definition's change reaches beyond it. */
+  async function handle(vaultPath: string, { cascade = true, raw, ignoreOwnWrite }: NoteHandling): Promise<void> {
+    const kind = await intake.handle(vaultPath, { raw, ignoreOwnWrite });
+    if (kind !== 'definition' || !cascade || intake.deferring) return;
+    // A name may have been freed or taken: the other definitions' errors are read again. Not awaited:
+    // two definitions saved together would otherwise each wait for the other.
+    for (const other of registry.paths()) if (other !== vaultPath) void noteEvents.process(other, { cascade: false });
+    // Messages waiting for that agent (disabled, say) get another look.
+    await rechecks.now();
+    await scheduler.sync(registry.definitions());
+  }
+
+  return { store, registry, index, events, lanes, active, journal, ledger, notifier, callbacks, watcher, noteEvents, rechecks, turnNotes, intake, halt, scheduler, view, dashboard, status };
+}
+
+export type Pieces = ReturnType<typeof buildPieces>;

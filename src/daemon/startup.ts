@@ -1,0 +1,71 @@
+import type { Intake } from '../intake/intake.ts';
+import { recoverFromJournal } from '../state/recovery.ts';
+import type { TurnNotesDeps } from '../turns/turn-notes.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { Logger } from '../util/logger.ts';
+import type { NoteStore } from '../vault/note-store.ts';
+import type { NoteEvents } from '../watch/note-events.ts';
+import { notesChangedSince, readVaultAtStart, stillAsRead, type StartupNote } from '../watch/startup-read.ts';
+
+export interface StartupDeps {
+  root: string;
+  store: NoteStore;
+  logger: Logger;
+  intake: Intake;
+  events: NoteEvents;
+  /** What recovery needs to finish turns a crash cut off. */
+  recovery: TurnNotesDeps;
+  /** Look at HALT.md: one made since the first look is seen before anything starts. */
+  checkHalt: () => Promise<void>;
+  stopping: () => boolean;
+}
+
+/**
+ * The vault as the daemon starts: read (by the daemon itself: chokidar's initial scan takes ~4× as long
+ * as reading the notes' bytes), definitions first in path order (they claim their names in that order),
+ * then what a crash cut off, then the messages left waiting. Returns every note found with the version
+ * read, for the look once chokidar watches every folder (`catchUp`); null when stopped meanwhile.
+ */
+export async function takeInVault(deps: StartupDeps): Promise<Map<string, string | undefined> | null> {
+  const { root, store, logger, intake, events } = deps;
+  logger.debug('reading the vault');
+  const found = await readVaultAtStart(root, logger, deps.stopping);
+  if (deps.stopping()) return null;
+  const candidates = found.filter((note) => note.mayBeOurs);
+  logger.debug('vault read', { notes: found.length, mayBeOurs: candidates.length });
+  // What each note said when read is what the daemon knows of it: a first write of ours over a note
+  // the user has edited since (a status, a next_run) then counts as their edit, not as our own write,
+  // and the look after chokidar is ready reads it again. (Taken in here with that knowledge ignored.)
+  for (const note of candidates) if (note.raw !== undefined) store.ownWrites.remember(note.path, note.raw);
+  // The text read, unless the note changed since (then intake reads it again).
+  const takeIn = (note: StartupNote) => events.process(note.path, { raw: stillAsRead(store.absolute(note.path), note), ignoreOwnWrite: true });
+  // Messages wait until every definition has been read, so they know their agents.
+  intake.deferMessages();
+  for (const note of candidates) await takeIn(note);
+  logger.debug('start-up notes handled', { notes: candidates.length });
+  // Definitions are known: finish or re-run what a crash cut off, before messages are taken in.
+  await recoverFromJournal(deps.recovery);
+  const deferred = intake.takeDeferred();
+  // No watcher yet: a HALT.md made since the first look is seen before anything starts.
+  await deps.checkHalt();
+  const byPath = new Map(candidates.map((note) => [note.path, note]));
+  for (const vaultPath of deferred) await takeIn(byPath.get(vaultPath) ?? { path: vaultPath, mayBeOurs: true });
+  intake.startUpDone();
+  return new Map(found.map((note) => [note.path, note.version]));
+}
+
+/**
+ * chokidar now watches every folder. A note written (or removed) after the start-up read reached it and
+ * before its folder was watched was seen by neither: the vault is walked once more for those.
+ */
+export async function catchUp(deps: StartupDeps, read: ReadonlyMap<string, string | undefined>, agents: () => string[]): Promise<void> {
+  if (deps.stopping()) return;
+  try {
+    const changes = await notesChangedSince(deps.root, read);
+    if (deps.stopping()) return;
+    for (const change of changes) deps.events.onNote(change.path, change.event);
+    deps.logger.info('watching vault', { vault: deps.root, agents: agents().join(', ') || '(none)', lookedAgain: changes.length });
+  } catch (error) {
+    deps.logger.error('could not look over the vault after the start', { error: errorMessage(error) });
+  }
+}

@@ -1,0 +1,54 @@
+import type { DashboardWriter } from '../dashboard/dashboard-writer.ts';
+import { writeStatus } from '../state/status-file.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { Logger } from '../util/logger.ts';
+import type { NoteStore } from '../vault/note-store.ts';
+import type { StatusView } from './status-view.ts';
+
+/** Wait this long after a change before writing status.json: a burst of changes makes one write. */
+const STATUS_DELAY_MS = 200;
+
+/**
+ * Keeps `.scriptorium/status.json` and `Dashboard.md` up to date once the daemon has started: `changed()`
+ * asks for a write, at most one per STATUS_DELAY_MS (the dashboard has its own pace).
+ */
+export class StatusWriter {
+  readonly #store: NoteStore;
+  readonly #logger: Logger;
+  readonly #view: StatusView;
+  readonly #dashboard: DashboardWriter | undefined;
+  readonly #started: () => boolean;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: { store: NoteStore; logger: Logger; view: StatusView; dashboard: DashboardWriter | undefined; started: () => boolean }) {
+    this.#store = options.store;
+    this.#logger = options.logger;
+    this.#view = options.view;
+    this.#dashboard = options.dashboard;
+    this.#started = options.started;
+  }
+
+  changed(): void {
+    if (!this.#started()) return;
+    this.#dashboard?.changed();
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.writeNow();
+    }, STATUS_DELAY_MS);
+  }
+
+  async writeNow(): Promise<void> {
+    try {
+      await writeStatus(this.#store, this.#view.statusFile());
+    } catch (error) {
+      this.#logger.warn('could not write status file', { error: errorMessage(error) });
+    }
+  }
+
+  /** The last status.json, as the daemon stops. */
+  async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    if (this.#started()) await this.writeNow();
+  }
+}

@@ -1,0 +1,122 @@
+import type { AgentRegistry } from '../agents/registry.ts';
+import { delegationOrigin } from '../delegation/origin.ts';
+import { readInbound, type InboundMessage } from '../messages/inbound.ts';
+import type { MessageOutcomes } from '../messages/outcome.ts';
+import type { ActiveMessages } from '../queue/active-messages.ts';
+import { queuedFields, type Job } from '../queue/job.ts';
+import { isoLocal, type Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+import type { FrontmatterData } from '../vault/frontmatter.ts';
+import { targetToPath } from '../vault/links.ts';
+import { admissionRefusal } from './admission.ts';
+import type { LoopGuard } from './loop-guard.ts';
+import type { NoteIndex } from './note-index.ts';
+
+export interface InboundDeps {
+  registry: AgentRegistry;
+  index: NoteIndex;
+  clock: Clock;
+  logger: Logger;
+  outcomes: MessageOutcomes;
+  loopGuard: LoopGuard;
+  active: ActiveMessages;
+  /** Whether a job for this agent would start at once (Lanes.free). */
+  laneFree: (agent: string) => boolean;
+  enqueue: (job: Job) => void;
+  /** A fan-in group member was taken in: its group's deadline is watched. */
+  watchDeadline: (replyTo: string, group: string, deadline: Date) => void;
+  /** The start-up pass: a message found `running` was cut off by a stop. */
+  startingUp: boolean;
+}
+
+/** An inbound note, read: admitted into its agent's lane, left waiting, or refused with a sentence on it. */
+export async function takeInbound(deps: InboundDeps, vaultPath: string, data: FrontmatterData, body: string): Promise<void> {
+  const { registry, index, clock, logger, outcomes, active } = deps;
+  const reading = readInbound(vaultPath, data, body);
+  index.set(vaultPath, {
+    role: 'inbound',
+    ...(reading.ok
+      ? {
+          to: reading.message.to,
+          replyTo: reading.message.replyTo?.toLowerCase(),
+          group: reading.message.group?.id,
+          origin: reading.message.callback && reading.message.originMessage ? targetToPath(reading.message.originMessage) : undefined,
+        }
+      : {}),
+  });
+  if (reading.ok && reading.message.status === 'cancelled' && active.isRunning(vaultPath) && active.cancel(vaultPath)) {
+    logger.info('message cancelled while running; stopping its turn', { note: vaultPath });
+  }
+  if (active.has(vaultPath)) return;
+  if (!reading.ok) {
+    if (reading.status === 'draft' || reading.status === 'done' || reading.status === 'error' || reading.status === 'cancelled') return;
+    logger.warn('message invalid', { note: vaultPath, field: reading.field, error: reading.error });
+    // An invalid status is the user's to fix: the error goes on the note, the status stays.
+    if (reading.status === null) await outcomes.showError(vaultPath, data.error, reading.error);
+    else await outcomes.fail(vaultPath, reading.status, reading.error);
+    return;
+  }
+  const message = reading.message;
+  switch (message.status) {
+    case 'draft':
+    case 'done':
+    case 'error':
+    case 'cancelled':
+      return;
+    case 'running':
+      // Found running at start: the daemon stopped mid-turn. Re-running could repeat what the turn
+      // already did, so the user decides. Seen running later, it is a running note renamed or moved
+      // (its turn finds it again when it ends), not one to touch.
+      if (deps.startingUp) {
+        await outcomes.fail(vaultPath, 'running', 'Scriptorium stopped while this message was running, so its reply may be missing. Set status back to ready to run it again.');
+      }
+      return;
+    case 'ready':
+    case 'queued':
+      break;
+  }
+  // A note that is all frontmatter is most likely still being typed.
+  if (message.body === '') {
+    logger.debug('message has no text yet; waiting', { note: vaultPath });
+    return;
+  }
+  const refusal = admissionRefusal(message, { registry, sentInLastHour: (agent) => deps.loopGuard.sentInLastHour(agent) });
+  if (refusal) {
+    if (refusal.kind !== 'unknown-agent' && refusal.kind !== 'invalid-agent') logger.warn('message refused', { note: vaultPath, error: refusal.error });
+    await outcomes.fail(vaultPath, message.status, refusal.error);
+    return;
+  }
+  if (message.group?.deadline) deps.watchDeadline(message.replyTo!.toLowerCase(), message.group.id, message.group.deadline);
+  const lookup = registry.lookup(message.to);
+  if (lookup.kind === 'ok' && !lookup.definition.enabled) {
+    // It waits, visibly queued, and runs when the agent is enabled again.
+    if (message.status !== 'queued') {
+      await outcomes.queue(vaultPath, message.status, { queued_at: isoLocal(clock.now()), error: undefined });
+      countSent(deps, message);
+    }
+    logger.info('agent disabled; message waits', { note: vaultPath, agent: message.to });
+    return;
+  }
+  const queuedAt = isoLocal(clock.now());
+  const job: Job = { message: vaultPath, agent: message.to, queuedAt, direct: false };
+  if (message.status === 'ready') {
+    job.originMessage = message.replyTo && !message.originMessage ? runningOrigin(deps, message.replyTo) : undefined;
+    // A message a free lane takes starts at once: `queued` is not written (see Job.direct).
+    if (deps.laneFree(message.to)) job.direct = true;
+    else await outcomes.queue(vaultPath, 'ready', queuedFields(job));
+    countSent(deps, message);
+  }
+  deps.enqueue(job);
+}
+
+function runningOrigin(deps: InboundDeps, replyTo: string): string | undefined {
+  const running = [...deps.active.runningPaths()].map((path) => ({ path, agent: deps.index.get(path)?.to, origin: deps.index.get(path)?.origin }));
+  return delegationOrigin(replyTo, running);
+}
+
+/** A message from an agent to an agent counts toward the sender's loop guard. */
+function countSent(deps: InboundDeps, message: InboundMessage): void {
+  if (message.callback) return;
+  const sender = deps.registry.lookup(message.from.toLowerCase());
+  if (sender.kind === 'ok') deps.loopGuard.record(sender.definition.name);
+}

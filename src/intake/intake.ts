@@ -1,0 +1,154 @@
+import { loadDefinition } from '../agents/load-definition.ts';
+import type { OperatorPolicy } from '../agents/policy.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
+import type { MessageOutcomes } from '../messages/outcome.ts';
+import type { Clock } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { Logger } from '../util/logger.ts';
+import { FrontmatterError, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
+import type { NoteStore } from '../vault/note-store.ts';
+import { mightBeScriptoriumNote } from '../vault/scan.ts';
+import { roleOf } from '../vault/tags.ts';
+import { isInFolders } from '../vault/template-folders.ts';
+import { isConflictCopy } from './conflict-copy.ts';
+import { takeInbound, type InboundDeps } from './inbound.ts';
+import type { NoteIndex } from './note-index.ts';
+
+export interface IntakeDeps extends Omit<InboundDeps, 'startingUp'> {
+  root: string;
+  store: NoteStore;
+  registry: AgentRegistry;
+  index: NoteIndex;
+  policy: OperatorPolicy;
+  /** Obsidian template folders: their notes are forms, never run. */
+  templateFolders: string[];
+  clock: Clock;
+  logger: Logger;
+  outcomes: MessageOutcomes;
+  /** `notify:` webhooks for reply notes still `pending`. */
+  notifier: { notify(replyPath: string): void };
+}
+
+/**
+ * A note changed on disk (or was found at start): decide what it is and act. A definition is loaded, a
+ * message is admitted into its agent's lane (or refused, on the note), thread and reply notes are
+ * remembered. Never throws: a problem with one note is reported on that note and in the log, and the
+ * daemon goes on with the others.
+ */
+export class Intake {
+  readonly #deps: IntakeDeps;
+  /** During the start-up read, messages wait here until every definition is known. */
+  #deferred: string[] | null = null;
+  #startingUp = true;
+
+  constructor(deps: IntakeDeps) {
+    this.#deps = deps;
+  }
+
+  /** From now on, messages (and replies with a webhook pending) wait until `takeDeferred()`. */
+  deferMessages(): void {
+    this.#deferred = [];
+  }
+
+  /** The messages that waited, in the order they were found; intake takes messages in again from now on. */
+  takeDeferred(): string[] {
+    const deferred = this.#deferred ?? [];
+    this.#deferred = null;
+    return deferred;
+  }
+
+  get deferring(): boolean {
+    return this.#deferred !== null;
+  }
+
+  /** The start-up messages have all been taken in: a message found `running` from now on was not cut off by a crash. */
+  startUpDone(): void {
+    this.#startingUp = false;
+  }
+
+  async handle(vaultPath: string, options: { ignoreOwnWrite?: boolean; raw?: string | undefined } = {}): Promise<'definition' | 'other'> {
+    const { store, index, logger, outcomes } = this.#deps;
+    // A symbolic link may point outside the vault: it is not read, and never written through. (Text read
+    // already, by the start-up read, is a plain file's.)
+    if (options.raw === undefined && (await store.isSymlink(vaultPath))) {
+      logger.warn('symbolic link ignored', { note: vaultPath });
+      return this.#forget(vaultPath);
+    }
+    const raw = options.raw ?? (await store.readIfExists(vaultPath));
+    if (raw === null) return this.#forget(vaultPath, 'deleted');
+    if (!options.ignoreOwnWrite && store.ownWrites.isOwn(vaultPath, raw)) return 'other';
+    if (isInFolders(vaultPath, this.#deps.templateFolders)) return this.#forget(vaultPath);
+    // Cheap test before any YAML: a Scriptorium note has frontmatter that mentions an agent/ tag.
+    if (!mightBeScriptoriumNote(raw)) return this.#forget(vaultPath);
+    let data: FrontmatterData;
+    let body: string;
+    try {
+      ({ data, body } = parseFrontmatter(raw));
+    } catch (error) {
+      const reason = error instanceof FrontmatterError ? error.message : errorMessage(error);
+      logger.warn('note has unreadable frontmatter', { note: vaultPath, error: reason });
+      return this.#forget(vaultPath);
+    }
+    const role = roleOf(data.tags);
+    if (role === null) return this.#forget(vaultPath);
+    if (role === 'inbound' || role === 'definition') {
+      index.noteError(vaultPath, typeof data.error === 'string' ? data.error : undefined);
+      if (await isConflictCopy(store, vaultPath, body)) {
+        logger.warn('sync conflict copy ignored', { note: vaultPath });
+        await outcomes.showError(vaultPath, data.error, 'this is a sync conflict copy: Scriptorium does not run it. Merge what you need into the original note and delete this copy.');
+        return 'other';
+      }
+    }
+
+    switch (role) {
+      case 'definition':
+        index.set(vaultPath, { role });
+        await this.#takeDefinition(vaultPath, data, body);
+        return 'definition';
+      case 'inbound':
+        if (this.#deferred) {
+          this.#deferred.push(vaultPath);
+          return 'other';
+        }
+        await takeInbound({ ...this.#deps, startingUp: this.#startingUp }, vaultPath, data, body);
+        return 'other';
+      case 'outbound':
+        index.set(vaultPath, { role });
+        // A reply whose webhook was not delivered (cut off by a stop, or set back to pending by the user).
+        if (data.notify_status === 'pending') {
+          // At start, only once every definition (and so every notify: address) is known.
+          if (this.#deferred) this.#deferred.push(vaultPath);
+          else this.#deps.notifier.notify(vaultPath);
+        }
+        return 'other';
+      default:
+        index.set(vaultPath, { role });
+        return 'other';
+    }
+  }
+
+  async #takeDefinition(vaultPath: string, data: FrontmatterData, body: string): Promise<void> {
+    const { root, registry, policy, logger, outcomes } = this.#deps;
+    const result = loadDefinition(vaultPath, data, body, root, policy);
+    const problems = registry.set(vaultPath, result);
+    if (problems.length > 0) {
+      const error = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      logger.warn('agent definition invalid', { note: vaultPath, error });
+      await outcomes.showError(vaultPath, data.error, error);
+    } else {
+      logger.info('agent definition loaded', { note: vaultPath, agent: result.ok ? result.definition.name : undefined });
+      await outcomes.showError(vaultPath, data.error, undefined);
+    }
+  }
+
+  /** The note is gone, or no longer one of ours: drop what was known of it. */
+  #forget(vaultPath: string, why: 'deleted' | 'changed' = 'changed'): 'definition' | 'other' {
+    const { index, registry, logger } = this.#deps;
+    if (index.forget(vaultPath)?.role !== 'definition') return 'other';
+    registry.remove(vaultPath);
+    if (why === 'deleted') logger.info('agent definition removed', { note: vaultPath });
+    // It was an agent and no longer reads as one: the agent is gone until the note is fixed.
+    else logger.warn('agent definition no longer readable; agent unavailable', { note: vaultPath });
+    return 'definition';
+  }
+}

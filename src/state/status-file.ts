@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { NoteStore } from '../vault/note-store.ts';
+import { STATE_DIR } from '../vault/note-store.ts';
+
+/** What `scriptorium status` reads while the daemon runs: `.scriptorium/status.json`. */
+export interface DaemonStatus {
+  pid: number;
+  vault: string;
+  startedAt: string;
+  updatedAt: string;
+  halted: boolean;
+  haltReason?: string | undefined;
+  concurrency: number;
+  agents: AgentStatus[];
+}
+
+export interface AgentStatus {
+  name: string;
+  path: string;
+  state: 'idle' | 'working' | 'queued' | 'error';
+  queued: number;
+  error: string | undefined;
+  description: string | undefined;
+  mode: string | undefined;
+  enabled?: boolean | undefined;
+  nextRun?: string | undefined;
+  /** Why its messages wait (a budget or rate limit). */
+  hold?: string | undefined;
+  lastRun?: string | undefined;
+}
+
+export const STATUS_FILE = `${STATE_DIR}/status.json`;
+
+export async function writeStatus(store: NoteStore, status: DaemonStatus): Promise<void> {
+  await store.write(STATUS_FILE, JSON.stringify(status, null, 2) + '\n');
+}
+
+export async function readStatus(root: string): Promise<DaemonStatus | null> {
+  try {
+    return JSON.parse(await readFile(path.join(root, STATUS_FILE), 'utf8')) as DaemonStatus;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,98 @@
+import type { AgentDefinition } from '../agents/definition.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
+import type { InboundMessage } from '../messages/inbound.ts';
+import type { MessageOutcomes } from '../messages/outcome.ts';
+import { readMessage } from '../messages/read-message.ts';
+import { queuedFields, type Job, type JobOutcome } from '../queue/job.ts';
+import { budgetHold, type Ledger } from '../state/ledger.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+import type { NoteStore } from '../vault/note-store.ts';
+
+export interface LaneCheckDeps {
+  store: NoteStore;
+  registry: AgentRegistry;
+  clock: Clock;
+  logger: Logger;
+  outcomes: MessageOutcomes;
+  ledger: Ledger;
+  /** Agents whose messages wait on a budget or rate limit, with the reason (shown by status). */
+  holds: Map<string, string>;
+  /** Look at waiting messages again at this time (a budget day, a rate window or a retry ends). */
+  recheckAt: (when: Date) => void;
+}
+
+export type LaneCheck = { run: true; message: InboundMessage; agent: AgentDefinition } | { run: false; outcome: JobOutcome };
+
+/**
+ * The job's turn has come: is the message still one to run now? It is read again (the user may have
+ * edited, cancelled or re-addressed it while it waited), and its agent may be disabled, over a budget or
+ * backing off after a failure; then it waits, visibly, and is looked at again later.
+ */
+export async function checkAtLane(deps: LaneCheckDeps, job: Job): Promise<LaneCheck> {
+  const { store, registry, clock, logger, outcomes } = deps;
+  const log = logger.child({ note: job.message });
+  const skip = (outcome: JobOutcome = 'done'): LaneCheck => ({ run: false, outcome });
+  // Taken at once, no `queued` write (whose read waits for the note to be quiet) came first: this read
+  // waits instead, so a note still being written in place is never run half-written.
+  const reading = await readMessage(store, job.message, { stable: job.direct });
+  if (reading.kind === 'gone') {
+    log.info('message removed before it ran');
+    return skip();
+  }
+  if (reading.kind === 'invalid') {
+    log.warn('message unreadable when its turn came', { field: reading.problem.field, error: reading.problem.message });
+    await outcomes.fail(job.message, job.direct ? 'ready' : 'queued', reading.problem.message);
+    return skip();
+  }
+  const message = reading.message;
+  // The user may have cancelled or reset it while it waited. (Taken at once, it is still `ready`.)
+  if (message.status !== 'queued' && !(job.direct && message.status === 'ready')) {
+    log.info('message no longer queued; skipped', { status: message.status });
+    // A delegated message cancelled before it ran still answers whoever waits on it.
+    if (message.status === 'cancelled') await outcomes.ended(job.message);
+    return skip();
+  }
+  // Re-addressed while it waited: it belongs in the other agent's lane (one turn per agent at a time).
+  if (message.to !== job.agent) {
+    log.info('message re-addressed while queued; moving it to its new agent', { from: job.agent, to: message.to });
+    return skip('requeue');
+  }
+  const lookup = registry.lookup(message.to);
+  if (lookup.kind !== 'ok') {
+    await outcomes.fail(
+      job.message,
+      message.status,
+      lookup.kind === 'unknown' ? `no agent named "${message.to}" any more` : `the definition of "${message.to}" (${lookup.path}) has errors; fix it, then set this message back to ready`,
+    );
+    return skip();
+  }
+  const agent = lookup.definition;
+  // Waiting after all: a message taken at once now says `queued` (with what that write carries), so it
+  // is looked at again.
+  const wait = (fields: Record<string, unknown> = {}) => outcomes.queue(job.message, message.status, { ...(job.direct ? queuedFields(job) : {}), ...fields });
+  if (!agent.enabled) {
+    // Disabled after it was queued: it keeps waiting, and runs when the agent is enabled again.
+    if (job.direct) await wait();
+    log.info('agent disabled; message waits', { agent: agent.name });
+    return skip();
+  }
+  // Over its daily budget or its runs per hour: the message waits, visibly, and is looked at again
+  // when the day or the hour has moved on.
+  const hold = budgetHold(deps.ledger, agent, clock.now());
+  if (hold) {
+    deps.holds.set(agent.name, hold.reason);
+    if (message.waitingFor !== hold.reason || job.direct) await wait({ waiting_for: hold.reason });
+    deps.recheckAt(hold.until);
+    log.info('message waits: agent over a limit', { agent: agent.name, reason: hold.reason });
+    return skip();
+  }
+  deps.holds.delete(agent.name);
+  if (message.retryAt && message.retryAt > clock.now()) {
+    // Backing off after a transient failure: its retry time is on the note.
+    if (job.direct) await wait();
+    deps.recheckAt(message.retryAt);
+    return skip();
+  }
+  return { run: true, message, agent };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { AgentDefinition } from '../agents/definition.ts';
+import { SHELL_TOOLS } from '../agents/policy.ts';
+import type { AgentRegistry } from '../agents/registry.ts';
+import { delegateMcpConfig } from '../mcp/launch.ts';
+import { MCP_TOOL_NAMES } from '../mcp/names.ts';
+import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
+import type { InboundMessage } from '../messages/inbound.ts';
+import { buildPrompt } from '../messages/prompt.ts';
+import { preApproved } from '../runner/claude-args.ts';
+import type { TurnProgress, TurnRequest } from '../runner/types.ts';
+import type { ThreadState } from '../threads/thread-note.ts';
+import { targetToPath } from '../vault/links.ts';
+
+export interface RequestDeps {
+  root: string;
+  registry: AgentRegistry;
+  /** The operator allows a shell (`allow_shell`); without it, every shell tool is denied. */
+  allowShell: boolean;
+  /** Aborted at shutdown once the grace period is over. */
+  stopSignal: AbortSignal;
+  onProgress: (message: InboundMessage, agent: AgentDefinition, progress: TurnProgress) => void;
+}
+
+/** Everything `claude -p` needs for the message's turn, from the agent's definition and the message. */
+export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: InboundMessage, threadPath: string, thread: ThreadState, at: Date): TurnRequest {
+  const { root, registry } = deps;
+  const resume = thread.session !== undefined;
+  // The agents this one may hand work to; with none (or at the depth limit) no delegation tools are served.
+  const directory =
+    message.delegationDepth + 1 > MAX_DELEGATION_DEPTH
+      ? []
+      : registry
+          .definitions()
+          .filter((d) => d.name !== agent.name && d.enabled && mayAddress(agent, d.name))
+          // One line each: the directory travels in the turn's arguments.
+          .map((d) => ({ name: d.name, description: d.description ? oneLine(d.description, 200) : undefined }));
+  const mcpConfig = directory.length > 0 ? delegateMcpConfig(root, { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message) }) : undefined;
+  return {
+    agent: agent.name,
+    prompt: buildPrompt(message, {
+      threadPath,
+      at,
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      senderIsAgent: message.from !== 'user' && registry.lookup(message.from.toLowerCase()).kind !== 'unknown',
+      self: agent.name,
+      directory,
+      delegateTool: mcpConfig !== undefined,
+    }),
+    systemPrompt: agent.prompt,
+    sessionId: thread.session ?? randomUUID(),
+    resume,
+    cwd: agent.workspace,
+    model: agent.model,
+    tools: agent.tools,
+    allowedTools: [...preApproved(agent.tools), ...(mcpConfig ? MCP_TOOL_NAMES : [])],
+    mcpConfig,
+    // Deny rules win in every permission mode: without allow_shell no shell runs, whatever `tools` says
+    // (`tools: default` would otherwise offer Bash).
+    disallowedTools: [...agent.disallowedTools, ...protectedPaths(root, registry), ...(deps.allowShell ? [] : SHELL_TOOLS)],
+    permissionMode: agent.permissionMode,
+    maxTurns: agent.maxTurns,
+    maxBudgetUsd: agent.maxBudgetUsd,
+    timeoutMs: agent.timeoutMs,
+    addDirs: agent.workspace === root ? [] : [root],
+    signal: deps.stopSignal,
+    onProgress: (progress) => deps.onProgress(message, agent, progress),
+  };
+}
+
+/**
+ * An agent must not widen its own powers or lift a halt by writing a note: edits to definition notes,
+ * HALT.md and dot-folders are denied (absolute paths, Claude Code's `//` form).
+ */
+function protectedPaths(root: string, registry: AgentRegistry): string[] {
+  const abs = (p: string) => `Edit(/${path.join(root, p).split(path.sep).join('/')})`;
+  return [...registry.paths().map(abs), abs('HALT.md'), abs('.*/**'), abs('**/.*/**')];
+}
+
+/** The message a delegation made in this turn points back to: a callback's own origin, or this message. */
+function originOf(message: InboundMessage): string {
+  return message.callback && message.originMessage ? targetToPath(message.originMessage) : message.path;
+}
+
+function oneLine(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import type { AgentDefinition } from '../agents/definition.ts';
+import type { InboundMessage } from '../messages/inbound.ts';
+import { readMessage } from '../messages/read-message.ts';
+import { queuedFields, type Job, type JobOutcome } from '../queue/job.ts';
+import type { Runner, TurnProgress } from '../runner/types.ts';
+import { singleThreadPath } from '../threads/thread-note.ts';
+import { isoLocal } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
+import { targetToPath, wikilink } from '../vault/links.ts';
+import { checkAtLane, type LaneCheckDeps } from './lane-checks.ts';
+import { openThread, type ThreadLookup } from './open-thread.ts';
+import { recordTurn, type RecordDeps } from './record-turn.ts';
+import { turnRequest } from './turn-request.ts';
+
+export interface TurnDeps extends LaneCheckDeps, RecordDeps {
+  root: string;
+  runner: Runner;
+  allowShell: boolean;
+  /** Aborted at shutdown once the grace period is over: running turns are stopped. */
+  stopSignal: AbortSignal;
+  threads: ThreadLookup;
+  /** A thread note created for a turn. */
+  threadCreated: (threadPath: string) => void;
+  /**
+   * A note renamed into place and taken in at once: resolves true once its grace is over if it was
+   * written to meanwhile, so the turn's prompt is read again (watch/note-events.ts). Undefined otherwise.
+   */
+  graceOf: (messagePath: string) => Promise<boolean> | undefined;
+}
+
+/**
+ * One job, start to finish: the message is checked again, its thread found or started, the turn runs,
+ * and the reply, the thread and the message note are written back, in that order (so a message marked
+ * done always has its reply). Every way it can fail ends in `status: error` with a sentence on the note,
+ * a failure note and the thread's status, never in silence.
+ */
+export class Turns {
+  readonly #deps: TurnDeps;
+
+  constructor(deps: TurnDeps) {
+    this.#deps = deps;
+  }
+
+  async run(job: Job, cancel: AbortSignal): Promise<JobOutcome> {
+    const deps = this.#deps;
+    const { store, clock, logger, journal, events, outcomes } = deps;
+    const log = logger.child({ note: job.message });
+    // Renamed into place a moment ago: its grace may still be running.
+    const grace = deps.graceOf(job.message);
+    const check = await checkAtLane(deps, job);
+    if (!check.run) return check.outcome;
+    const { message, agent } = check;
+
+    let threadPath: string;
+    let thread;
+    try {
+      ({ threadPath, thread } = await openThread({ store, clock, lookup: deps.threads, created: deps.threadCreated }, agent, message));
+    } catch (error) {
+      const threadLink = message.thread ? targetToPath(message.thread) : singleThreadPath(agent.name);
+      await outcomes.failBeforeTurn(message, agent.name, threadLink, errorMessage(error));
+      return 'done';
+    }
+
+    const startedAt = clock.now();
+    await journal.append({ t: 'started', msg: job.message, agent: agent.name, thread: threadPath, startedAt: isoLocal(startedAt), at: isoLocal(startedAt) });
+    // The notes say `running` and `working` while the turn starts, not before it: the journal's `started`
+    // is what recovery goes by, and these two fsynced writes would otherwise delay every turn by ~3 ms.
+    // (Updates re-read the note and keep the user's other fields. A `cancelled` saved in the instant
+    // between the read above and this write is overwritten, as it was when this write came first.)
+    const running = { started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined, retry_at: undefined };
+    const marked = Promise.all([
+      outcomes.start(job.message, job.direct ? 'ready' : 'queued', running, job.direct ? queuedFields(job) : {}),
+      store.update(threadPath, { status: 'working' }),
+    ]).then(
+      () => undefined,
+      (error) => log.warn('could not mark the message running', { error: errorMessage(error) }),
+    );
+    events.emit({ type: 'turn-started', data: { agent: agent.name, message: job.message, thread: threadPath, at: isoLocal(startedAt) } });
+    log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
+
+    const notices: string[] = [];
+    const requestDeps = { root: deps.root, registry: deps.registry, allowShell: deps.allowShell, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
+    const first = turnRequest(requestDeps, agent, message, threadPath, thread, startedAt);
+    let asRun = message;
+    // The process starts now; its prompt follows when the grace is over, read again if the note's writer
+    // appended to it meanwhile (the same message, to the same agent: otherwise it runs as it was taken).
+    const promptLater = (grace ?? Promise.resolve(false)).then(async (changed) => {
+      if (!changed) return first.prompt;
+      const again = await readMessage(store, job.message, { stable: true });
+      if (again.kind !== 'ok' || again.message.to !== agent.name) return first.prompt;
+      log.info('message written to just after it arrived; the turn has its whole text');
+      asRun = again.message;
+      return turnRequest(requestDeps, agent, again.message, threadPath, thread, startedAt).prompt;
+    });
+    const request = { ...first, promptLater, signal: AbortSignal.any([deps.stopSignal, cancel]) };
+    let result = await deps.runner(request);
+    if (!result.ok && result.errorKind === 'unknown_session' && request.resume) {
+      // Claude Code lost the session (its files were removed, or a different HOME): start over once, and
+      // say so in the thread, since the model no longer has the earlier turns.
+      const fresh = randomUUID();
+      notices.push(`Claude Code had no record of session ${request.sessionId}; this turn started a fresh session (${fresh}) without the earlier context.`);
+      log.warn('session not found; starting a fresh one', { session: request.sessionId, fresh });
+      result = await deps.runner({ ...request, sessionId: fresh, resume: false });
+    } else if (!result.ok && result.errorKind === 'session_in_use' && !request.resume) {
+      result = await deps.runner({ ...request, sessionId: randomUUID() });
+    }
+    await marked;
+    if (cancel.aborted && !result.ok && result.errorKind === 'aborted') {
+      result = { ...result, errorKind: 'cancelled', error: 'Cancelled: this message was set to cancelled while its turn ran, so the turn was stopped.' };
+    }
+    await promptLater;
+    await recordTurn(deps, { agent, message: asRun, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
+    return 'done';
+  }
+
+  /** The turn's process reports: journaled (a crash must end it), and shown as it happens. */
+  #progress(message: InboundMessage, agent: AgentDefinition, p: TurnProgress): void {
+    const { clock, journal, logger, events } = this.#deps;
+    if (p.type === 'started' && p.pid) {
+      journal.append({ t: 'spawned', msg: message.path, pid: p.pid, at: isoLocal(clock.now()) }).catch((error) => {
+        logger.warn("could not journal the turn's process", { note: message.path, error: errorMessage(error) });
+      });
+    }
+    const at = isoLocal(clock.now());
+    if (p.type === 'tool') events.emit({ type: 'tool', data: { agent: agent.name, message: message.path, tool: p.name, at } });
+    if (p.type === 'retry') events.emit({ type: 'api-retry', data: { agent: agent.name, message: message.path, attempt: p.attempt, maxRetries: p.maxRetries, error: p.error, at } });
+  }
+}
