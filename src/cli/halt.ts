@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { HALT_NOTE } from '../daemon/daemon.ts';
+import { HALT_NOTE } from '../state/halt-note.ts';
 import { isoLocal } from '../util/clock.ts';
 import { NoteStore } from '../vault/note-store.ts';
 import { out } from './output.ts';

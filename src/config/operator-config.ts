@@ -16,7 +16,7 @@ export interface DaemonConfig {
   settleMs: number;
   /**
    * A note renamed into place: how long its writer may still append to it and have that in the turn
-   * (see Daemon.#startGrace). Not a setting in the config file.
+   * (see the grace in watch/note-events.ts). Not a setting in the config file.
    */
   wholeGraceMs: number;
   /** On Ctrl-C, how long running turns may go on before they are stopped. */

@@ -14,9 +14,10 @@ export type { ExplainContext, Explanation } from './types.ts';
 
 /**
  * `scriptorium explain`: why a note did or did not run. The decisions retrace the daemon's own path
- * (vault/paths → intake → run-message), over data read once by the caller, so the answer holds whether a
- * daemon runs or not. Nothing here writes. This entry settles what holds for every note (ignored paths,
- * template folders, conflict copies), then hands the note to the file for its role.
+ * (vault/paths → intake → turns), with the daemon's own admission and thread rules, over data read once
+ * by the caller, so the answer holds whether a daemon runs or not. Nothing here writes. This entry
+ * settles what holds for every note (ignored paths, template folders, conflict copies), then hands the
+ * note to the file for its role.
  */
 export function explainNote(root: string, vaultPath: string, ctx: ExplainContext): Explanation {
   const plain = (verdict: string, reasons: string[], next?: string): Explanation => ({ note: vaultPath, role: 'none', verdict, reasons, facts: {}, ...(next ? { next } : {}) });

@@ -41,6 +41,8 @@ export class StreamAccumulator {
     const trimmed = line.trim();
     if (!trimmed) return;
     this.lines++;
+    // The CLI's events are untyped JSON, read field by field below, each value checked where it is used.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     let event: any;
     try {
       event = JSON.parse(trimmed);

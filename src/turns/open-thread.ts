@@ -86,7 +86,7 @@ export async function openThread(deps: OpenThreadDeps, agent: AgentDefinition, m
   try {
     data = parseFrontmatter(raw).data;
   } catch (error) {
-    throw new Error(`the thread note ${threadPath} cannot be read (${errorMessage(error)}); fix its frontmatter or delete it to start a new conversation`);
+    throw new Error(`the thread note ${threadPath} cannot be read (${errorMessage(error)}); fix its frontmatter or delete it to start a new conversation`, { cause: error });
   }
   const problem = threadNoteProblem(threadPath, data, agent);
   if (problem) throw new Error(problem);

@@ -78,7 +78,7 @@ function humanLine(time: string, level: string, msg: string, fields: LogFields):
   return `${time} ${level.toUpperCase().padEnd(5)} ${msg}${tail ? '  ' + tail : ''}`;
 }
 
-function serializable(value: unknown): any {
+function serializable(value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, serializable(v)]));
