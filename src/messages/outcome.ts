@@ -49,7 +49,7 @@ export class MessageOutcomes {
    * `queuedFields` (what the `queued` write would have set) written with it.
    */
   start(path: string, from: 'ready' | 'queued', fields: FrontmatterData, queuedFields: FrontmatterData = {}): Promise<string | null> {
-    return this.#move(path, from === 'ready' ? ['ready', 'queued', 'running'] : ['queued', 'running'], fields, queuedFields);
+    return this.#move(path, from === 'ready' ? ['ready', 'queued', 'running'] : [from, 'running'], fields, queuedFields);
   }
 
   /** A transient failure: back to `queued` until its retry (`retry_at` on the note). */
@@ -59,7 +59,7 @@ export class MessageOutcomes {
 
   /** Cut off by a crash mid-turn (its note may still say `queued` or `ready`): it runs again. */
   async rerun(path: string, from: MessageStatus): Promise<void> {
-    await this.#move(path, from === 'ready' ? ['ready', 'queued'] : [from, 'queued'], { recovered: true });
+    await this.#move(path, [from, 'queued'], { recovered: true });
   }
 
   /**
@@ -125,7 +125,7 @@ export class MessageOutcomes {
   }
 
   /** `steps`: the statuses the message passes through, the first the one it has now. */
-  #move(path: string, steps: MessageStatus[], fields: FrontmatterData, leading: FrontmatterData = {}): Promise<string | null> {
+  async #move(path: string, steps: MessageStatus[], fields: FrontmatterData, leading: FrontmatterData = {}): Promise<string | null> {
     for (let i = 1; i < steps.length; i++) {
       if (!canMove(steps[i - 1]!, steps[i]!)) throw new Error(`${path}: Scriptorium may not move a message from ${steps[i - 1]} to ${steps[i]}`);
     }

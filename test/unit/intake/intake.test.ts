@@ -1,0 +1,248 @@
+// Intake on its own: a real temp vault and store, the jobs it hands on recorded instead of run.
+import { mkdir, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SAFE_POLICY } from '../../../src/agents/policy.ts';
+import { Intake } from '../../../src/intake/intake.ts';
+import { LoopGuard } from '../../../src/intake/loop-guard.ts';
+import { AGENT_MESSAGES_PER_HOUR } from '../../../src/messages/delegation.ts';
+import { ActiveMessages } from '../../../src/queue/active-messages.ts';
+import type { Job } from '../../../src/queue/job.ts';
+import { createStageKit, type StageKit } from '../../helpers/stage-kit.ts';
+import { agentNote, inboundNote } from '../../helpers/temp-vault.ts';
+
+let kit: StageKit;
+let jobs: Job[];
+let free: boolean;
+let active: ActiveMessages;
+let deadlines: Array<[string, string, Date]>;
+let intake: Intake;
+
+beforeEach(async () => {
+  kit = await createStageKit();
+  jobs = [];
+  free = true;
+  active = new ActiveMessages();
+  deadlines = [];
+  intake = new Intake({
+    root: kit.vault.root,
+    store: kit.store,
+    registry: kit.registry,
+    index: kit.index,
+    policy: SAFE_POLICY,
+    templateFolders: ['Templates'],
+    clock: kit.clock,
+    logger: kit.logger,
+    outcomes: kit.outcomes,
+    notifier: { notify: (p) => void kit.notified.push(p) },
+    loopGuard: new LoopGuard(kit.clock),
+    active,
+    laneFree: () => free,
+    // As the job queue does: the message is in a lane from now on.
+    enqueue: (job) => {
+      jobs.push(job);
+      active.queued(job.message);
+    },
+    watchDeadline: (replyTo, group, at) => void deadlines.push([replyTo, group, at]),
+  });
+  intake.startUpDone();
+});
+
+afterEach(() => kit.cleanup());
+
+/** Write a note as a person would, then hand it to intake as the watcher would. */
+async function take(vaultPath: string, text: string): Promise<'definition' | 'other'> {
+  await kit.vault.write(vaultPath, text);
+  return intake.handle(vaultPath);
+}
+
+describe('definitions', () => {
+  it('a valid definition is loaded; an invalid one gets its problems on the note, and clears them when fixed', async () => {
+    expect(await take('Agents/helper.md', agentNote())).toBe('definition');
+    expect(kit.registry.lookup('helper').kind).toBe('ok');
+
+    await take('Agents/broken.md', agentNote({ max_turns: 'forty' }));
+    expect(kit.registry.lookup('broken').kind).toBe('invalid');
+    expect(String((await kit.vault.fields('Agents/broken.md')).error)).toMatch(/^max_turns: /);
+
+    await take('Agents/broken.md', agentNote({ max_turns: 4 }));
+    expect(kit.registry.lookup('broken').kind).toBe('ok');
+    expect((await kit.vault.fields('Agents/broken.md')).error).toBeUndefined();
+  });
+
+  it("the operator's policy refuses an agent whole: no shell unless allowed", async () => {
+    await take('Agents/sheller.md', agentNote({ tools: ['Bash'] }));
+    expect(kit.registry.lookup('sheller').kind).toBe('invalid');
+    expect(String((await kit.vault.fields('Agents/sheller.md')).error)).toContain('allow_shell');
+  });
+
+  it('a definition gone, or no longer readable, takes its agent with it', async () => {
+    await take('Agents/helper.md', agentNote());
+    await take('Agents/helper.md', '---\ntags: [agent/definition\n---\nbroken yaml\n');
+    expect(kit.registry.lookup('helper').kind).toBe('unknown');
+    expect(kit.logger.lines.map((l) => l.msg)).toContain('agent definition no longer readable; agent unavailable');
+  });
+});
+
+describe('messages', () => {
+  beforeEach(async () => {
+    await kit.defineAgent('helper');
+    await kit.defineAgent('sleeper', { enabled: false });
+  });
+
+  it('a message to a free lane becomes a job taken at once: nothing is written before its turn', async () => {
+    const before = await kit.vault.read('Inbox/q.md').catch(() => null);
+    expect(before).toBeNull();
+    await take('Inbox/q.md', inboundNote('helper', 'What is new?'));
+    expect(jobs).toEqual([{ message: 'Inbox/q.md', agent: 'helper', queuedAt: '2026-06-01T10:00:00+00:00', direct: true, originMessage: undefined }]);
+    expect(JSON.parse(JSON.stringify(jobs[0]))).toMatchObject({ message: 'Inbox/q.md', agent: 'helper', direct: true });
+    expect((await kit.vault.fields('Inbox/q.md')).status).toBeUndefined();
+    expect(active.has('Inbox/q.md')).toBe(true);
+  });
+
+  it('a message behind a busy lane says queued, with when', async () => {
+    free = false;
+    await take('Inbox/q.md', inboundNote('helper', 'What is new?'));
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.direct).toBe(false);
+    expect(await kit.vault.fields('Inbox/q.md')).toMatchObject({ status: 'queued', queued_at: '2026-06-01T10:00:00+00:00' });
+  });
+
+  it('a message already in a lane is not queued twice', async () => {
+    await take('Inbox/q.md', inboundNote('helper', 'Once.'));
+    await intake.handle('Inbox/q.md');
+    expect(jobs).toHaveLength(1);
+  });
+
+  it('a message to an unknown agent ends in error, and whoever delegated it hears', async () => {
+    await take('Inbox/q.md', inboundNote('nobody', 'Hello?'));
+    expect(jobs).toHaveLength(0);
+    const fields = await kit.vault.fields('Inbox/q.md');
+    expect(fields).toMatchObject({ status: 'error', error: 'to: no agent named "nobody" (agents: helper, sleeper)' });
+    expect(kit.ended).toEqual(['Inbox/q.md']);
+  });
+
+  it('a message to a disabled agent waits, visibly queued, in no lane', async () => {
+    await take('Inbox/q.md', inboundNote('sleeper', 'Wake up.'));
+    expect(jobs).toHaveLength(0);
+    expect((await kit.vault.fields('Inbox/q.md')).status).toBe('queued');
+    expect(kit.logger.lines.map((l) => l.msg)).toContain('agent disabled; message waits');
+  });
+
+  it('drafts, finished messages and notes still being typed are left alone', async () => {
+    await take('Inbox/draft.md', inboundNote('helper', 'Later.', { status: 'draft' }));
+    await take('Inbox/done.md', inboundNote('helper', 'Old.', { status: 'done' }));
+    await take('Inbox/empty.md', inboundNote('helper', ''));
+    expect(jobs).toHaveLength(0);
+    expect((await kit.vault.fields('Inbox/draft.md')).status).toBe('draft');
+    expect((await kit.vault.fields('Inbox/empty.md')).status).toBeUndefined();
+  });
+
+  it('an invalid status is reported on the note and left for the user to fix', async () => {
+    await take('Inbox/q.md', inboundNote('helper', 'Hi.', { status: 'sent' }));
+    const fields = await kit.vault.fields('Inbox/q.md');
+    expect(fields.status).toBe('sent');
+    expect(String(fields.error)).toContain('status');
+  });
+
+  it('a message an agent sends past the loop guard is refused', async () => {
+    await kit.defineAgent('chatty');
+    for (let i = 0; i < AGENT_MESSAGES_PER_HOUR; i++) await take(`Inbox/m${i}.md`, inboundNote('helper', `Message ${i}.`, { from: 'chatty' }));
+    expect(jobs).toHaveLength(AGENT_MESSAGES_PER_HOUR);
+    await take('Inbox/one-more.md', inboundNote('helper', 'One more.', { from: 'chatty' }));
+    expect(jobs).toHaveLength(AGENT_MESSAGES_PER_HOUR);
+    expect(String((await kit.vault.fields('Inbox/one-more.md')).error)).toMatch(/^chatty has sent 30 messages to agents in the last hour/);
+    // An hour on, it may send again.
+    kit.clock.set('2026-06-01T11:00:01Z');
+    await take('Inbox/later.md', inboundNote('helper', 'Later.', { from: 'chatty' }));
+    expect(jobs).toHaveLength(AGENT_MESSAGES_PER_HOUR + 1);
+  });
+
+  it("a fan-in member's deadline is watched", async () => {
+    await kit.defineAgent('boss');
+    await take('Inbox/part.md', inboundNote('helper', 'Part one.', { from: 'boss', reply_to: 'boss', group: 'g1', group_size: 2, group_deadline: '2026-06-01T12:00:00Z' }));
+    expect(deadlines).toEqual([['boss', 'g1', new Date('2026-06-01T12:00:00Z')]]);
+  });
+
+  it('a running message set to cancelled has its turn stopped', async () => {
+    await take('Inbox/q.md', inboundNote('helper', 'Long job.'));
+    const cancel = active.running('Inbox/q.md');
+    await take('Inbox/q.md', inboundNote('helper', 'Long job.', { status: 'cancelled' }));
+    expect(cancel.aborted).toBe(true);
+  });
+
+  it('at start-up, messages wait until every definition is known; one found running was cut off', async () => {
+    const starting = new Intake({ ...intakeDeps(), laneFree: () => true });
+    starting.deferMessages();
+    await kit.vault.write('Inbox/a.md', inboundNote('later', 'For an agent defined after me.'));
+    await kit.vault.write('Inbox/b.md', inboundNote('helper', 'Cut off.', { status: 'running' }));
+    await starting.handle('Inbox/a.md');
+    await starting.handle('Inbox/b.md');
+    expect(jobs).toHaveLength(0);
+    await kit.vault.write('Agents/later.md', agentNote());
+    await starting.handle('Agents/later.md');
+    for (const p of starting.takeDeferred()) await starting.handle(p);
+    expect(jobs.map((j) => j.message)).toEqual(['Inbox/a.md']);
+    expect(String((await kit.vault.fields('Inbox/b.md')).error)).toMatch(/^Scriptorium stopped while this message was running/);
+  });
+});
+
+describe('what is not a message', () => {
+  it('notes in template folders, ordinary notes and unreadable frontmatter are left alone', async () => {
+    await kit.defineAgent('helper');
+    await take('Templates/ask.md', inboundNote('helper', 'A form.'));
+    await take('Notes/plain.md', '# Just a note\n');
+    await take('Inbox/bad.md', '---\ntags: [agent/message/inbound\nto: helper\n---\nOops.\n');
+    expect(jobs).toHaveLength(0);
+    expect(await kit.vault.read('Inbox/bad.md')).toBe('---\ntags: [agent/message/inbound\nto: helper\n---\nOops.\n');
+    expect(kit.logger.lines.find((l) => l.msg === 'note has unreadable frontmatter')?.note).toBe('Inbox/bad.md');
+  });
+
+  it('a symbolic link is never read or followed', async () => {
+    await kit.defineAgent('helper');
+    await kit.vault.write('Notes/real.md', inboundNote('helper', 'Through a link.'));
+    await mkdir(path.join(kit.vault.root, 'Inbox'), { recursive: true });
+    await symlink(path.join(kit.vault.root, 'Notes/real.md'), path.join(kit.vault.root, 'Inbox/link.md'));
+    await intake.handle('Inbox/link.md');
+    expect(jobs).toHaveLength(0);
+    expect(kit.logger.lines.map((l) => l.msg)).toContain('symbolic link ignored');
+  });
+
+  it('a sync conflict copy is not run, and says why', async () => {
+    await kit.defineAgent('helper');
+    await take('Inbox/q (conflicted copy).md', inboundNote('helper', 'Twice?'));
+    expect(jobs).toHaveLength(0);
+    expect(String((await kit.vault.fields('Inbox/q (conflicted copy).md')).error)).toContain('sync conflict copy');
+  });
+
+  it('thread and reply notes are remembered, not run', async () => {
+    await take('Threads/helper.md', '---\ntags: [agent/thread]\nagent: helper\n---\n');
+    expect([...kit.index.threads()]).toEqual(['Threads/helper.md']);
+    await take('Outbox/r.md', '---\ntags: [agent/message/outbound]\nfrom: helper\nnotify_status: pending\n---\nHi\n');
+    expect(kit.notified).toEqual(['Outbox/r.md']);
+  });
+});
+
+function intakeDeps(): ConstructorParameters<typeof Intake>[0] {
+  return {
+    root: kit.vault.root,
+    store: kit.store,
+    registry: kit.registry,
+    index: kit.index,
+    policy: SAFE_POLICY,
+    templateFolders: ['Templates'],
+    clock: kit.clock,
+    logger: kit.logger,
+    outcomes: kit.outcomes,
+    notifier: { notify: (p) => void kit.notified.push(p) },
+    loopGuard: new LoopGuard(kit.clock),
+    active,
+    laneFree: () => free,
+    // As the job queue does: the message is in a lane from now on.
+    enqueue: (job) => {
+      jobs.push(job);
+      active.queued(job.message);
+    },
+    watchDeadline: (replyTo, group, at) => void deadlines.push([replyTo, group, at]),
+  };
+}

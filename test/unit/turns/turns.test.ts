@@ -1,0 +1,191 @@
+// A job's turn on its own: a real temp vault and store, a fake runner, no daemon, no watcher.
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Job } from '../../../src/queue/job.ts';
+import type { Runner, TurnRequest, TurnResult } from '../../../src/runner/types.ts';
+import { Turns } from '../../../src/turns/turns.ts';
+import { turnResult } from '../../helpers/gated-runner.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { createStageKit, type StageKit } from '../../helpers/stage-kit.ts';
+import { inboundNote } from '../../helpers/temp-vault.ts';
+
+let kit: StageKit;
+let requests: TurnRequest[];
+let answers: TurnResult[];
+let rechecks: Date[];
+let holds: Map<string, string>;
+let turns: Turns;
+let turnDeps: ConstructorParameters<typeof Turns>[0];
+const depsOf = (_: Turns) => turnDeps;
+
+const runner: Runner = async (request) => {
+  requests.push(request);
+  return answers.shift() ?? turnResult({ sessionId: request.sessionId, text: `Answer ${requests.length}.` });
+};
+
+beforeEach(async () => {
+  kit = await createStageKit();
+  requests = [];
+  answers = [];
+  rechecks = [];
+  holds = new Map();
+  await kit.defineAgent('helper');
+  turnDeps = {
+    ...kit.turnNotes,
+    root: kit.vault.root,
+    runner,
+    allowShell: false,
+    stopSignal: new AbortController().signal,
+    threads: { exists: (p) => kit.store.exists(p), threads: kit.index.threads(), templateFolders: [] },
+    threadCreated: (p) => kit.index.addThread(p),
+    graceOf: () => undefined,
+    ledger: kit.ledger,
+    holds,
+    recheckAt: (when) => void rechecks.push(when),
+    maxAttempts: 3,
+    retryBaseMs: 60_000,
+  };
+  turns = new Turns(turnDeps);
+});
+
+afterEach(() => kit.cleanup());
+
+/** A message note as intake leaves it, and its job. */
+async function queued(name: string, to: string, fields: Record<string, unknown> = {}, direct = false): Promise<Job> {
+  const path = await kit.vault.writeMessage(name, to, `${name}, please.`, direct ? fields : { status: 'queued', queued_at: '2026-06-01T10:00:00+00:00', ...fields });
+  return { message: path, agent: to, queuedAt: '2026-06-01T10:00:00+00:00', direct };
+}
+
+const run = (job: Job, cancel = new AbortController().signal) => turns.run(job, cancel);
+
+describe('a turn', () => {
+  it('runs the message and writes the reply, the thread and done, in that order of truth', async () => {
+    const job = await queued('q', 'helper');
+    expect(await run(job)).toBe('done');
+    const fields = await kit.vault.fields(job.message);
+    expect(fields).toMatchObject({ status: 'done', thread: '[[Threads/helper]]' });
+    const reply = String(fields.reply).replace(/^\[\[|\]\]$/g, '') + '.md';
+    expect((await kit.vault.body(reply)).trim()).toBe('Answer 1.');
+    const thread = await kit.vault.fields('Threads/helper.md');
+    expect(thread).toMatchObject({ status: 'ok', turn_count: 1, session: requests[0]!.sessionId });
+    expect(requests[0]!.resume).toBe(false);
+    expect(kit.counted.map((t) => t.message)).toEqual([job.message]);
+    // The journal says it finished: nothing for recovery to do.
+    expect((await kit.journal.readAll()).map((r) => r.t)).toEqual(['started', 'result', 'finished']);
+  });
+
+  it('a job taken at once writes queued_at with running, in one write', async () => {
+    const job = await queued('q', 'helper', {}, true);
+    await run(job);
+    expect(await kit.vault.fields(job.message)).toMatchObject({ status: 'done', queued_at: '2026-06-01T10:00:00+00:00' });
+  });
+
+  it('the second message resumes the session of the first', async () => {
+    await run(await queued('one', 'helper'));
+    await run(await queued('two', 'helper'));
+    expect(requests.map((r) => r.resume)).toEqual([false, true]);
+    expect(requests[1]!.sessionId).toBe(requests[0]!.sessionId);
+  });
+
+  it('no shell for an agent unless the operator allows it, and agents may not edit definitions or HALT.md', async () => {
+    await run(await queued('q', 'helper'));
+    const denied = requests[0]!.disallowedTools;
+    expect(denied).toContain('Bash');
+    expect(denied).toContain(`Edit(/${kit.vault.root}/Agents/helper.md)`);
+    expect(denied).toContain(`Edit(/${kit.vault.root}/HALT.md)`);
+  });
+});
+
+describe('when its lane takes it', () => {
+  it('a message cancelled or deleted while it waited is skipped; a cancelled one still answers its delegator', async () => {
+    const cancelled = await queued('c', 'helper', { status: 'cancelled' });
+    expect(await run(cancelled)).toBe('done');
+    expect(kit.ended).toEqual([cancelled.message]);
+    const gone = await queued('g', 'helper');
+    await rm(path.join(kit.vault.root, gone.message));
+    expect(await run(gone)).toBe('done');
+    expect(requests).toHaveLength(0);
+    expect(kit.logger.lines.map((l) => l.msg)).toContain('message removed before it ran');
+  });
+
+  it('a message re-addressed while it waited goes back to intake', async () => {
+    await kit.defineAgent('other');
+    const job = await queued('q', 'other');
+    expect(await run({ ...job, agent: 'helper' })).toBe('requeue');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('an agent over its daily budget holds the message, visibly, and asks to be looked at again tomorrow', async () => {
+    await kit.defineAgent('spender', { daily_budget_usd: 1 });
+    kit.ledger.record({ agent: 'spender', at: '2026-06-01T09:00:00Z', costUsd: 1.5 });
+    const job = await queued('q', 'spender');
+    expect(await run(job)).toBe('done');
+    expect(requests).toHaveLength(0);
+    expect(String((await kit.vault.fields(job.message)).waiting_for)).toMatch(/^daily_budget_usd reached/);
+    expect(holds.get('spender')).toMatch(/^daily_budget_usd reached/);
+    expect(rechecks).toHaveLength(1);
+  });
+
+  it('a message whose agent was disabled meanwhile waits; taken at once, it now says queued', async () => {
+    await kit.defineAgent('sleeper', { enabled: false });
+    const job = await queued('q', 'sleeper', {}, true);
+    await run(job);
+    expect(requests).toHaveLength(0);
+    expect((await kit.vault.fields(job.message)).status).toBe('queued');
+  });
+
+  it('a thread that cannot be used fails the message before any turn, with a failure note', async () => {
+    await kit.defineAgent('multi', { mode: 'multi-threaded' });
+    const job = await queued('q', 'multi', { thread: '[[../outside]]' });
+    await run(job);
+    expect(requests).toHaveLength(0);
+    const fields = await kit.vault.fields(job.message);
+    expect(fields).toMatchObject({ status: 'error', error: 'thread: "[[../outside]]" is outside the vault' });
+    expect(await kit.vault.body(String(fields.reply).replace(/^\[\[|\]\]$/g, '') + '.md')).toContain('could not answer');
+    expect(kit.ended).toEqual([job.message]);
+  });
+});
+
+describe('when the turn fails', () => {
+  it('a passing failure waits for a retry, on the note and in the journal', async () => {
+    answers.push(turnResult({ ok: false, text: undefined, errorKind: 'api', error: 'API Error: 529 Overloaded', transient: true }));
+    const job = await queued('q', 'helper');
+    await run(job);
+    const fields = await kit.vault.fields(job.message);
+    expect(fields).toMatchObject({ status: 'queued', retry_attempt: 1 });
+    expect(String(fields.waiting_for)).toMatch(/^attempt 1 of 3 failed \(API Error: 529 Overloaded\)/);
+    expect(rechecks).toHaveLength(1);
+    expect((await kit.journal.readAll()).at(-1)).toMatchObject({ t: 'retry', attempt: 1 });
+  });
+
+  it('a lasting failure ends in error with a failure note and the thread in error', async () => {
+    answers.push(turnResult({ ok: false, text: undefined, errorKind: 'max_turns', error: 'The agent used all its turns.' }));
+    const job = await queued('q', 'helper');
+    await run(job);
+    expect(await kit.vault.fields(job.message)).toMatchObject({ status: 'error', error: 'The agent used all its turns.' });
+    expect((await kit.vault.fields('Threads/helper.md')).status).toBe('error');
+    expect(kit.ended).toEqual([job.message]);
+  });
+
+  it("cancelled by the user mid-turn, it keeps the user's cancelled and the reply says so", async () => {
+    const cancel = new AbortController();
+    const job = await queued('q', 'helper');
+    // The user saves `cancelled` while the turn runs; intake aborts the turn; the runner reports it stopped.
+    const userCancels: Runner = async (request) => {
+      requests.push(request);
+      // (After the note says running: a save in the instant before that write is overwritten by it.)
+      await waitFor(async () => (await kit.vault.fields(job.message)).status === 'running');
+      await kit.vault.write(job.message, inboundNote('helper', 'q, please.', { status: 'cancelled' }));
+      cancel.abort();
+      return turnResult({ ok: false, text: undefined, errorKind: 'aborted', error: 'The turn was stopped.' });
+    };
+    const cancelling = new Turns({ ...depsOf(turns), runner: userCancels });
+    await cancelling.run(job, cancel.signal);
+    const fields = await kit.vault.fields(job.message);
+    expect(fields.status).toBe('cancelled');
+    expect(fields.error).toBeUndefined();
+    expect(await kit.vault.body(String(fields.reply).replace(/^\[\[|\]\]$/g, '') + '.md')).toContain('Cancelled: this message was set to cancelled while its turn ran');
+    expect(kit.ended).toEqual([job.message]);
+  });
+});
