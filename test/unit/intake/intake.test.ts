@@ -24,27 +24,7 @@ beforeEach(async () => {
   free = true;
   active = new ActiveMessages();
   deadlines = [];
-  intake = new Intake({
-    root: kit.vault.root,
-    store: kit.store,
-    registry: kit.registry,
-    index: kit.index,
-    policy: SAFE_POLICY,
-    templateFolders: ['Templates'],
-    clock: kit.clock,
-    logger: kit.logger,
-    outcomes: kit.outcomes,
-    notifier: { notify: (p) => void kit.notified.push(p) },
-    loopGuard: new LoopGuard(kit.clock),
-    active,
-    laneFree: () => free,
-    // As the job queue does: the message is in a lane from now on.
-    enqueue: (job) => {
-      jobs.push(job);
-      active.queued(job.message);
-    },
-    watchDeadline: (replyTo, group, at) => void deadlines.push([replyTo, group, at]),
-  });
+  intake = new Intake(intakeDeps());
   intake.startUpDone();
 });
 
