@@ -10,7 +10,7 @@ import type { ScheduleState } from '../schedule/scheduler.ts';
 import { linkTarget } from '../vault/links.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
 import { toVaultPath } from '../vault/paths.ts';
-import { scanVault } from '../vault/scan.ts';
+import { scanVault } from '../intake/vault-scan.ts';
 import { err, out, table, UsageError } from './output.ts';
 import { resolveVault } from './vault-arg.ts';
 

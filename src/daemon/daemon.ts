@@ -138,7 +138,7 @@ export class Daemon {
       logger: this.#logger,
       intake: p.intake,
       events: p.noteEvents,
-      recovery: p.turnNotes,
+      recovery: p.recovery,
       checkHalt: () => p.halt.check(),
       stopping: () => this.#closing !== undefined,
     };

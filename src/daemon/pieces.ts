@@ -20,7 +20,8 @@ import { DaemonEvents } from '../state/events.ts';
 import { Journal } from '../state/journal.ts';
 import { Ledger } from '../state/ledger.ts';
 import { appendTurn, type TurnLogEntry } from '../state/turns-log.ts';
-import type { TurnNotesDeps } from '../turns/turn-notes.ts';
+import type { RecoveryDeps } from '../state/recovery.ts';
+import { writeTurnNotes, type TurnNotesDeps } from '../turns/turn-notes.ts';
 import { Turns } from '../turns/turns.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -126,6 +127,8 @@ export function buildPieces(options: PiecesOptions) {
     },
     notifier,
   };
+  // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
+  const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record) };
   const turns = new Turns({
     ...turnNotes,
     root,
@@ -198,7 +201,7 @@ export function buildPieces(options: PiecesOptions) {
     await scheduler.sync(registry.definitions());
   }
 
-  return { store, registry, index, events, lanes, active, journal, ledger, notifier, callbacks, watcher, noteEvents, rechecks, turnNotes, intake, halt, scheduler, view, dashboard, status };
+  return { store, registry, index, events, lanes, active, journal, ledger, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
 }
 
 export type Pieces = ReturnType<typeof buildPieces>;

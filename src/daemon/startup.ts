@@ -1,6 +1,5 @@
 import type { Intake } from '../intake/intake.ts';
-import { recoverFromJournal } from '../state/recovery.ts';
-import type { TurnNotesDeps } from '../turns/turn-notes.ts';
+import { recoverFromJournal, type RecoveryDeps } from '../state/recovery.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
@@ -14,7 +13,7 @@ export interface StartupDeps {
   intake: Intake;
   events: NoteEvents;
   /** What recovery needs to finish turns a crash cut off. */
-  recovery: TurnNotesDeps;
+  recovery: RecoveryDeps;
   /** Look at HALT.md: one made since the first look is seen before anything starts. */
   checkHalt: () => Promise<void>;
   stopping: () => boolean;

@@ -6,7 +6,8 @@ import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import { readInbound } from '../messages/inbound.ts';
 import { MESSAGE_STATUSES, readStatus as readMessageStatus } from '../messages/status.ts';
 import { firstLine } from '../runner/stream-parser.ts';
-import { scanVault, type ScannedNote } from '../vault/scan.ts';
+import { scanVault } from '../intake/vault-scan.ts';
+import type { ScannedNote } from '../vault/scan.ts';
 import type { Finding, Section } from './findings.ts';
 
 const ERRORS_SHOWN = 5;

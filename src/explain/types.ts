@@ -2,7 +2,7 @@ import type { OperatorPolicy } from '../agents/policy.ts';
 import type { DaemonStatus } from '../state/status-file.ts';
 import type { TurnLogEntry } from '../state/turns-log.ts';
 import type { ScheduleState } from '../schedule/scheduler.ts';
-import type { VaultScan } from '../vault/scan.ts';
+import type { VaultScan } from '../intake/vault-scan.ts';
 import type { NoteRole } from '../vault/tags.ts';
 
 /** The answer to `scriptorium explain <note>`: why it did or did not run. */

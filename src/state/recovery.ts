@@ -1,10 +1,21 @@
 import { readFileSync } from 'node:fs';
+import type { MessageOutcomes } from '../messages/outcome.ts';
 import { readMessageNote } from '../messages/read-message.ts';
-import { writeTurnNotes, type TurnNotesDeps } from '../turns/turn-notes.ts';
-import { isoLocal } from '../util/clock.ts';
+import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
-import { lastByMessage, type JournalRecord } from './journal.ts';
+import type { NoteStore } from '../vault/note-store.ts';
+import { lastByMessage, type Journal, type JournalRecord, type ResultRecord } from './journal.ts';
+
+export interface RecoveryDeps {
+  store: NoteStore;
+  journal: Journal;
+  clock: Clock;
+  logger: Logger;
+  outcomes: MessageOutcomes;
+  /** Write a finished turn's notes from its record, skipping what is there (turns/turn-notes.ts). */
+  replay: (record: ResultRecord) => Promise<void>;
+}
 
 /**
  * After a crash, every message the journal knows ends in exactly one outcome, by this rule:
@@ -42,7 +53,7 @@ function endOrphan(pid: number, logger: Logger): void {
   }
 }
 
-export async function recoverFromJournal(deps: TurnNotesDeps): Promise<void> {
+export async function recoverFromJournal(deps: RecoveryDeps): Promise<void> {
   const { store, journal, logger, clock, outcomes } = deps;
   const records = await journal.readAll();
   if (records.length === 0) return;
@@ -57,7 +68,7 @@ export async function recoverFromJournal(deps: TurnNotesDeps): Promise<void> {
     try {
       if (last.t === 'result') {
         logger.warn('finishing a turn cut off by a crash', { note: msg });
-        await writeTurnNotes(deps, last);
+        await deps.replay(last);
         continue;
       }
       // The daemon died, its turn's process may not have: end it before anything runs that session again

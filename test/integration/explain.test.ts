@@ -14,7 +14,7 @@ import { explainNote, type ExplainContext, type Explanation } from '../../src/ex
 import { AGENT_MESSAGES_PER_HOUR } from '../../src/messages/delegation.ts';
 import { isoLocal } from '../../src/util/clock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
-import { scanVault } from '../../src/vault/scan.ts';
+import { scanVault } from '../../src/intake/vault-scan.ts';
 import { createHarness, linkedPath, TEST_CONFIG, waitForStatus, type Harness, type HarnessOptions } from '../helpers/daemon-harness.ts';
 import { setEnv, useFakeClaude } from '../helpers/fake-claude-env.ts';
 import { createTempVault, inboundNote, type TempVault } from '../helpers/temp-vault.ts';

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ResultRecord } from '../../../src/state/journal.ts';
 import { recoverFromJournal } from '../../../src/state/recovery.ts';
 import { newThreadNote } from '../../../src/threads/thread-note.ts';
+import { writeTurnNotes } from '../../../src/turns/turn-notes.ts';
 import { createStageKit, type StageKit } from '../../helpers/stage-kit.ts';
 import { inboundNote } from '../../helpers/temp-vault.ts';
 
@@ -12,6 +13,8 @@ beforeEach(async () => {
   await kit.defineAgent('helper');
 });
 afterEach(() => kit.cleanup());
+
+const recovery = () => ({ ...kit.turnNotes, replay: (record: ResultRecord) => writeTurnNotes(kit.turnNotes, record) });
 
 const AT = '2026-06-01T10:00:05+00:00';
 const STARTED = '2026-06-01T10:00:00+00:00';
@@ -54,7 +57,7 @@ describe('recovery after a crash', () => {
     await running();
     await kit.journal.append({ t: 'started', msg: 'Inbox/q.md', agent: 'helper', thread: 'Threads/helper.md', startedAt: STARTED, at: STARTED });
     await kit.journal.append(result());
-    await recoverFromJournal(kit.turnNotes);
+    await recoverFromJournal(recovery());
     const fields = await kit.vault.fields('Inbox/q.md');
     expect(fields).toMatchObject({ status: 'done', reply: '[[Outbox/2026-06-01 100005 helper - q]]' });
     expect((await kit.vault.body('Outbox/2026-06-01 100005 helper - q.md')).trim()).toBe('The answer.');
@@ -64,7 +67,7 @@ describe('recovery after a crash', () => {
     // The same record replayed (a crash during the replay): nothing is written twice.
     const thread = await kit.vault.read('Threads/helper.md');
     await kit.journal.append(result());
-    await recoverFromJournal(kit.turnNotes);
+    await recoverFromJournal(recovery());
     expect(await kit.vault.read('Threads/helper.md')).toBe(thread);
     expect(await kit.vault.list('Outbox')).toEqual(['Outbox/2026-06-01 100005 helper - q.md']);
   });
@@ -73,13 +76,13 @@ describe('recovery after a crash', () => {
     await running();
     const started = { t: 'started' as const, msg: 'Inbox/q.md', agent: 'helper', thread: 'Threads/helper.md', startedAt: STARTED, at: STARTED };
     await kit.journal.append(started);
-    await recoverFromJournal(kit.turnNotes);
+    await recoverFromJournal(recovery());
     expect(await kit.vault.fields('Inbox/q.md')).toMatchObject({ status: 'queued', recovered: true });
     expect((await kit.journal.readAll()).map((r) => r.t)).toEqual(['started']);
 
     await kit.journal.append(started);
     await kit.journal.append(started);
-    await recoverFromJournal(kit.turnNotes);
+    await recoverFromJournal(recovery());
     const fields = await kit.vault.fields('Inbox/q.md');
     expect(fields.status).toBe('error');
     expect(String(fields.error)).toMatch(/^Scriptorium stopped 3 times while this message was running/);
@@ -92,7 +95,7 @@ describe('recovery after a crash', () => {
     await kit.journal.append({ t: 'started', msg: 'Inbox/q.md', agent: 'helper', thread: 'Threads/helper.md', startedAt: STARTED, at: STARTED });
     await kit.vault.write('Inbox/r.md', inboundNote('helper', 'r, please.', { status: 'queued', retry_at: AT, retry_attempt: 1 }));
     await kit.journal.append({ t: 'retry', msg: 'Inbox/r.md', attempt: 1, retryAt: AT, error: 'overloaded', at: STARTED });
-    await recoverFromJournal(kit.turnNotes);
+    await recoverFromJournal(recovery());
     expect((await kit.vault.fields('Inbox/q.md')).status).toBe('done');
     expect((await kit.journal.readAll()).map((r) => `${r.t} ${r.msg}`)).toEqual(['retry Inbox/r.md']);
   });
@@ -104,7 +107,7 @@ describe('recovery after a crash', () => {
     await kit.vault.write('Threads/helper.md', newThreadNote('helper', 'single-threaded', new Date(STARTED)));
     const before = { ...result().threadBefore, turnCount: 3, session: '00000000-0000-0000-0000-000000000000' };
     await kit.journal.append(result({ threadBefore: before, session: before.session }));
-    await recoverFromJournal(kit.turnNotes);
+    await recoverFromJournal(recovery());
     expect(await kit.vault.fields('Threads/helper.md')).toMatchObject({ session: '', turn_count: 4 });
   });
 });
