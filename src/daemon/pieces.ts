@@ -149,7 +149,7 @@ export function buildPieces(options: PiecesOptions) {
     active,
     logger,
     run: (job, cancel) => turns.run(job, cancel),
-    failed: (job, error) => outcomes.fail(job.message, 'running', error),
+    failed: async (job, error) => void (await outcomes.fail(job.message, 'running', error)),
     // Straight to intake, not through the per-path order: the job is done with the note.
     requeue: async (job) => void (await intake.handle(job.message, { ignoreOwnWrite: true })),
   });

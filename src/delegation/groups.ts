@@ -15,6 +15,7 @@ export class GroupChecks {
   readonly #logger: Logger;
   readonly #chains = new Map<string, Promise<void>>();
   readonly #deadlines = new Map<string, NodeJS.Timeout>();
+  #closed = false;
 
   constructor(check: (replyTo: string, group: string) => Promise<void>, clock: Clock, logger: Logger) {
     this.#check = check;
@@ -35,7 +36,8 @@ export class GroupChecks {
   /** When the deadline passes, the group reports what it has (once per group, however many members say so). */
   deadline(replyTo: string, group: string, at: Date): void {
     const key = `${replyTo}/${group}`;
-    if (this.#deadlines.has(key)) return;
+    // After close (a note still being taken in at shutdown): no timer outlives the daemon.
+    if (this.#closed || this.#deadlines.has(key)) return;
     const delay = Math.max(0, at.getTime() - this.#clock.now().getTime());
     const timer = setTimeout(() => {
       this.#deadlines.delete(key);
@@ -53,6 +55,7 @@ export class GroupChecks {
   }
 
   close(): void {
+    this.#closed = true;
     for (const timer of this.#deadlines.values()) clearTimeout(timer);
     this.#deadlines.clear();
   }

@@ -4,7 +4,7 @@ import { admissionRefusal, type Refusal } from '../intake/admission.ts';
 import { AGENT_MESSAGES_PER_HOUR } from '../messages/delegation.ts';
 import type { InboundMessage } from '../messages/inbound.ts';
 import { singleThreadPath } from '../threads/thread-note.ts';
-import { resolveThreadLink, threadNoteProblem } from '../turns/open-thread.ts';
+import { resolveThreadLink, threadTextProblem } from '../turns/open-thread.ts';
 import { invalidField, str } from './fields.ts';
 import type { ExplainContext } from './types.ts';
 
@@ -83,7 +83,6 @@ function recentSends(sender: string, self: string, ctx: ExplainContext): number 
 
 /** The turn's openThread, read only (the same resolution and checks): why it could not open its thread, or null. */
 function threadProblem(m: InboundMessage, agent: AgentDefinition, ctx: ExplainContext): string | null {
-  const noteAt = (vaultPath: string) => ctx.scan.notes.find((n) => n.path === vaultPath);
   let threadPath: string;
   if (agent.mode === 'single-threaded') threadPath = singleThreadPath(agent.name);
   else if (m.thread) {
@@ -92,9 +91,9 @@ function threadProblem(m: InboundMessage, agent: AgentDefinition, ctx: ExplainCo
     if ('error' in resolved) return resolved.error;
     threadPath = resolved.path;
   } else return null;
-  // A note the scan did not take for one of ours (no agent/ tag at all) is no thread note either.
-  if (ctx.files.read(threadPath) === null) return null;
-  return threadNoteProblem(threadPath, noteAt(threadPath)?.data ?? {}, agent);
+  // No note there yet: the turn starts one.
+  const raw = ctx.files.read(threadPath);
+  return raw === null ? null : threadTextProblem(threadPath, raw, agent);
 }
 
 /** Whether a definition's only trouble is the operator's policy (it parses cleanly). */

@@ -64,16 +64,18 @@ export class MessageOutcomes {
 
   /**
    * Ends in `error` with a sentence on the note (refused, unreadable, the daemon failed), and whoever
-   * delegated it hears. Never throws: a note that cannot be written is reported in the log.
+   * delegated it hears. Never throws: a note that cannot be written is reported in the log, and the
+   * result is false.
    */
-  async fail(path: string, from: MessageStatus, error: string): Promise<void> {
+  async fail(path: string, from: MessageStatus, error: string): Promise<boolean> {
     try {
       await this.#move(path, [from, 'error'], { error, finished_at: isoLocal(this.#deps.clock.now()) });
     } catch (writeError) {
       this.#deps.logger.error('could not write the error onto the note', { note: path, error, writeError: errorMessage(writeError) });
-      return;
+      return false;
     }
     await this.#deps.ended(path);
+    return true;
   }
 
   /** Ends in `error` before any turn ran (its thread could not be opened): a failure note, then the error on the message. */
@@ -88,8 +90,10 @@ export class MessageOutcomes {
   }
 
   /**
-   * Its turn ended: `done` or `error` (a cancelled one keeps the user's `cancelled`), with the reply linked.
-   * False when the note is not there (renamed while it ran: the caller looks for it and calls again).
+   * Its turn ended: `done` or `error`, with the reply linked. A turn the user stopped ends `cancelled`:
+   * their own status, written back (the turn's `running` write, beside its start, may have landed over
+   * their save). False when the note is not there (renamed while it ran: the caller looks for it and
+   * calls again).
    */
   async finish(path: string, end: TurnEnd): Promise<boolean> {
     const fields: FrontmatterData = {
@@ -100,7 +104,9 @@ export class MessageOutcomes {
       retry_at: undefined,
       waiting_for: undefined,
     };
-    const written = end.cancelled ? await this.#deps.store.update(path, fields) : await this.#move(path, ['running', end.ok ? 'done' : 'error'], fields);
+    const written = end.cancelled
+      ? await this.#deps.store.update(path, { status: 'cancelled', ...fields })
+      : await this.#move(path, ['running', end.ok ? 'done' : 'error'], fields);
     if (written === null) return false;
     await this.#deps.ended(path);
     return true;

@@ -10,7 +10,8 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
  * The moves Scriptorium itself makes, enforced where statuses are written (messages/outcome.ts). A message
  * a free lane takes at once goes ready → queued → running in one write (it gets `queued_at` all the
  * same). running → queued: a transient failure waits for its retry, and a turn cut off by a crash runs
- * again. A cancelled message keeps the user's `cancelled`.
+ * again. `cancelled` is the user's (Scriptorium writes it back only when a turn it stopped ends, in case
+ * the turn's own `running` write landed over the user's save).
  */
 const SCRIPTORIUM_MOVES: Record<MessageStatus, readonly MessageStatus[]> = {
   draft: [],

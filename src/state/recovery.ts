@@ -81,7 +81,9 @@ export async function recoverFromJournal(deps: RecoveryDeps): Promise<void> {
       if (status !== 'running' && status !== 'queued' && status !== 'ready') continue; // moved on (deleted, reset by the user)
       if (starts >= MAX_INTERRUPTIONS) {
         logger.error('message interrupted too often; left to the user', { note: msg });
-        await outcomes.fail(msg, status, `Scriptorium stopped ${MAX_INTERRUPTIONS} times while this message was running, so it was not run again. Set status back to ready to try again.`);
+        const error = `Scriptorium stopped ${MAX_INTERRUPTIONS} times while this message was running, so it was not run again. Set status back to ready to try again.`;
+        // Not written: its records stay, and the next start tries again (it must not simply run a fourth time).
+        if (!(await outcomes.fail(msg, status, error))) throw new Error('its error could not be written onto the note');
         await journal.append({ t: 'finished', msg, at: isoLocal(clock.now()) });
         continue;
       }

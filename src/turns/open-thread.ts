@@ -47,6 +47,17 @@ export function threadNoteProblem(threadPath: string, data: FrontmatterData, age
   return null;
 }
 
+/** A thread note's text: why a turn may not continue it (unreadable, not a thread, another agent's), or null. */
+export function threadTextProblem(threadPath: string, raw: string, agent: Pick<AgentDefinition, 'name' | 'mode'>): string | null {
+  let data: FrontmatterData;
+  try {
+    data = parseFrontmatter(raw).data;
+  } catch (error) {
+    return `the thread note ${threadPath} cannot be read (${errorMessage(error)}); fix its frontmatter or delete it to start a new conversation`;
+  }
+  return threadNoteProblem(threadPath, data, agent);
+}
+
 export interface OpenThreadDeps {
   store: NoteStore;
   clock: Clock;
@@ -82,15 +93,9 @@ export async function openThread(deps: OpenThreadDeps, agent: AgentDefinition, m
     deps.created(threadPath);
     return { threadPath, thread: readThreadState({}) };
   }
-  let data;
-  try {
-    data = parseFrontmatter(raw).data;
-  } catch (error) {
-    throw new Error(`the thread note ${threadPath} cannot be read (${errorMessage(error)}); fix its frontmatter or delete it to start a new conversation`, { cause: error });
-  }
-  const problem = threadNoteProblem(threadPath, data, agent);
+  const problem = threadTextProblem(threadPath, raw, agent);
   if (problem) throw new Error(problem);
-  return { threadPath, thread: readThreadState(data) };
+  return { threadPath, thread: readThreadState(parseFrontmatter(raw).data) };
 }
 
 /**

@@ -37,8 +37,9 @@ const CASES: Record<string, string> = {
   'Inbox/plain-thread.md': inboundNote('multi', 'Into a plain note.', { thread: '[[Notes/plain]]' }),
   'Inbox/no-such-thread.md': inboundNote('multi', 'Into nothing.', { thread: '[[Threads/nowhere]]' }),
   'Inbox/their-thread.md': inboundNote('multi', "Into another agent's thread.", { thread: '[[Threads/helper]]' }),
-  // A single-threaded agent whose own thread note is one of the user's notes.
+  // A single-threaded agent whose own thread note is one of the user's notes, and one whose is unreadable.
   'Inbox/solo.md': inboundNote('solo', 'My thread is taken.'),
+  'Inbox/broken-thread.md': inboundNote('mangled', 'My thread cannot be read.'),
 };
 
 it("explain's reason for a refused message is the error the daemon writes on it", async () => {
@@ -49,6 +50,8 @@ it("explain's reason for a refused message is the error the daemon writes on it"
       'Agents/boss.md': agentNote({ can_message: ['helper'] }),
       'Agents/multi.md': agentNote({ mode: 'multi-threaded' }),
       'Agents/solo.md': agentNote(),
+      'Agents/mangled.md': agentNote(),
+      'Threads/mangled.md': '---\ntags: [agent/thread\nagent: mangled\n---\nTurns.\n',
       'Notes/plain.md': '# Just a note\n',
       'Threads/solo.md': '# My own note called solo\n',
       'Threads/helper.md': '---\ntags: [agent/thread]\nagent: helper\nsession: ""\n---\n',

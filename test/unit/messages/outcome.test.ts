@@ -36,7 +36,7 @@ describe('message outcomes', () => {
     await kit.vault.write('Inbox/q.md', 'placeholder');
     // A folder where the store would put its temp file: every write fails.
     await kit.vault.write('.scriptorium/tmp', 'not a folder');
-    await expect(kit.outcomes.fail('Inbox/q.md', 'ready', 'refused')).resolves.toBeUndefined();
+    await expect(kit.outcomes.fail('Inbox/q.md', 'ready', 'refused')).resolves.toBe(false);
     expect(kit.logger.lines.map((l) => l.msg)).toContain('could not write the error onto the note');
     expect(kit.ended).toEqual([]);
   });
@@ -46,6 +46,10 @@ describe('message outcomes', () => {
     await kit.outcomes.finish(cancelled, { ok: false, cancelled: true, at: '2026-06-01T10:00:00+00:00', reply: 'Outbox/c.md', error: 'Cancelled.' });
     expect(await kit.vault.fields(cancelled)).toMatchObject({ status: 'cancelled', reply: '[[Outbox/c]]' });
     expect((await kit.vault.fields(cancelled)).error).toBeUndefined();
+    // The turn's own `running` write landed over the user's save: their cancelled is written back.
+    const overwritten = await kit.vault.writeMessage('o', 'helper', 'Stop.', { status: 'running' });
+    await kit.outcomes.finish(overwritten, { ok: false, cancelled: true, at: '2026-06-01T10:00:00+00:00', reply: 'Outbox/o.md', error: 'Cancelled.' });
+    expect((await kit.vault.fields(overwritten)).status).toBe('cancelled');
     expect(await kit.outcomes.finish('Inbox/gone.md', { ok: true, cancelled: false, at: '2026-06-01T10:00:00+00:00', reply: 'Outbox/g.md', error: undefined })).toBe(false);
   });
 

@@ -90,6 +90,18 @@ describe('recovery after a crash', () => {
     expect(await kit.journal.readAll()).toEqual([]);
   });
 
+  it('a third cut whose error cannot be written keeps its records: it is not run a fourth time', async () => {
+    await running();
+    const started = { t: 'started' as const, msg: 'Inbox/q.md', agent: 'helper', thread: 'Threads/helper.md', startedAt: STARTED, at: STARTED };
+    for (let i = 0; i < 3; i++) await kit.journal.append(started);
+    // Where the store puts its temp files there is a file: every note write fails.
+    await kit.vault.write('.scriptorium/tmp', 'not a folder');
+    await recoverFromJournal(recovery());
+    expect((await kit.vault.fields('Inbox/q.md')).status).toBe('running');
+    expect((await kit.journal.readAll()).map((r) => r.t)).toEqual(['started', 'started', 'started']);
+    expect(kit.logger.lines.map((l) => l.msg)).toContain('recovery failed for a message');
+  });
+
   it('a message the user moved on (finished, deleted) is left alone; one waiting for its retry keeps its record', async () => {
     await kit.vault.write('Inbox/q.md', inboundNote('helper', 'q, please.', { status: 'done' }));
     await kit.journal.append({ t: 'started', msg: 'Inbox/q.md', agent: 'helper', thread: 'Threads/helper.md', startedAt: STARTED, at: STARTED });
