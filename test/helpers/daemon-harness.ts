@@ -6,7 +6,7 @@ import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { FAKE_CLAUDE, useFakeClaude, type FakeClaude } from './fake-claude-env.ts';
 import { createTempVault, type TempVault } from './temp-vault.ts';
-import { waitFor } from './wait-for.ts';
+import { PATIENCE_MS, waitFor } from './wait-for.ts';
 
 /** Short but safe timings for a two-core machine running test files in parallel. */
 export const TEST_CONFIG: Partial<DaemonConfig> = {
@@ -87,7 +87,7 @@ export async function waitForStatus(
   vault: TempVault,
   vaultPath: string,
   statuses: string | string[],
-  timeoutMs = 10_000,
+  timeoutMs = PATIENCE_MS,
 ): Promise<FrontmatterData> {
   const wanted = Array.isArray(statuses) ? statuses : [statuses];
   let last: FrontmatterData | undefined;
