@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
+    // The CLI (bin/ → dist/) is built once per run, for the tests that spawn it.
+    globalSetup: ['test/helpers/built-cli.ts'],
     // Integration and end-to-end tests spawn real processes and watch real folders;
     // two cores here, so keep the pool small.
     pool: 'forks',
