@@ -112,6 +112,20 @@ export function linkedPath(value: unknown): string {
   return `${match[1]}.md`;
 }
 
+/**
+ * Time that stands still at `startIso` until `release()`, then flows like the real one from there: a
+ * daemon started with it is up at `startIso` however long its start took (a schedule a moment before its
+ * slot is set up before the slot, on a busy machine too).
+ */
+export function heldClock(startIso: string): Clock & { release(): void } {
+  const start = new Date(startIso).getTime();
+  let releasedAt: number | undefined;
+  return {
+    now: () => new Date(releasedAt === undefined ? start : start + Date.now() - releasedAt),
+    release: () => void (releasedAt ??= Date.now()),
+  };
+}
+
 /** Time that flows like the real one, from `startIso` on (a daemon "started" at a chosen moment). */
 export function clockFrom(startIso: string): Clock {
   const offset = new Date(startIso).getTime() - Date.now();
