@@ -54,7 +54,7 @@ it('runs a message posted over HTTP, shows it in /status and streams its turn on
   expect(posted.statusCode).toBe(201);
   const { path: notePath } = (await posted.body.json()) as { path: string };
   expect(notePath).toMatch(/^Inbox\/.+\.md$/);
-  const fields = await waitForStatus(h.vault, notePath, 'done', 15_000);
+  const fields = await waitForStatus(h.vault, notePath, 'done');
   expect(fields.from).toBe('ci');
   expect(fields.to).toBe('researcher');
 
@@ -138,7 +138,6 @@ it('a start whose API port is taken stops cleanly, saying why, and leaves no loc
     const run = await runCli(fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url)), ['start', vault.root, '--config', config, '--log-format', 'json'], {
       cwd: vault.root,
       env: process.env,
-      timeoutMs: 20_000,
     });
     expect(run.signal).toBeNull();
     expect(run.code).toBe(1);
