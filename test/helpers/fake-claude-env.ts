@@ -53,7 +53,7 @@ export async function useFakeClaude(extraEnv: Record<string, string | undefined>
     openGate: (name) => openGate(stateDir, name),
     async restore() {
       restoreEnv();
-      // A fake stopped a moment ago may still be appending to its session file.
+      // Retried rather than failing with ENOTEMPTY if a late write (a fake's session file) races it.
       await rm(dir, { recursive: true, force: true, maxRetries: 10 });
     },
   };
