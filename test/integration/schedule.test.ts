@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DaemonConfig } from '../../src/daemon/config.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { nextFire } from '../../src/schedule/cron.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
@@ -19,9 +20,9 @@ let fake: FakeClaude;
 let daemon: Daemon | undefined;
 let logger: ReturnType<typeof createMemoryLogger>;
 
-async function startDaemon(clock?: Clock): Promise<Daemon> {
+async function startDaemon(clock?: Clock, config: Partial<DaemonConfig> = {}): Promise<Daemon> {
   logger = createMemoryLogger();
-  daemon = new Daemon({ vault: vault.root, config: TEST_CONFIG, logger, ...(clock ? { clock } : {}) });
+  daemon = new Daemon({ vault: vault.root, config: { ...TEST_CONFIG, ...config }, logger, ...(clock ? { clock } : {}) });
   await daemon.start();
   return daemon;
 }
@@ -155,7 +156,10 @@ describe('a scheduled fire', () => {
 describe('next_run on the definition', () => {
   it('appears, and an unrelated edit does not make Scriptorium rewrite it', async () => {
     const definition = await vault.writeAgent('morning', { description: 'Mornings.', schedule: '0 9 * * 1-5', tz: 'Europe/Paris' });
-    await startDaemon();
+    // The edit is read once (what this test counts) if its file events come within the settle time: on a
+    // busy machine they can be far apart (writeFile opens, then writes; the echo of Scriptorium's own
+    // next_run write may come late), and two looks would each read the edit.
+    await startDaemon(undefined, { settleMs: 2_000 });
     const expected = isoLocal(nextFire('0 9 * * 1-5', 'Europe/Paris', new Date())!);
     await waitFor(async () => (await vault.fields(definition)).next_run === expected, { what: `next_run ${expected}` });
     expect(logCount('agent definition loaded', { note: definition })).toBe(1);
