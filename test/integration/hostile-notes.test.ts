@@ -64,11 +64,18 @@ const logSize = () => (existsSync(fake.logFile) ? statSync(fake.logFile).size : 
 const BARE_LF = /(^|[^\r])\n/;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** Every file and folder under `dir`, as paths relative to it, with a hash of each file's bytes. */
+/**
+ * Every file and folder under `dir`, as paths relative to it, with a hash of each file's bytes. One that
+ * is gone by the time it is read (the running daemon's temp file, renamed into place) is left out.
+ */
 async function snapshot(dir: string, skip?: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  const gone = (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return undefined;
+  };
   const walk = async (rel: string) => {
-    for (const entry of await readdir(path.join(dir, rel), { withFileTypes: true })) {
+    for (const entry of (await readdir(path.join(dir, rel), { withFileTypes: true }).catch(gone)) ?? []) {
       const r = rel ? `${rel}/${entry.name}` : entry.name;
       const full = path.join(dir, r);
       if (full === skip) continue;
@@ -76,7 +83,10 @@ async function snapshot(dir: string, skip?: string): Promise<Map<string, string>
         out.set(r + '/', 'dir');
         await walk(r);
       } else if (entry.isSymbolicLink()) out.set(r, 'link');
-      else out.set(r, sha(await readFile(full)));
+      else {
+        const bytes = await readFile(full).catch(gone);
+        if (bytes) out.set(r, sha(bytes));
+      }
     }
   };
   await walk('');
