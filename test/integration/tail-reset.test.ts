@@ -1,6 +1,6 @@
 // `scriptorium tail` follows turns across a daemon restart (a child process reading the real API), and
 // `scriptorium reset` makes an agent's next turn start a fresh Claude session.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
@@ -19,13 +19,16 @@ let fake: FakeClaude | undefined;
 let vault: TempVault | undefined;
 let daemon: Daemon | undefined;
 let tail: Running | undefined;
+/** The operator config of `tail`, beside the vault (so not removed with it). */
+let config: string | undefined;
 
 afterEach(async () => {
   if (tail) await stopCli(tail, 'SIGKILL');
   await daemon?.close();
   await fake?.restore();
   await vault?.cleanup();
-  fake = vault = daemon = tail = undefined;
+  if (config) await rm(config, { force: true });
+  fake = vault = daemon = tail = config = undefined;
 });
 
 function newDaemon(root: string): Daemon {
@@ -36,7 +39,7 @@ it('tail shows each turn with its tool calls, reply and cost, and goes on after 
   fake = await useFakeClaude();
   vault = await createTempVault();
   await vault.writeAgent('researcher');
-  const config = path.join(vault.root, '..', `${path.basename(vault.root)}-config.yaml`);
+  config = path.join(vault.root, '..', `${path.basename(vault.root)}-config.yaml`);
   await writeFile(config, `api_port: 0\napi_token: ${TOKEN}\n`);
   daemon = newDaemon(vault.root);
   await daemon.start();
