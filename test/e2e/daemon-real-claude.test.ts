@@ -21,10 +21,12 @@ async function writeMessage(name: string, to: string, body: string): Promise<str
   return rel;
 }
 
+const AGENTS = {
+  'Agents/researcher.md': '---\ntags: [agent/definition]\ndescription: Finds things.\n---\nYou are the researcher. Always answer briefly.\n',
+};
+
 beforeEach(async () => {
-  v = await startRealClaudeVault({
-    'Agents/researcher.md': '---\ntags: [agent/definition]\ndescription: Finds things.\n---\nYou are the researcher. Always answer briefly.\n',
-  });
+  v = await startRealClaudeVault(AGENTS);
   ({ vault, home, fake } = v);
 });
 
@@ -99,6 +101,12 @@ describe('the real Claude Code CLI against a fake Messages API', () => {
   });
 
   it('an API error becomes a visible failure: error on the message, failure note, thread in error', async () => {
+    // One attempt: what the user sees of a failure is the subject here. With the daemon's retries (3 runs
+    // of the CLI, each a few seconds on a busy machine) the failure would show only minutes later; the
+    // retries themselves are tested with the fake claude (test/integration/retries.test.ts).
+    await v.close();
+    v = await startRealClaudeVault(AGENTS, { config: { maxAttempts: 1 } });
+    ({ vault, home, fake } = v);
     fake.setHandler(() => ({ error: { status: 500, type: 'api_error', message: 'Internal server error' } }));
     const msg = await writeMessage('Broken', 'researcher', 'This will fail.');
     const failed = await waitForStatus(msg, ['error', 'done']);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { linkTarget } from '../../src/vault/links.ts';
 import { lastUserText, systemText, type FakeReply, type RecordedRequest } from '../helpers/fake-anthropic.ts';
-import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
+import { REAL_CLAUDE_PATIENCE_MS, startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
 
 const AGENTS = {
   'Agents/orchestrator.md': '---\ntags: [agent/definition]\ndescription: Splits work among workers.\ncan_message: [alpha, beta]\n---\nYou are the ORCHESTRATOR.\n',
@@ -111,7 +111,7 @@ async function runChain(delegate: (req: RecordedRequest) => FakeReply) {
 }
 
 async function waitForOutbox(v: RealClaudeVault, found: (names: string[]) => Promise<boolean>) {
-  const until = Date.now() + 30_000;
+  const until = Date.now() + REAL_CLAUDE_PATIENCE_MS;
   while (Date.now() < until) {
     const names = await readdir(path.join(v.vault, 'Outbox')).catch(() => []);
     if (await found(names.filter((n) => n.endsWith('.md')))) return;

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli-process.ts';
 import { claudeEnv, lastUserText, startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic.ts';
-import { CLAUDE } from '../helpers/real-claude.ts';
+import { CLAUDE, REAL_CLAUDE_PATIENCE_MS } from '../helpers/real-claude.ts';
 
 const DOCTOR = fileURLToPath(new URL('../../src/cli/doctor.ts', import.meta.url));
 
@@ -35,7 +35,7 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const doctor = (args: string[]) => runCli(entry, [vault, '--claude', CLAUDE, ...args], { cwd: work, env, timeoutMs: 60_000 });
+const doctor = (args: string[]) => runCli(entry, [vault, '--claude', CLAUDE, ...args], { cwd: work, env, timeoutMs: REAL_CLAUDE_PATIENCE_MS });
 
 describe('doctor with the real Claude Code CLI', () => {
   it('the login check sends one tiny request without tools, and passes', async () => {

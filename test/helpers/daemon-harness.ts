@@ -6,7 +6,7 @@ import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { FAKE_CLAUDE, useFakeClaude, type FakeClaude } from './fake-claude-env.ts';
 import { createTempVault, type TempVault } from './temp-vault.ts';
-import { waitFor } from './wait-for.ts';
+import { PATIENCE_MS, waitFor } from './wait-for.ts';
 
 /** Short but safe timings for a two-core machine running test files in parallel. */
 export const TEST_CONFIG: Partial<DaemonConfig> = {
@@ -87,7 +87,7 @@ export async function waitForStatus(
   vault: TempVault,
   vaultPath: string,
   statuses: string | string[],
-  timeoutMs = 10_000,
+  timeoutMs = PATIENCE_MS,
 ): Promise<FrontmatterData> {
   const wanted = Array.isArray(statuses) ? statuses : [statuses];
   let last: FrontmatterData | undefined;
@@ -110,6 +110,20 @@ export function linkedPath(value: unknown): string {
   const match = typeof value === 'string' ? /^\[\[([^\]|#]+)/.exec(value) : null;
   if (!match) throw new Error(`expected a wikilink, found ${JSON.stringify(value)}`);
   return `${match[1]}.md`;
+}
+
+/**
+ * Time that stands still at `startIso` until `release()`, then flows like the real one from there: a
+ * daemon started with it is up at `startIso` however long its start took (a schedule a moment before its
+ * slot is set up before the slot, on a busy machine too).
+ */
+export function heldClock(startIso: string): Clock & { release(): void } {
+  const start = new Date(startIso).getTime();
+  let releasedAt: number | undefined;
+  return {
+    now: () => new Date(releasedAt === undefined ? start : start + Date.now() - releasedAt),
+    release: () => void (releasedAt ??= Date.now()),
+  };
 }
 
 /** Time that flows like the real one, from `startIso` on (a daemon "started" at a chosen moment). */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ export interface FakeClaude {
   logFile: string;
   invocations(): Invocation[];
   sessionFile(sessionId: string): string;
+  /** Let every turn held at `[[fake:gate:<name>]]` finish (and any later one pass at once). */
+  openGate(name: string): Promise<void>;
   /** Put process.env back as it was and remove the folder. */
   restore(): Promise<void>;
 }
@@ -48,11 +50,19 @@ export async function useFakeClaude(extraEnv: Record<string, string | undefined>
     logFile,
     invocations: () => readInvocations(logFile),
     sessionFile: (sessionId) => path.join(stateDir, `${sessionId}.jsonl`),
+    openGate: (name) => openGate(stateDir, name),
     async restore() {
       restoreEnv();
-      await rm(dir, { recursive: true, force: true });
+      // Retried rather than failing with ENOTEMPTY if a late write (a fake's session file) races it.
+      await rm(dir, { recursive: true, force: true, maxRetries: 10 });
     },
   };
+}
+
+/** Opens the gate `name` for the fakes whose FAKE_CLAUDE_STATE is `stateDir` (see the fake's header). */
+export async function openGate(stateDir: string, name: string): Promise<void> {
+  await mkdir(path.join(stateDir, 'gates'), { recursive: true });
+  await writeFile(path.join(stateDir, 'gates', name), '');
 }
 
 /** Set (or, with `undefined`, unset) environment variables; returns a function that puts them back. */

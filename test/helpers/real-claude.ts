@@ -3,14 +3,21 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DaemonConfig } from '../../src/daemon/config.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createClaudeRunner } from '../../src/runner/run-claude.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { claudeEnv, startFakeAnthropic, type FakeAnthropic } from './fake-anthropic.ts';
-import { waitFor } from './wait-for.ts';
+import { PATIENCE_MS, waitFor } from './wait-for.ts';
 
 export const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
+
+/**
+ * How long to wait for what runs the real Claude Code CLI: it takes a second or two to start on an idle
+ * machine (the fake takes a tenth of that), and a turn may take several requests.
+ */
+export const REAL_CLAUDE_PATIENCE_MS = 3 * PATIENCE_MS;
 
 export interface RealClaudeVault {
   vault: string;
@@ -24,7 +31,7 @@ export interface RealClaudeVault {
   close(): Promise<void>;
 }
 
-export async function startRealClaudeVault(files: Record<string, string>): Promise<RealClaudeVault> {
+export async function startRealClaudeVault(files: Record<string, string>, options: { config?: Partial<DaemonConfig> } = {}): Promise<RealClaudeVault> {
   const vault = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-vault-'));
   const home = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-home-'));
   const fake = await startFakeAnthropic();
@@ -37,8 +44,10 @@ export async function startRealClaudeVault(files: Record<string, string>): Promi
   const daemon = new Daemon({
     vault,
     logger,
-    config: { settleMs: 50, retryBaseMs: 100 },
-    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 2_000, killGraceMs: 1_000 }),
+    config: { settleMs: 50, retryBaseMs: 100, ...options.config },
+    // The CLI may take a while to exit after its result on a busy machine (it saves the session, stops its
+    // MCP servers): a grace that ends only a process that really hangs on.
+    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 30_000, killGraceMs: 1_000 }),
   });
   await daemon.start();
   const note = async (rel: string) => {
@@ -53,7 +62,7 @@ export async function startRealClaudeVault(files: Record<string, string>): Promi
     logger,
     write,
     note,
-    async waitForStatus(rel, statuses, timeoutMs = 20_000) {
+    async waitForStatus(rel, statuses, timeoutMs = REAL_CLAUDE_PATIENCE_MS) {
       let last: Record<string, unknown> | undefined;
       await waitFor(
         async () => {
@@ -65,10 +74,11 @@ export async function startRealClaudeVault(files: Record<string, string>): Promi
       return last!;
     },
     async close() {
+      // The daemon stops its turns (and waits for their processes) before their folders go.
       await daemon.close();
       await fake.close();
-      await rm(vault, { recursive: true, force: true });
-      await rm(home, { recursive: true, force: true });
+      await rm(vault, { recursive: true, force: true, maxRetries: 10 });
+      await rm(home, { recursive: true, force: true, maxRetries: 10 });
     },
   };
 }

@@ -78,7 +78,7 @@ export async function createTempVault(files: Record<string, string> = {}): Promi
       await vault.write(vaultPath, inboundNote(to, body, fields));
       return vaultPath;
     },
-    cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 3 }),
+    cleanup: () => rm(root, { recursive: true, force: true, maxRetries: 10 }),
   };
   for (const [vaultPath, text] of Object.entries(files)) await vault.write(vaultPath, text);
   return vault;

@@ -4,6 +4,15 @@
  * counts as "not yet" (a note caught mid-write, say), and the last value or error is in the timeout
  * message so a failing test says what it saw.
  */
+
+/**
+ * How long a wait for something that takes a second or two on an idle machine may take before the test
+ * fails: the default of `waitFor`, `waitForStatus` and the CLI helpers. Generous on purpose: a shared,
+ * busy machine can be ten times slower than an idle one, and a wait ends as soon as its condition holds,
+ * so only a failing test ever pays for it.
+ */
+export const PATIENCE_MS = 60_000;
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -22,7 +31,7 @@ export class WaitTimeoutError extends Error {
 }
 
 export async function waitFor<T>(predicate: () => T | Promise<T>, options: WaitOptions = {}): Promise<NonNullable<T>> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeoutMs = options.timeoutMs ?? PATIENCE_MS;
   const intervalMs = options.intervalMs ?? 20;
   const started = Date.now();
   let last: unknown = undefined;

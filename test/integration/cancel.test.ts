@@ -23,20 +23,20 @@ it('stops the running turn, keeps the message cancelled with a reply saying so, 
   await h.start();
   const long = await h.vault.writeMessage('long', 'worker', 'Think for a long time [[fake:hang]]');
   const next = await h.vault.writeMessage('next', 'worker', 'Then this one');
-  await waitForStatus(h.vault, long, 'running', 15_000);
+  await waitForStatus(h.vault, long, 'running');
   const pid = await waitFor(() => h!.fake.invocations()[0]?.pid);
 
   await setStatus(h, long, 'cancelled');
   const fields = await waitFor(async () => {
     const f = await h!.vault.fields(long);
     return f.finished_at ? f : undefined;
-  }, { timeoutMs: 15_000 });
+  });
   expect(fields.status).toBe('cancelled');
   expect(fields.error).toBeUndefined();
   expect(await h.vault.body(linkedPath(fields.reply))).toMatch(/Cancelled: this message was set to cancelled while its turn ran/);
   await waitFor(() => !isAlive(pid) || undefined);
 
-  await waitForStatus(h.vault, next, 'done', 15_000);
+  await waitForStatus(h.vault, next, 'done');
   expect(h.fake.invocations()).toHaveLength(2);
 });
 
@@ -48,14 +48,14 @@ it('a delegated message cancelled while running, or while queued, still calls it
   const delegated = { from: 'boss', reply_to: 'boss', delegation_depth: 1 };
   const running = await h.vault.writeMessage('running part', 'worker', 'Slow part [[fake:hang]]', { ...delegated, correlation_id: 'c-run' });
   // One after the other: two notes written together reach the lane in the order chokidar reports them.
-  await waitForStatus(h.vault, running, 'running', 15_000);
+  await waitForStatus(h.vault, running, 'running');
   const queued = await h.vault.writeMessage('queued part', 'worker', 'Other part', { ...delegated, correlation_id: 'c-queued' });
-  await waitForStatus(h.vault, queued, 'queued', 15_000);
+  await waitForStatus(h.vault, queued, 'queued');
 
   await setStatus(h, queued, 'cancelled');
   await setStatus(h, running, 'cancelled');
   for (const message of [running, queued]) {
-    const link = await waitFor(async () => (await h!.vault.fields(message)).callback_note, { timeoutMs: 15_000, what: `${message} callback` });
+    const link = await waitFor(async () => (await h!.vault.fields(message)).callback_note, { what: `${message} callback` });
     const callback = await h.vault.fields(linkedPath(link));
     expect(callback).toMatchObject({ to: 'boss', callback: true, outcome: 'error' });
     expect((await h.vault.fields(message)).status).toBe('cancelled');

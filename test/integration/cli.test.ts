@@ -1,46 +1,26 @@
 // The built CLI (bin/scriptorium.js → dist/), spawned as a user would run it, against the fake `claude`.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// The CLI is built once per run, outside the repository's dist/ (test/helpers/built-cli.ts).
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli as runCliProcess, spawnCli as spawnCliProcess, type Ran, type Running } from '../helpers/cli-process.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli as runCliProcess, spawnCli as spawnCliProcess, stopCli, type Ran, type Running } from '../helpers/cli-process.ts';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
-import { FAKE_CLAUDE, readInvocations } from '../helpers/fake-claude-env.ts';
+import { FAKE_CLAUDE, openGate, readInvocations } from '../helpers/fake-claude-env.ts';
 import { createTempVault, type TempVault } from '../helpers/temp-vault.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { PATIENCE_MS, waitFor } from '../helpers/wait-for.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = path.join(REPO, 'bin', 'scriptorium.js');
-
-/** dist/ is built by `prepare`; rebuild here when it is missing or older than a source file. */
-function distIsCurrent(): boolean {
-  const entry = path.join(REPO, 'dist', 'cli', 'run.js');
-  if (!existsSync(entry)) return false;
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-  for (const source of walk(path.join(REPO, 'src')).filter((f) => f.endsWith('.ts'))) {
-    const built = path.join(REPO, 'dist', path.relative(path.join(REPO, 'src'), source)).replace(/\.ts$/, '.js');
-    if (!existsSync(built) || statSync(built).mtimeMs < statSync(source).mtimeMs) return false;
-  }
-  return true;
-}
+const BIN = inject('cliBin');
 
 let work = '';
 let env: NodeJS.ProcessEnv = {};
 
 beforeAll(async () => {
-  if (!distIsCurrent()) {
-    execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: REPO,
-      stdio: 'pipe',
-    });
-  }
   work = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-cli-'));
   const config = path.join(work, 'config.yaml');
-  await writeFile(config, 'shutdown_grace: 5s\n');
+  // Long enough for a held turn to finish after the test lets it go, on any machine.
+  await writeFile(config, 'shutdown_grace: 2m\n');
   env = {
     ...process.env,
     // The operator config of this machine must not leak into the test.
@@ -51,10 +31,10 @@ beforeAll(async () => {
   delete env.SCRIPTORIUM_VAULT;
   delete env.FAKE_CLAUDE_MODE;
   delete env.FAKE_CLAUDE_REPLY;
-}, 120_000);
+});
 
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true, maxRetries: 10 });
 });
 
 const spawnCli = (args: string[], options: { cwd?: string } = {}): Running => spawnCliProcess(BIN, args, { cwd: options.cwd ?? work, env });
@@ -137,18 +117,15 @@ describe('scriptorium start, send and status', () => {
     expect((await runCli(['init', vault])).code).toBe(0);
     daemon = spawnCli(['start', vault, '--claude', FAKE_CLAUDE]);
     await waitFor(() => logLines(daemon!.stderr()).some((l) => l.msg === 'watching vault'), {
-      timeoutMs: 15_000,
       what: 'the daemon watching the vault',
     }).catch((error: Error) => {
       throw new Error(`${error.message}\nstderr of start:\n${daemon!.stderr()}`);
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
-    if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) {
-      daemon.child.kill('SIGKILL');
-      await daemon.exited;
-    }
+    // Stopped the way a user stops it, so no turn of it goes on writing into the folder removed next.
+    if (daemon) await stopCli(daemon);
   });
 
   it('send --wait prints the reply on stdout and exits 0', async () => {
@@ -175,7 +152,7 @@ describe('scriptorium start, send and status', () => {
         // The status file is rewritten a moment after each change: wait for the agent to show idle again.
         return ran.code === 0 && /\$0\.0001/.test(ran.stdout) && / error /.test(ran.stdout) && /^assistant\s+idle/m.test(ran.stdout) ? ran : null;
       },
-      { timeoutMs: 10_000, intervalMs: 200, what: 'status showing both turns and the agent idle' },
+      { intervalMs: 200, what: 'status showing both turns and the agent idle' },
     );
     expect(human.stdout).toMatch(/^Scriptorium is running on .* \(pid \d+/);
     expect(human.stdout).toMatch(/^assistant\s+idle\s+single-threaded\s+A general helper/m);
@@ -211,15 +188,19 @@ describe('scriptorium start, send and status', () => {
   it('SIGHUP (like Ctrl-C) lets the running turn finish within the grace, then start exits 0 and removes the lock', async () => {
     const lock = path.join(vault, '.scriptorium', 'daemon.pid');
     expect(existsSync(lock)).toBe(true);
-    const sent = await runCli(['send', 'assistant', 'Take your time [[fake:slow:1000]]', '--vault', vault]);
+    // Held until the daemon has said it waits for it: a turn that ended before the signal would show nothing.
+    const sent = await runCli(['send', 'assistant', 'Take your time [[fake:gate:sighup]]', '--vault', vault]);
     expect(sent.code, sent.stderr).toBe(0);
     const notePath = path.join(vault, sent.stdout.trim());
     await waitFor(async () => parseFrontmatter(await readFile(notePath, 'utf8')).data.status === 'running', { what: 'the slow turn running' });
+    await waitFor(() => readInvocations(String(env.FAKE_CLAUDE_LOG)).length === 3, { what: 'the slow turn started' });
 
     daemon!.child.kill('SIGHUP');
+    await waitFor(() => logLines(daemon!.stderr()).some((l) => l.msg === 'waiting for running turns'), { what: 'start waiting for the turn' });
+    await openGate(String(env.FAKE_CLAUDE_STATE), 'sighup');
     const ran = await Promise.race([
       daemon!.exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`start did not exit:\n${daemon!.stderr()}`)), 10_000)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`start did not exit:\n${daemon!.stderr()}`)), PATIENCE_MS)),
     ]);
     expect(ran.code, ran.stderr).toBe(0);
     const messages = logLines(ran.stderr).map((l) => l.msg);

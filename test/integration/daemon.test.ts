@@ -391,7 +391,8 @@ describe('lanes', () => {
     const notes: string[] = [];
     for (const n of [1, 2, 3]) {
       const note = await h.vault.writeMessage(`m${n}`, 'solo', `Message ${n} [[fake:slow:300]]`);
-      await waitForStatus(h.vault, note, ['queued', 'running']);
+      // Taken in before the next is written (on a busy machine it may be done by the time the test looks).
+      await waitForStatus(h.vault, note, ['queued', 'running', 'done']);
       notes.push(note);
     }
     for (const note of notes) await waitForStatus(h.vault, note, 'done');
@@ -408,8 +409,11 @@ describe('lanes', () => {
     await h.vault.writeAgent('left');
     await h.vault.writeAgent('right');
     await h.start();
-    const a = await h.vault.writeMessage('to left', 'left', 'Take your time [[fake:slow:1000]]');
-    const b = await h.vault.writeMessage('to right', 'right', 'Take your time [[fake:slow:1000]]');
+    // Both held until both have started: on a busy machine one could start a second after the other ended.
+    const a = await h.vault.writeMessage('to left', 'left', 'Take your time [[fake:gate:both]]');
+    const b = await h.vault.writeMessage('to right', 'right', 'Take your time [[fake:gate:both]]');
+    await waitFor(() => h.fake.invocations().length === 2, { what: 'both turns started' });
+    await h.fake.openGate('both');
     await waitForStatus(h.vault, a, 'done');
     await waitForStatus(h.vault, b, 'done');
     await h.daemon.idle();

@@ -79,7 +79,7 @@ async function caughtUp(v: TempVault): Promise<string> {
       const text = await v.read(DASHBOARD);
       return text === renderDashboard(snapshot()) ? text : null;
     },
-    { what: 'Dashboard.md showing the current state', timeoutMs: 15_000 },
+    { what: 'Dashboard.md showing the current state' },
   );
 }
 

@@ -12,7 +12,7 @@ import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
 import { argValue, messageNoteOf, useFakeClaude, type Invocation } from '../helpers/fake-claude-env.ts';
 import { createHarness, linkedPath, TEST_CONFIG, waitForStatus, type Harness, type HarnessOptions } from '../helpers/daemon-harness.ts';
 import { createTempVault, type TempVault } from '../helpers/temp-vault.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { PATIENCE_MS, waitFor } from '../helpers/wait-for.ts';
 
 let h: Harness | undefined;
 
@@ -45,7 +45,7 @@ async function callbackNotes(vault: TempVault): Promise<string[]> {
 }
 
 /** Wait until the message is linked to its callback; returns the callback's path. */
-async function callbackOf(vault: TempVault, messagePath: string, timeoutMs = 10_000): Promise<string> {
+async function callbackOf(vault: TempVault, messagePath: string, timeoutMs = PATIENCE_MS): Promise<string> {
   const link = await waitFor(async () => (await vault.fields(messagePath)).callback_note, { timeoutMs, what: `${messagePath} callback_note` });
   return linkedPath(link);
 }
@@ -220,7 +220,7 @@ describe('the loop guard', () => {
           if (statuses.includes('error')) throw new Error(`refused: ${statuses.join(',')}`);
           return statuses.every((s) => s === 'queued');
         },
-        { timeoutMs: 15_000, what: 'all messages accepted and waiting' },
+        { what: 'all messages accepted and waiting' },
       );
 
       now += 30 * 60_000; // still within the hour
@@ -278,7 +278,8 @@ describe('fan-in groups', () => {
   it('one member failing fires the callback at once, with the slow member marked still running', async () => {
     h = await start({ worker2: {} });
     const bad = await delegate(h.vault, 'bad part', 'worker', 'This breaks. [[fake:fail]]', { group: 'g2', group_size: 2, correlation_id: 'c-bad' });
-    const slow = await delegate(h.vault, 'slow part', 'worker2', 'This takes a while. [[fake:slow:3000]]', { group: 'g2', group_size: 2, correlation_id: 'c-slow' });
+    // Held until the callback has been read, however long the failing member takes on a busy machine.
+    const slow = await delegate(h.vault, 'slow part', 'worker2', 'This takes a while. [[fake:gate:slow]]', { group: 'g2', group_size: 2, correlation_id: 'c-slow' });
 
     const cbPath = await callbackOf(h.vault, bad);
     // The callback exists while the slow member is still going.
@@ -292,7 +293,8 @@ describe('fan-in groups', () => {
     expect(body).toContain('## worker2: still running (c-slow)');
 
     // The slow one finishes later and does not call back a second time.
-    await waitForStatus(h.vault, slow, 'done', 15_000);
+    await h.fake.openGate('slow');
+    await waitForStatus(h.vault, slow, 'done');
     await waitForStatus(h.vault, cbPath, 'done');
     await h.daemon.idle();
     expect(await callbackNotes(h.vault)).toEqual([cbPath]);
@@ -307,7 +309,8 @@ describe('fan-in groups', () => {
     // One of two finished and no deadline yet: nothing to report.
     expect(await callbackNotes(h.vault)).toEqual([]);
 
-    const late = await delegate(h.vault, 'late part', 'worker2', 'Slow part. [[fake:slow:2000]]', {
+    // Held until the callback has been read: it must be written while this member still runs.
+    const late = await delegate(h.vault, 'late part', 'worker2', 'Slow part. [[fake:gate:late]]', {
       group: 'g3',
       group_size: 2,
       correlation_id: 'c-late',
@@ -323,7 +326,8 @@ describe('fan-in groups', () => {
     expect(body).toContain((await h.vault.body(linkedPath(doneFirst.reply))).trim());
     expect(body).toContain('## worker2: still running (c-late)');
 
-    await waitForStatus(h.vault, late, 'done', 15_000);
+    await h.fake.openGate('late');
+    await waitForStatus(h.vault, late, 'done');
     await h.daemon.idle();
     expect(await callbackNotes(h.vault)).toEqual([cbPath]);
   });
@@ -337,8 +341,8 @@ describe('callbacks to one agent', () => {
     const b = await delegate(h.vault, 'job b', 'worker2', 'Job B. [[fake:slow:700]]');
     const cbA = await callbackOf(h.vault, a);
     const cbB = await callbackOf(h.vault, b);
-    await waitForStatus(h.vault, cbA, 'done', 15_000);
-    await waitForStatus(h.vault, cbB, 'done', 15_000);
+    await waitForStatus(h.vault, cbA, 'done');
+    await waitForStatus(h.vault, cbB, 'done');
     await h.daemon.idle();
 
     const arrival = h.logs('message queued').map((l) => l.note).filter((n) => n === cbA || n === cbB);

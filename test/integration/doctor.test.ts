@@ -49,7 +49,7 @@ async function setUp(files: Record<string, string> = {}): Promise<{ env: NodeJS.
 }
 
 function doctor(args: string[], env: NodeJS.ProcessEnv): Promise<Ran> {
-  return runCli(entry, args, { cwd: work, env, timeoutMs: 30_000 });
+  return runCli(entry, args, { cwd: work, env });
 }
 
 /** A pid that no process has any more: a child that has exited and been reaped. */

@@ -400,11 +400,13 @@ describe('against the real daemon (fake claude)', () => {
     const h = await harness();
     await h.vault.writeAgent('helper');
     await h.start();
-    const msg = await h.vault.writeMessage('m', 'helper', 'Take your time [[fake:slow:3000]]');
+    // Held until explain has looked: on a busy machine a three-second turn could be over by then.
+    const msg = await h.vault.writeMessage('m', 'helper', 'Take your time [[fake:gate:running]]');
     const fields = await waitForStatus(h.vault, msg, 'running');
     const e = await explain(h.vault.root, msg);
     expect(e.verdict).toBe(`running since ${fields.started_at}`);
     expect(e.reasons[0]).toBe('A turn of helper is running now in [[Threads/helper]]; the reply and status: done (or error) are written when it ends.');
+    await h.fake.openGate('running');
   });
 
   it('halted: the message waits queued behind HALT.md, with its reason', async () => {
@@ -463,7 +465,8 @@ describe('against the real daemon (fake claude)', () => {
     });
     await v.writeAgent('helper');
     await daemon.start();
-    const a = await v.writeMessage('a', 'helper', 'First [[fake:slow:4000]]');
+    // Held until the lane has been read: b and c must still wait behind it.
+    const a = await v.writeMessage('a', 'helper', 'First [[fake:gate:first]]');
     await waitForStatus(v, a, 'running');
     const b = await v.writeMessage('b', 'helper', 'Second.');
     await waitForStatus(v, b, 'queued');
@@ -477,6 +480,7 @@ describe('against the real daemon (fake claude)', () => {
     }, { what: 'status.json showing the lane' });
     expect(third.verdict).toBe('queued: behind 1 other message for helper');
     expect((await explain(v.root, b)).verdict).toBe('queued: next in line');
+    await fake.openGate('first');
   });
 });
 

@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openGate } from '../helpers/fake-claude-env.ts';
+import { PATIENCE_MS } from '../helpers/wait-for.ts';
 
 const FAKE = fileURLToPath(new URL('../fixtures/fake-claude.mjs', import.meta.url));
 const STREAM = ['--output-format', 'stream-json', '--verbose'];
@@ -182,7 +184,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitUntilDead(pid: number, timeoutMs = 5000): Promise<void> {
+async function waitUntilDead(pid: number, timeoutMs = PATIENCE_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid)) {
     if (Date.now() > deadline) throw new Error(`pid ${pid} still alive`);
@@ -341,9 +343,23 @@ describe('fake claude: modes', () => {
   });
 
   it('slow: init arrives before the result', async () => {
-    const p = start(['-p', 'wait [[fake:slow:300]]', ...STREAM]);
+    // Slow enough that a busy machine, reading the pipe late, still finds the two lines apart.
+    const p = start(['-p', 'wait [[fake:slow:2000]]', ...STREAM]);
     await p.waitForLine(isType('system', 'init'), 'init');
     expect(p.lines.some(isType('result'))).toBe(false);
+    expect((await p.exited).code).toBe(0);
+    expect(JSON.parse(p.lines[p.lines.length - 1]!)).toMatchObject({ type: 'result', subtype: 'success' });
+  });
+
+  it('gate: a closed gate holds the result (until the hang cap), and opening it lets the turn finish', async () => {
+    const shut = await run(['-p', 'wait [[fake:gate:shut]]', ...STREAM], { env: { FAKE_CLAUDE_HANG_MAX_MS: '300' } });
+    expect(shut.code).toBe(124);
+    expect(shut.stderr).toContain('gate shut still closed');
+    expect(shut.events.map((e) => e.type)).toEqual(['system']);
+
+    const p = start(['-p', 'wait [[fake:gate:g]]', ...STREAM]);
+    await p.waitForLine(isType('system', 'init'), 'init');
+    await openGate(stateDir, 'g');
     expect((await p.exited).code).toBe(0);
     expect(JSON.parse(p.lines[p.lines.length - 1]!)).toMatchObject({ type: 'result', subtype: 'success' });
   });

@@ -9,7 +9,7 @@ import { readStatus, type DaemonStatus } from '../../src/state/status-file.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
 import type { Clock } from '../../src/util/clock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
-import { clockFrom, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
+import { heldClock, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
 import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
 import { createTempVault, type TempVault } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -73,7 +73,8 @@ describe('HALT.md written by hand', () => {
   it('a new message waits queued, the running turn finishes, status says halted with the reason; deleting HALT.md runs what waited', async () => {
     await vault.writeAgent('helper');
     await startDaemon();
-    const slow = await vault.writeMessage('Slow one', 'helper', 'Take your time [[fake:slow:1500]]');
+    // Held until the halt is in force, so the turn surely runs through it.
+    const slow = await vault.writeMessage('Slow one', 'helper', 'Take your time [[fake:gate:slow]]');
     await waitForStatus(vault, slow, 'running');
 
     await vault.write('HALT.md', '# Halted\n\nMaintenance window: the API key is being rotated.\n');
@@ -82,6 +83,7 @@ describe('HALT.md written by hand', () => {
     await waitForStatus(vault, waiting, 'queued');
 
     // The running turn is not stopped.
+    await fake.openGate('slow');
     const done = await waitForStatus(vault, slow, 'done');
     expect(done.error).toBeUndefined();
     await sleep(300);
@@ -204,8 +206,10 @@ describe('schedules and the halt', () => {
     await vault.writeAgent('digest', { schedule: '0 9 * * *', task: 'Digest.' });
     await vault.writeAgent('quiet', { schedule: '0 9 * * *', task: 'Quiet.', catch_up: false });
     await vault.write('HALT.md', 'Halted over 09:00.\n');
-    // Monday, a moment before 09:00.
-    await startDaemon(clockFrom('2026-03-02T08:59:59.200Z'));
+    // Monday, a moment before 09:00, from the moment the daemon is up.
+    const clock = heldClock('2026-03-02T08:59:59.200Z');
+    await startDaemon(clock);
+    clock.release();
     expect(daemon!.halted).toBe(true);
 
     // 09:00 passes: the next run moves on to Tuesday, and nothing fired.
@@ -233,6 +237,11 @@ describe('schedules and the halt', () => {
     await waitFor(async () => (await scheduledNotes()).length > 0, { what: 'a first fire' });
     await vault.write('HALT.md', 'Enough ticking.\n');
     await waitFor(() => daemon!.halted, { what: 'halted' });
+    // A fire decided just before the halt may still be writing its note; ticks run one at a time, so it
+    // is written once a tick after the halt has moved the next run on.
+    const nextRun = () => daemon!.agentStatuses().find((a) => a.name === 'ticker')?.nextRun;
+    const nextAtHalt = nextRun();
+    await waitFor(() => nextRun() !== nextAtHalt, { what: 'a tick after the halt' });
     // (Not daemon.idle(): a fire written just before the halt waits queued, so the daemon is never idle.)
     await waitFor(async () => {
       const statuses = await Promise.all((await scheduledNotes()).map(async (n) => (await vault.fields(n)).status));

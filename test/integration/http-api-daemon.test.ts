@@ -54,7 +54,7 @@ it('runs a message posted over HTTP, shows it in /status and streams its turn on
   expect(posted.statusCode).toBe(201);
   const { path: notePath } = (await posted.body.json()) as { path: string };
   expect(notePath).toMatch(/^Inbox\/.+\.md$/);
-  const fields = await waitForStatus(h.vault, notePath, 'done', 15_000);
+  const fields = await waitForStatus(h.vault, notePath, 'done');
   expect(fields.from).toBe('ci');
   expect(fields.to).toBe('researcher');
 
@@ -124,7 +124,7 @@ it('removes api.json when it stops', async () => {
 
 it('a start whose API port is taken stops cleanly, saying why, and leaves no lock behind', async () => {
   const { createServer } = await import('node:net');
-  const { writeFile } = await import('node:fs/promises');
+  const { rm, writeFile } = await import('node:fs/promises');
   const { runCli } = await import('../helpers/cli-process.ts');
   const { createTempVault } = await import('../helpers/temp-vault.ts');
   const { fileURLToPath } = await import('node:url');
@@ -132,13 +132,13 @@ it('a start whose API port is taken stops cleanly, saying why, and leaves no loc
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const port = (blocker.address() as { port: number }).port;
   const vault = await createTempVault();
+  // Beside the vault, so not removed with it.
+  const config = path.join(vault.root, '..', `${path.basename(vault.root)}.yaml`);
   try {
-    const config = path.join(vault.root, '..', `${path.basename(vault.root)}.yaml`);
     await writeFile(config, `api_port: ${port}\napi_token: ${TOKEN}\n`);
     const run = await runCli(fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url)), ['start', vault.root, '--config', config, '--log-format', 'json'], {
       cwd: vault.root,
       env: process.env,
-      timeoutMs: 20_000,
     });
     expect(run.signal).toBeNull();
     expect(run.code).toBe(1);
@@ -147,5 +147,6 @@ it('a start whose API port is taken stops cleanly, saying why, and leaves no loc
   } finally {
     blocker.close();
     await vault.cleanup();
+    await rm(config, { force: true });
   }
 });

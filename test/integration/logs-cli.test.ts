@@ -34,7 +34,7 @@ afterEach(async () => {
   await vault.cleanup();
 });
 
-const logs = (...args: string[]): Promise<Ran> => runCli(RUN, ['logs', vault.root, ...args], { cwd: vault.root, env, timeoutMs: 15_000 });
+const logs = (...args: string[]): Promise<Ran> => runCli(RUN, ['logs', vault.root, ...args], { cwd: vault.root, env });
 const outLines = (ran: Ran) => ran.stdout.split('\n').filter(Boolean);
 
 /** A record as the daemon's json logger writes it. */
@@ -122,7 +122,7 @@ describe('scriptorium logs', () => {
 
     following = spawnCli(RUN, ['logs', vault.root, '-f', '-n', '1', '--json'], { cwd: vault.root, env });
     const seen = () => following!.stdout().split('\n').filter(Boolean);
-    await waitFor(() => seen().length === 1, { what: 'the last line before following', timeoutMs: 15_000 });
+    await waitFor(() => seen().length === 1, { what: 'the last line before following' });
     expect(seen()).toEqual([line(3)]);
 
     daemonLog.write(line(4));

@@ -53,7 +53,8 @@ describe('transient failures', () => {
     vault = await createTempVault();
     await vault.writeAgent('w');
     const runner = scripted(overloaded(), result({}));
-    await daemonWith(runner, { retryBaseMs: 400 });
+    // A backoff long enough for a busy machine's test to look at the note before the retry runs.
+    await daemonWith(runner, { retryBaseMs: 2_000 });
     const msg = await vault.writeMessage('m', 'w', 'Hello.');
     const waiting = await waitFor(async () => {
       const f = await vault!.fields(msg);
@@ -75,7 +76,7 @@ describe('transient failures', () => {
     await h.vault.writeAgent('w');
     await h.start();
     const msg = await h.vault.writeMessage('m', 'w', 'Always overloaded [[fake:api-529]]');
-    const failed = await waitForStatus(h.vault, msg, 'error', 15_000);
+    const failed = await waitForStatus(h.vault, msg, 'error');
     expect(String(failed.error)).toMatch(/^API Error: 529 Overloaded.*\(after 3 attempts\)$/);
     expect(h.fake.invocations()).toHaveLength(3);
     // The CLI's own retries are kept short; the daemon's are the slow ones.

@@ -44,14 +44,19 @@ describe('messages changed while they wait or run', () => {
     await h.vault.writeAgent('a');
     await h.vault.writeAgent('b');
     await h.start();
-    const busyA = await h.vault.writeMessage('busy a', 'a', 'Long one for a [[fake:slow:1200]]');
-    const busyB = await h.vault.writeMessage('busy b', 'b', 'Long one for b [[fake:slow:1200]]');
+    // Both held until the test lets them go: the re-addressed message must find both lanes busy.
+    const busyA = await h.vault.writeMessage('busy a', 'a', 'Long one for a [[fake:gate:a]]');
+    const busyB = await h.vault.writeMessage('busy b', 'b', 'Long one for b [[fake:gate:b]]');
     await waitForStatus(h.vault, busyA, 'running');
     await waitForStatus(h.vault, busyB, 'running');
     const moved = await h.vault.writeMessage('moved', 'a', 'Re-addressed.');
     await waitForStatus(h.vault, moved, 'queued');
     const raw = await h.vault.read(moved);
     await h.vault.write(moved, raw.replace('to: a', 'to: b'));
+    // a's turn ends; its lane finds the message now addressed to b and moves it behind b's turn.
+    await h.fake.openGate('a');
+    await waitFor(() => h!.logs('message queued', { note: moved, agent: 'b' }).length > 0, { what: 'the message queued for b' });
+    await h.fake.openGate('b');
     const done = await waitForStatus(h.vault, moved, 'done');
     expect(done.thread).toBe('[[Threads/b]]');
     // b's turns one after the other: the re-addressed message started after b's long turn finished.
@@ -66,9 +71,11 @@ describe('messages changed while they wait or run', () => {
     h = await createHarness();
     await h.vault.writeAgent('w');
     await h.start();
-    const msg = await h.vault.writeMessage('Untitled', 'w', 'Rename me while I run [[fake:slow:1000]]');
+    // Held until the rename is done, so the turn surely ends after it.
+    const msg = await h.vault.writeMessage('Untitled', 'w', 'Rename me while I run [[fake:gate:rename]]');
     await waitForStatus(h.vault, msg, 'running');
     await rename(path.join(h.vault.root, msg), path.join(h.vault.root, 'Inbox/A proper title.md'));
+    await h.fake.openGate('rename');
     const done = await waitForStatus(h.vault, 'Inbox/A proper title.md', 'done');
     expect(done.error).toBeUndefined();
     expect(h.vault.exists(linkedPath(done.reply))).toBe(true);
@@ -83,9 +90,9 @@ describe('fan-in groups reused', () => {
     await h.start();
     const fields = { from: 'orc', reply_to: 'orc', delegation_depth: 1, group: 'research', group_size: 1 };
     const first = await h.vault.writeMessage('first', 'w', 'First round.', fields);
-    const firstDone = await waitFor(async () => (await h!.vault.fields(first)).callback_note, { timeoutMs: 10_000, what: 'first callback' });
+    const firstDone = await waitFor(async () => (await h!.vault.fields(first)).callback_note, { what: 'first callback' });
     const second = await h.vault.writeMessage('second', 'w', 'Second round.', fields);
-    const secondCallback = await waitFor(async () => (await h!.vault.fields(second)).callback_note, { timeoutMs: 10_000, what: 'second callback' });
+    const secondCallback = await waitFor(async () => (await h!.vault.fields(second)).callback_note, { what: 'second callback' });
     expect(secondCallback).not.toBe(firstDone);
     expect((await h.vault.fields(linkedPath(secondCallback))).source_message).toEqual(['[[Inbox/second]]']);
   });
@@ -105,7 +112,7 @@ describe('turns that cannot start, or will not end', () => {
     await h.vault.writeAgent('w');
     await h.start();
     const msg = await h.vault.writeMessage('m', 'w', 'Leave a child holding stdout [[fake:success,child:stdout]]');
-    const done = await waitForStatus(h.vault, msg, ['done', 'error'], 15_000);
+    const done = await waitForStatus(h.vault, msg, ['done', 'error']);
     expect(done.status).toBe('done');
   });
 

@@ -1,15 +1,11 @@
 // The built CLI (bin/scriptorium.js → dist/) with schedules and the halt: `fire`, `status` (NEXT RUN,
-// LAST RUN, HALTED), `halt` and `resume`, against a `start` process running the fake `claude`.
-//
-// The CLI is built into a folder of this test's own (a copy of bin/, dist/ from `tsc --outDir`, links to
-// node_modules/ and templates/), so it never races test/integration/cli.test.ts rebuilding the shared dist/.
-import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+// LAST RUN, HALTED), `halt` and `resume`, against a `start` process running the fake `claude`. The CLI is
+// built once per run, outside the repository's dist/ (test/helpers/built-cli.ts).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli as runCliProcess, spawnCli as spawnCliProcess, type Ran, type Running } from '../helpers/cli-process.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli as runCliProcess, spawnCli as spawnCliProcess, stopCli, type Ran, type Running } from '../helpers/cli-process.ts';
 import { nextFire } from '../../src/schedule/cron.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
 import { isoLocal } from '../../src/util/clock.ts';
@@ -18,16 +14,15 @@ import { FAKE_CLAUDE } from '../helpers/fake-claude-env.ts';
 import { agentNote } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const bin = inject('cliBin');
 
 let work = '';
-let bin = '';
 let vault = '';
 let env: NodeJS.ProcessEnv = {};
 let daemon: Running | undefined;
 
 const spawnCli = (args: string[]): Running => spawnCliProcess(bin, args, { cwd: work, env });
-const runCli = (args: string[]): Promise<Ran> => runCliProcess(bin, args, { cwd: work, env, timeoutMs: 15_000 });
+const runCli = (args: string[]): Promise<Ran> => runCliProcess(bin, args, { cwd: work, env });
 
 const fields = async (rel: string): Promise<FrontmatterData> => parseFrontmatter(await readFile(path.join(vault, rel), 'utf8')).data;
 const body = async (rel: string): Promise<string> => parseFrontmatter(await readFile(path.join(vault, rel), 'utf8')).body;
@@ -37,7 +32,7 @@ async function waitForStatus(rel: string, status: string): Promise<FrontmatterDa
   await waitFor(async () => {
     last = await fields(rel);
     return last.status === status;
-  }, { what: `${rel} status ${status}`, timeoutMs: 10_000 }).catch((error: Error) => {
+  }, { what: `${rel} status ${status}` }).catch((error: Error) => {
     throw new Error(`${error.message}; last fields ${JSON.stringify(last)}`);
   });
   return last;
@@ -50,7 +45,7 @@ async function statusUntil(test: (stdout: string) => boolean, what: string): Pro
     const ran = await runCli(['status', vault]);
     last = ran.stdout;
     return ran.code === 0 && test(ran.stdout);
-  }, { what, timeoutMs: 10_000, intervalMs: 150 }).catch((error: Error) => {
+  }, { what, intervalMs: 150 }).catch((error: Error) => {
     throw new Error(`${error.message}\nlast status output:\n${last}`);
   });
   return last;
@@ -58,18 +53,6 @@ async function statusUntil(test: (stdout: string) => boolean, what: string): Pro
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-cli-schedule-'));
-  const pkg = path.join(work, 'pkg');
-  await mkdir(path.join(pkg, 'bin'), { recursive: true });
-  await copyFile(path.join(REPO, 'bin', 'scriptorium.js'), path.join(pkg, 'bin', 'scriptorium.js'));
-  await copyFile(path.join(REPO, 'package.json'), path.join(pkg, 'package.json'));
-  await symlink(path.join(REPO, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
-  await symlink(path.join(REPO, 'templates'), path.join(pkg, 'templates'), 'dir');
-  execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(pkg, 'dist')], {
-    cwd: REPO,
-    stdio: 'pipe',
-  });
-  bin = path.join(pkg, 'bin', 'scriptorium.js');
-
   const config = path.join(work, 'config.yaml');
   await writeFile(config, 'shutdown_grace: 5s\n');
   env = { ...process.env, SCRIPTORIUM_CONFIG: config, FAKE_CLAUDE_STATE: path.join(work, 'fake-state'), FAKE_CLAUDE_LOG: path.join(work, 'fake-log.jsonl') };
@@ -88,21 +71,15 @@ beforeAll(async () => {
   await writeFile(path.join(vault, '.scriptorium', 'schedule.json'), JSON.stringify(state));
 
   daemon = spawnCli(['start', vault, '--claude', FAKE_CLAUDE]);
-  await waitFor(() => daemon!.stderr().includes('"msg":"watching vault"'), { timeoutMs: 15_000, what: 'the daemon watching the vault' }).catch(
-    (error: Error) => {
-      throw new Error(`${error.message}\nstderr of start:\n${daemon!.stderr()}`);
-    },
-  );
-}, 60_000);
+  await waitFor(() => daemon!.stderr().includes('"msg":"watching vault"'), { what: 'the daemon watching the vault' }).catch((error: Error) => {
+    throw new Error(`${error.message}\nstderr of start:\n${daemon!.stderr()}`);
+  });
+});
 
 afterAll(async () => {
-  if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) {
-    daemon.child.kill('SIGINT');
-    const timer = setTimeout(() => daemon!.child.kill('SIGKILL'), 8_000);
-    await daemon.exited;
-    clearTimeout(timer);
-  }
-  await rm(work, { recursive: true, force: true });
+  // The daemon stops (and its turns with it) before the folder it writes into is removed.
+  if (daemon) await stopCli(daemon, 'SIGINT');
+  if (work) await rm(work, { recursive: true, force: true, maxRetries: 10 });
 });
 
 describe('scriptorium fire', () => {

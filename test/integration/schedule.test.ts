@@ -4,12 +4,13 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DaemonConfig } from '../../src/daemon/config.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { nextFire } from '../../src/schedule/cron.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
 import { isoLocal, type Clock } from '../../src/util/clock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
-import { linkedPath, clockFrom, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
+import { clockFrom, heldClock, linkedPath, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
 import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
 import { createTempVault, inboundNote, type TempVault } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -19,9 +20,9 @@ let fake: FakeClaude;
 let daemon: Daemon | undefined;
 let logger: ReturnType<typeof createMemoryLogger>;
 
-async function startDaemon(clock?: Clock): Promise<Daemon> {
+async function startDaemon(clock?: Clock, config: Partial<DaemonConfig> = {}): Promise<Daemon> {
   logger = createMemoryLogger();
-  daemon = new Daemon({ vault: vault.root, config: TEST_CONFIG, logger, ...(clock ? { clock } : {}) });
+  daemon = new Daemon({ vault: vault.root, config: { ...TEST_CONFIG, ...config }, logger, ...(clock ? { clock } : {}) });
   await daemon.start();
   return daemon;
 }
@@ -63,7 +64,10 @@ async function edit(rel: string, from: string, to: string): Promise<void> {
     const raw = await vault.read(rel);
     const edited = raw.includes(from) ? raw.replace(from, to) : raw;
     await vault.write(rel, attempt === 0 ? edited : edited.replace(/ *$/, ' '.repeat(attempt)));
-    const held = await waitFor(async () => reads() > before && !(await vault.read(rel)).includes(from), { timeoutMs: 1_000 }).catch(() => false);
+    // A second is plenty on an idle machine; a busy one gets longer with each attempt.
+    const held = await waitFor(async () => reads() > before && !(await vault.read(rel)).includes(from), { timeoutMs: 1_000 * 2 ** Math.min(attempt, 4) }).catch(
+      () => false,
+    );
     if (held) return;
   }
   throw new Error(`the edit of ${rel} (${JSON.stringify(from)} → ${JSON.stringify(to)}) was never read by the daemon`);
@@ -86,13 +90,15 @@ afterEach(async () => {
 describe('a scheduled fire', () => {
   it('writes an inbound note from scheduler (the task as body, schedule and scheduled_for) that runs to done with a reply', async () => {
     await vault.writeAgent('digest', { schedule: '0 9 * * *', task: 'Summarise what came in overnight.' });
-    // Monday, a moment before 09:00 (UTC, the zone of the tests).
-    await startDaemon(clockFrom('2026-03-02T08:59:58.800Z'));
+    // Monday, a moment before 09:00 (UTC, the zone of the tests), from the moment the daemon is up.
+    const clock = heldClock('2026-03-02T08:59:58.800Z');
+    await startDaemon(clock);
+    clock.release();
 
     const [note] = await waitFor(async () => {
       const notes = await scheduledNotes();
       return notes.length > 0 ? notes : null;
-    }, { what: 'the scheduled message', timeoutMs: 8_000 });
+    }, { what: 'the scheduled message' });
     const done = await waitForStatus(vault, note!, 'done');
     expect(done).toMatchObject({
       tags: ['agent/message/inbound'],
@@ -150,7 +156,10 @@ describe('a scheduled fire', () => {
 describe('next_run on the definition', () => {
   it('appears, and an unrelated edit does not make Scriptorium rewrite it', async () => {
     const definition = await vault.writeAgent('morning', { description: 'Mornings.', schedule: '0 9 * * 1-5', tz: 'Europe/Paris' });
-    await startDaemon();
+    // The edit is read once (what this test counts) if its file events come within the settle time: on a
+    // busy machine they can be far apart (writeFile opens, then writes; the echo of Scriptorium's own
+    // next_run write may come late), and two looks would each read the edit.
+    await startDaemon(undefined, { settleMs: 2_000 });
     const expected = isoLocal(nextFire('0 9 * * 1-5', 'Europe/Paris', new Date())!);
     await waitFor(async () => (await vault.fields(definition)).next_run === expected, { what: `next_run ${expected}` });
     expect(logCount('agent definition loaded', { note: definition })).toBe(1);
@@ -199,23 +208,36 @@ describe('next_run on the definition', () => {
 
 describe('overlap and threads', () => {
   it('a fire while the previous run of the schedule is still running is skipped, and the skip is recorded', async () => {
-    await vault.writeAgent('slow', { schedule: '* * * * * *', task: 'A long job [[fake:slow:2500]]' });
+    // The first run is held until the test lets it go: it runs through as many fires as a busy machine needs.
+    await vault.writeAgent('slow', { schedule: '* * * * * *', task: 'A long job [[fake:gate:long]]' });
     await startDaemon();
+    const [first] = await waitFor(async () => {
+      const notes = await scheduledNotes();
+      return notes.length > 0 ? notes : null;
+    }, { what: 'the first fire' });
+    await waitForStatus(vault, first!, 'running');
+    const runningSince = Date.now();
+    // A skip decided after the run was seen running (one decided before may have found it still queued).
     const skip = await waitFor(async () => {
       try {
-        return (await scheduleState())['slow|* * * * * *']?.lastSkip;
+        const last = (await scheduleState())['slow|* * * * * *']?.lastSkip;
+        return last && Date.parse(last.at) >= runningSince ? last : undefined;
       } catch {
         return undefined;
       }
-    }, { what: 'a recorded skip', timeoutMs: 8_000 });
+    }, { what: 'a skip recorded while the first run runs' });
     const notes = await scheduledNotes();
     expect(notes).toHaveLength(1);
     expect(skip.reason).toBe(`the previous scheduled run (${notes[0]}) is still running`);
     expect(logCount('scheduled fire skipped', { agent: 'slow' })).toBeGreaterThanOrEqual(1);
     expect((await vault.fields(notes[0]!)).status).toBe('running');
-    // The skipped slots left no note behind; the first run finishes normally.
-    await waitForStatus(vault, notes[0]!, 'done');
-    expect(fake.invocations().length).toBeLessThanOrEqual(2);
+    // The skipped slots left no note behind; the first run finishes normally. Its turns are counted when
+    // it is seen done: the fires after it go on, one a second.
+    await fake.openGate('long');
+    const calls = await waitFor(async () => ((await vault.fields(notes[0]!)).status === 'done' ? fake.invocations().length : null), {
+      what: `${notes[0]} done`,
+    });
+    expect(calls).toBeLessThanOrEqual(2);
   });
 
   it('each fire of a multi-threaded agent starts a fresh thread', async () => {
@@ -226,7 +248,7 @@ describe('overlap and threads', () => {
       const fields = await Promise.all(notes.map((n) => vault.fields(n)));
       const finished = fields.filter((f) => f.status === 'done');
       return finished.length >= 2 ? finished.slice(0, 2) : null;
-    }, { what: 'two scheduled messages done', timeoutMs: 8_000 });
+    }, { what: 'two scheduled messages done' });
     const [a, b] = done;
     expect(a!.thread).not.toBe(b!.thread);
     for (const f of done) {
@@ -294,8 +316,11 @@ describe('invalid and disabled', () => {
 describe('a scheduled message waits behind the agent lane like any other', () => {
   it('a message written by hand and a fire for the same agent both run, one after the other', async () => {
     await vault.writeAgent('busy', { schedule: '0 9 * * *', task: 'Scheduled work.' });
-    await vault.write('Inbox/By hand.md', inboundNote('busy', 'Handwritten work [[fake:slow:1500]]'));
-    await startDaemon(clockFrom('2026-03-02T08:59:59.000Z'));
+    // Held until the fire has been seen waiting behind it.
+    await vault.write('Inbox/By hand.md', inboundNote('busy', 'Handwritten work [[fake:gate:by-hand]]'));
+    const clock = heldClock('2026-03-02T08:59:59.000Z');
+    await startDaemon(clock);
+    clock.release();
     await waitForStatus(vault, 'Inbox/By hand.md', 'running');
     const [note] = await waitFor(async () => {
       const notes = await scheduledNotes();
@@ -304,6 +329,7 @@ describe('a scheduled message waits behind the agent lane like any other', () =>
     // It waits for the lane (the hand-written one is still running)...
     expect(['ready', 'queued']).toContain(String((await vault.fields(note!)).status));
     // ...then runs.
+    await fake.openGate('by-hand');
     await waitForStatus(vault, note!, 'done');
     expect((await vault.fields('Inbox/By hand.md')).status).toBe('done');
   });

@@ -32,13 +32,13 @@ it('keeps environment secrets out of notes, logs and state files', async () => {
     config: TEST_CONFIG,
     logger: createLogger({ format: 'json', level: 'debug', write: (line) => lines.push(line) }),
   });
-  await vault.writeAgent('worker', { timeout: '5s' });
+  await vault.writeAgent('worker');
   await daemon.start();
 
   const ok = await vault.writeMessage('ok', 'worker', 'Show me the key [[fake:leak-env:SCRIPTORIUM_TEST_API_KEY]]');
   const failed = await vault.writeMessage('failed', 'worker', 'Fail loudly [[fake:leak-env-fail:SERVICE_PASSWORD]]');
-  await waitForStatus(vault, ok, 'done', 15_000);
-  const error = await waitForStatus(vault, failed, 'error', 15_000);
+  await waitForStatus(vault, ok, 'done');
+  const error = await waitForStatus(vault, failed, 'error');
   await daemon.idle();
   await daemon.close();
 

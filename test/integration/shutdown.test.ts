@@ -7,7 +7,7 @@ import { createMemoryLogger } from '../../src/util/logger.ts';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { isAlive } from '../helpers/fake-claude-env.ts';
 import { createHarness, linkedPath, TEST_CONFIG, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { PATIENCE_MS, waitFor } from '../helpers/wait-for.ts';
 import { createTempVault } from '../helpers/temp-vault.ts';
 
 let h: Harness;
@@ -26,10 +26,14 @@ afterEach(async () => {
 describe('close()', () => {
   it('lets a running turn finish within the grace period', async () => {
     await h.start();
-    const msg = await h.vault.writeMessage('slow', 'worker', 'Take a second [[fake:slow:1000]]');
+    // Held until close() waits for it: a turn that ended before close() was called would prove nothing.
+    const msg = await h.vault.writeMessage('slow', 'worker', 'Take a second [[fake:gate:slow]]');
     await waitForStatus(h.vault, msg, 'running');
 
-    await h.daemon.close({ graceMs: 10_000 });
+    const closed = h.daemon.close({ graceMs: PATIENCE_MS });
+    await waitFor(() => h.logs('waiting for running turns').length > 0, { what: 'close() waiting for the turn' });
+    await h.fake.openGate('slow');
+    await closed;
     const fields = await h.vault.fields(msg);
     expect(fields.status).toBe('done');
     expect(await h.vault.body(linkedPath(fields.reply))).toContain('fake reply to:');
@@ -44,6 +48,8 @@ describe('close()', () => {
     await waitForStatus(h.vault, msg, 'running');
     const waiting = await h.vault.writeMessage('waiting', 'worker', 'Behind the hanging one.');
     await waitForStatus(h.vault, waiting, 'queued');
+    // `running` is written as the process starts; on a busy machine it may not have got as far as its log.
+    await waitFor(() => h.fake.invocations().length === 1, { what: 'the hanging turn started' });
 
     await h.daemon.close({ graceMs: 200 });
     const fields = await h.vault.fields(msg);
@@ -55,7 +61,7 @@ describe('close()', () => {
     expect((await h.vault.fields(waiting)).status).toBe('queued');
     expect(h.fake.invocations()).toHaveLength(1);
     const [call] = h.fake.invocations();
-    await waitFor(() => !isAlive(call!.pid), { timeoutMs: 3_000, what: 'claude gone after shutdown' });
+    await waitFor(() => !isAlive(call!.pid), { what: 'claude gone after shutdown' });
 
     for (const note of (await h.vault.listAll()).filter((p) => p.endsWith('.md'))) {
       const parsed = parseFrontmatter(await h.vault.read(note));

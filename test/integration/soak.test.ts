@@ -10,5 +10,5 @@ describe('soak', () => {
     expect(figures.spuriousTurns).toBe(0);
     expect(figures.runnerCalls).toBe(150);
     expect(figures.userEdits).toBeGreaterThan(50);
-  }, 120_000);
+  }, 600_000); // ~20 s on an idle machine; a busy one may take ten times as long
 });

@@ -29,10 +29,13 @@ it('a message a free lane takes is written running (with queued_at), then done; 
   h = await createHarness();
   await h.vault.writeAgent('worker');
   await h.start();
-  const first = await h.vault.writeMessage('first', 'worker', 'Slow one [[fake:slow:1500]]');
+  // Held until the second has had to wait behind it.
+  const first = await h.vault.writeMessage('first', 'worker', 'Slow one [[fake:gate:first]]');
   await waitForStatus(h.vault, first, 'running');
   const second = await h.vault.writeMessage('second', 'worker', 'Behind it.');
-  await waitForStatus(h.vault, second, 'done', 15_000);
+  await waitForStatus(h.vault, second, 'queued');
+  await h.fake.openGate('first');
+  await waitForStatus(h.vault, second, 'done');
   await waitForStatus(h.vault, first, 'done');
 
   const statuses = (note: string) => writes.get(note)?.map((w) => w.status);

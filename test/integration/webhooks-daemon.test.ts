@@ -226,8 +226,12 @@ describe('notify: webhooks through the daemon', () => {
       return { harness, fields, rx };
     }
 
-    /** Every file of the vault but the definition (where the user put the token) and every log line. */
+    /**
+     * Every file of the vault but the definition (where the user put the token) and every log line, once
+     * the daemon has stopped: its last writes are in, and no temp file of its vanishes during the scan.
+     */
     async function leaks(harness: Harness): Promise<string[]> {
+      await harness.daemon.close();
       const found: string[] = [];
       for (const file of await harness.vault.listAll({ withDotFolders: true })) {
         if (file === 'Agents/herald.md') continue;
