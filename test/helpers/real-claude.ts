@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DaemonConfig } from '../../src/daemon/config.ts';
+import type { DaemonConfig } from '../../src/config/operator-config.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createClaudeRunner } from '../../src/runner/run-claude.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';

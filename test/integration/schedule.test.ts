@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DaemonConfig } from '../../src/daemon/config.ts';
+import type { DaemonConfig } from '../../src/config/operator-config.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { nextFire } from '../../src/schedule/cron.ts';
 import type { ScheduleState } from '../../src/schedule/scheduler.ts';
