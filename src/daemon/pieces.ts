@@ -117,7 +117,7 @@ export function buildPieces(options: PiecesOptions) {
     journal,
     events,
     outcomes,
-    messagesTo: (agent) => [...index.inbound()].filter(([, entry]) => entry.to === agent).map(([path]) => path),
+    messagesTo: (agent) => index.inboundTo(agent),
     onTurnFinished: (entry) => {
       ledger.record(entry);
       view.addTurns(entry);

@@ -56,6 +56,11 @@ export class NoteIndex {
     for (const [path, entry] of this.#entries) if (entry.role === 'inbound') yield [path, entry];
   }
 
+  /** Inbound notes addressed to one agent. */
+  inboundTo(agent: string): string[] {
+    return [...this.inbound()].filter(([, e]) => e.to === agent).map(([p]) => p);
+  }
+
   /** The members of a fan-in group: inbound notes sharing `reply_to` and `group`. */
   groupMembers(replyTo: string, group: string): string[] {
     return [...this.inbound()].filter(([, e]) => e.replyTo === replyTo && e.group === group).map(([p]) => p);

@@ -69,7 +69,7 @@ export async function createStageKit(files: Record<string, string> = {}): Promis
     journal,
     events,
     outcomes,
-    messagesTo: (agent) => [...index.inbound()].filter(([, e]) => e.to === agent).map(([p]) => p),
+    messagesTo: (agent) => index.inboundTo(agent),
     onTurnFinished: (entry) => {
       counted.push(entry);
       ledger.record(entry);
