@@ -41,15 +41,18 @@ const HUGE = 'x'.repeat(20_000);
 const KINDS: Record<string, string> = { list: '[1, two]', map: '{a: 1}', number: '-3', bool: 'true', huge: HUGE, null: 'null' };
 
 /** Definition fields by the kind of value they take, and which wrong kinds that kind still accepts. */
-type Cls = 'slug' | 'text' | 'enum' | 'path' | 'names' | 'posint' | 'posnum' | 'duration' | 'tz' | 'cron' | 'bool';
+type Cls = 'slug' | 'text' | 'enum' | 'path' | 'names' | 'arg' | 'args' | 'posint' | 'posnum' | 'duration' | 'tz' | 'cron' | 'bool';
 const DEF_FIELDS: Record<string, Cls> = {
-  name: 'slug', description: 'text', model: 'text', task: 'text', mode: 'enum', permission_mode: 'enum',
-  workspace: 'path', tools: 'names', disallowed_tools: 'names', can_message: 'names', max_turns: 'posint',
+  name: 'slug', description: 'text', model: 'arg', task: 'text', mode: 'enum', permission_mode: 'enum',
+  workspace: 'path', tools: 'args', disallowed_tools: 'args', can_message: 'names', max_turns: 'posint',
   max_runs_per_hour: 'posint', max_budget_usd: 'posnum', daily_budget_usd: 'posnum', timeout: 'duration',
   tz: 'tz', schedule: 'cron', catch_up: 'bool', enabled: 'bool',
 };
 const ACCEPTS: Record<Cls, string[]> = {
-  slug: [], text: ['number', 'huge'], enum: [], path: ['number', 'huge'], names: ['huge'], posint: [], posnum: [],
+  slug: [], text: ['number', 'huge'], enum: [], path: ['number', 'huge'], names: ['huge'],
+  // Values that become `claude` arguments (model, tools, disallowed_tools) have a strict grammar: a
+  // number such as -3 would start with "-", and 20,000 characters are past its length.
+  arg: [], args: [], posint: [], posnum: [],
   duration: [], tz: [], cron: [], bool: ['bool'],
 };
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { cronProblem } from '../schedule/cron.ts';
 import { expandHome } from '../util/home.ts';
+import { modelProblem, toolProblem } from './arg-grammar.ts';
 import { checkWebhookUrl } from '../notify/webhook.ts';
 import { isSlug, slugify } from '../vault/paths.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
@@ -184,14 +185,27 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
     if (cronError) problem('schedule', `${show(entry.cron)} is not a valid cron expression (${cronError.slice(0, 120)})`);
   }
 
+  // Values that become `claude` arguments: a strict grammar, so none can read as an option (arg-grammar.ts).
+  const tools = list('tools');
+  const disallowedTools = list('disallowed_tools');
+  for (const [field, entries] of [['tools', tools], ['disallowed_tools', disallowedTools]] as const) {
+    for (const entry of entries ?? []) {
+      const wrong = toolProblem(entry, field === 'tools');
+      if (wrong) problem(field, `${show(entry)} ${wrong}`);
+    }
+  }
+  const model = str('model');
+  const modelWrong = model === undefined ? null : modelProblem(model);
+  if (modelWrong) problem('model', `${show(model)} ${modelWrong}`);
+
   const definition: AgentDefinition = {
     name,
     path: vaultPath,
     description: str('description'),
-    model: str('model'),
+    model,
     mode,
-    tools: list('tools') ?? [...DEFAULTS.tools],
-    disallowedTools: list('disallowed_tools') ?? [],
+    tools: tools ?? [...DEFAULTS.tools],
+    disallowedTools: disallowedTools ?? [],
     permissionMode,
     workspace,
     maxTurns: positive('max_turns', true) ?? DEFAULTS.maxTurns,

@@ -25,7 +25,19 @@ export interface OperatorPolicy {
   allowedWorkspaces?: string[] | undefined;
   /** URL prefixes a definition's `notify:` may post to; none by default (a note must not send data out). */
   allowedNotifyUrls?: string[] | undefined;
+  /**
+   * Claude Code's setting sources a turn loads; unset: `user` only. `project` and `local` are the
+   * `.claude/settings*.json`, `.mcp.json` and `CLAUDE.md` of the turn's working folder (the vault or a
+   * workspace): files anyone who can put a file there controls, hooks included.
+   */
+  settingSources?: SettingSource[] | undefined;
 }
+
+export const SETTING_SOURCES = ['user', 'project', 'local'] as const;
+export type SettingSource = (typeof SETTING_SOURCES)[number];
+
+/** The setting sources turns load when the operator chose none: the user's own settings. */
+export const DEFAULT_SETTING_SOURCES: SettingSource[] = ['user'];
 
 export const SAFE_POLICY: OperatorPolicy = {
   allowBypassPermissions: false,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { expandHome } from '../util/home.ts';
 import { parseDuration, PERMISSION_MODES, type PermissionMode } from '../agents/definition.ts';
-import { SAFE_POLICY, type OperatorPolicy } from '../agents/policy.ts';
+import { SAFE_POLICY, SETTING_SOURCES, type OperatorPolicy, type SettingSource } from '../agents/policy.ts';
 
 /** The operator's settings for this machine: they live outside the vault, so no note can change them. */
 export interface DaemonConfig {
@@ -137,6 +137,12 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         const urls = stringList(value);
         if (!urls || urls.some((u) => !/^https?:\/\/[^\s]+$/i.test(u))) throw bad(key, 'a list of http:// or https:// address prefixes');
         config.policy.allowedNotifyUrls = urls;
+        break;
+      }
+      case 'setting_sources': {
+        const sources = stringList(value);
+        if (!sources || sources.some((source) => !(SETTING_SOURCES as readonly string[]).includes(source))) throw bad(key, `a list of ${SETTING_SOURCES.join(', ')} (or [] for none)`);
+        config.policy.settingSources = [...new Set(sources)] as SettingSource[];
         break;
       }
       case 'api_port':

@@ -1,3 +1,4 @@
+import { DEFAULT_SETTING_SOURCES } from '../agents/policy.ts';
 import { AgentRegistry } from '../agents/registry.ts';
 import type { DaemonConfig } from '../config/operator-config.ts';
 import { DashboardWriter } from '../dashboard/dashboard-writer.ts';
@@ -134,6 +135,7 @@ export function buildPieces(options: PiecesOptions) {
     root,
     runner: options.runner ?? createClaudeRunner({ claudePath: config.claudePath, postResultGraceMs: config.postResultGraceMs, killGraceMs: config.killGraceMs }),
     allowShell: config.policy.allowShell,
+    settingSources: config.policy.settingSources ?? DEFAULT_SETTING_SOURCES,
     stopSignal,
     threads: { exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
     threadCreated: (threadPath) => index.addThread(threadPath),

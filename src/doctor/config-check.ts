@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { PERMISSION_MODES } from '../agents/definition.ts';
-import type { OperatorPolicy } from '../agents/policy.ts';
+import { DEFAULT_SETTING_SOURCES, type OperatorPolicy, type SettingSource } from '../agents/policy.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type DaemonConfig } from '../config/operator-config.ts';
 import type { Finding, Section } from './findings.ts';
 
@@ -41,10 +41,17 @@ export function describePolicy(config: DaemonConfig): Finding[] {
     line(`shell (allow_shell): ${policy.allowShell ? 'allowed' : 'refused'}`),
     line(`bypassPermissions (allow_bypass_permissions): ${policy.allowBypassPermissions ? 'allowed' : 'refused'}`),
     line(`workspaces: ${workspaces}`),
+    line(`Claude Code settings loaded by turns (setting_sources): ${describeSources(policy.settingSources ?? DEFAULT_SETTING_SOURCES)}`),
     line(`notify URLs: ${policy.allowedNotifyUrls?.length ? policy.allowedNotifyUrls.join(', ') : 'none (notify: is refused)'}`),
     line(`concurrency: ${config.concurrency} turn${config.concurrency === 1 ? '' : 's'} at once`),
     line(config.api ? `HTTP API: on, 127.0.0.1:${config.api.port === 0 ? '(any free port)' : config.api.port}, token set` : 'HTTP API: off (api_port and api_token turn it on)'),
     line(`dashboard: ${config.dashboard ? 'Dashboard.md kept at the vault root' : 'off'}`),
     line(`claude: ${config.claudePath}`),
   ];
+}
+
+function describeSources(sources: SettingSource[]): string {
+  if (sources.length === 0) return 'none';
+  const inVault = sources.filter((source) => source !== 'user');
+  return `${sources.join(', ')}${inVault.length > 0 ? ` (${inVault.join(' and ')}: the working folder's .claude/, .mcp.json and CLAUDE.md load, hooks included)` : ''}`;
 }

@@ -32,24 +32,33 @@ export function preApproved(tools: string[]): string[] {
 }
 
 /**
- * argv for one headless turn (no shell: each value is one argument). The prompt goes after `--` so a
- * message starting with "-" is never read as an option; a prompt too long for one argument goes on stdin.
+ * argv for one headless turn (no shell: each value is one argument). Every value that comes from a note
+ * is attached to its flag (`--model=<v>`): Claude Code's variadic options (`--allowedTools a b …`) take
+ * every following argument up to the next that starts with "-", so a value standing alone that starts
+ * with "-" would be read as an option of its own. The definition's grammar refuses such values too
+ * (agents/arg-grammar.ts); this holds even if a value slipped past it. The prompt goes after `--`; a
+ * prompt too long for one argument goes on stdin.
  */
 export function claudeArgs(request: TurnRequest, promptOnStdin = false): string[] {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
-  args.push(request.resume ? '--resume' : '--session-id', request.sessionId);
+  // `--resume` takes an optional value: standing alone, a value starting with "-" would be skipped.
+  args.push(request.resume ? `--resume=${request.sessionId}` : `--session-id=${request.sessionId}`);
   // Without this, the system prompt is frozen at the session's first turn and later edits of the agent
   // note are silently ignored on resume.
   args.push('--system-prompt-snapshot', 'off');
-  if (request.systemPrompt) args.push('--append-system-prompt', request.systemPrompt);
-  if (request.model) args.push('--model', request.model);
-  args.push('--permission-mode', request.permissionMode);
-  args.push('--tools', request.tools.join(','));
-  if (request.allowedTools.length > 0) args.push('--allowedTools', ...request.allowedTools);
-  if (request.disallowedTools.length > 0) args.push('--disallowedTools', ...request.disallowedTools);
-  if (request.addDirs.length > 0) args.push('--add-dir', ...request.addDirs);
+  // Only the setting sources the operator chose: by default the user's own, never the vault's
+  // `.claude/settings*.json`, `.mcp.json` or `CLAUDE.md` (a file synced into the vault must not add hooks).
+  args.push(`--setting-sources=${request.settingSources.join(',')}`);
+  if (request.systemPrompt) args.push(`--append-system-prompt=${request.systemPrompt}`);
+  if (request.model) args.push(`--model=${request.model}`);
+  args.push(`--permission-mode=${request.permissionMode}`);
+  args.push(`--tools=${request.tools.join(',')}`);
+  // Repeated, one value each: commander gathers a variadic option's values across repeats.
+  for (const tool of request.allowedTools) args.push(`--allowedTools=${tool}`);
+  for (const tool of request.disallowedTools) args.push(`--disallowedTools=${tool}`);
+  for (const dir of request.addDirs) args.push(`--add-dir=${dir}`);
   // Only Scriptorium's own MCP server: servers from the user's Claude settings stay out of unattended turns.
-  if (request.mcpConfig) args.push('--mcp-config', request.mcpConfig, '--strict-mcp-config');
+  if (request.mcpConfig) args.push(`--mcp-config=${request.mcpConfig}`, '--strict-mcp-config');
   args.push('--max-turns', String(request.maxTurns));
   args.push('--max-budget-usd', String(request.maxBudgetUsd));
   if (!promptOnStdin) args.push('--', request.prompt);

@@ -1,4 +1,5 @@
 import type { PermissionMode } from '../agents/definition.ts';
+import type { SettingSource } from '../agents/policy.ts';
 
 /** Everything one `claude -p` turn needs; built by the daemon from the agent definition and the message. */
 export interface TurnRequest {
@@ -26,6 +27,8 @@ export interface TurnRequest {
   maxBudgetUsd: number;
   timeoutMs: number;
   addDirs: string[];
+  /** `--setting-sources`: which of Claude Code's settings (user, project, local) the turn loads; the operator's choice. */
+  settingSources: SettingSource[];
   /** `--mcp-config` JSON (with `--strict-mcp-config`): the tools Scriptorium serves to this turn. */
   mcpConfig?: string | undefined;
   /** Aborting stops the turn (shutdown); the result then has `errorKind: 'aborted'`. */

@@ -1,4 +1,4 @@
-import type { AgentDefinition } from '../agents/definition.ts';
+import { show, type AgentDefinition } from '../agents/definition.ts';
 import type { InboundMessage } from '../messages/inbound.ts';
 import { newThreadBaseName, newThreadNote, readThreadState, singleThreadPath, type ThreadState } from '../threads/thread-note.ts';
 import type { Clock } from '../util/clock.ts';
@@ -35,6 +35,9 @@ export function resolveThreadLink(target: string, lookup: ThreadLookup): { path:
   return match ? { path: match } : { error: `thread: ${shown} does not match any thread note` };
 }
 
+/** A Claude Code session id: what `session:` in a thread note may hold. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Only a thread note of this very agent is continued: a link to any other note (an agent definition, a
  * person's note) must never have turns appended to it. Null when the note may be continued.
@@ -44,6 +47,11 @@ export function threadNoteProblem(threadPath: string, data: FrontmatterData, age
     return `${threadPath} is not a thread note (it has no agent/thread tag), so no conversation is appended to it${agent.mode === 'single-threaded' ? `; move it away to let ${agent.name} start its thread` : ''}`;
   }
   if (data.agent !== agent.name) return `thread: ${threadPath} belongs to the agent "${String(data.agent)}", not "${agent.name}"`;
+  // The session becomes `--resume`'s value: only a Claude Code session id (a UUID) is passed on.
+  const session = typeof data.session === 'string' ? data.session.trim() : data.session;
+  if (session !== undefined && session !== null && session !== '' && !(typeof session === 'string' && SESSION_ID.test(session))) {
+    return `the thread note ${threadPath} has session ${show(session)}, which is not a Claude Code session id (a UUID); clear it to start a new conversation`;
+  }
   return null;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { AgentDefinition } from '../agents/definition.ts';
-import { SHELL_TOOLS } from '../agents/policy.ts';
+import { SHELL_TOOLS, type SettingSource } from '../agents/policy.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import { delegateMcpConfig } from '../mcp/launch.ts';
 import { MCP_TOOL_NAMES } from '../mcp/names.ts';
@@ -18,6 +18,8 @@ export interface RequestDeps {
   registry: AgentRegistry;
   /** The operator allows a shell (`allow_shell`); without it, every shell tool is denied. */
   allowShell: boolean;
+  /** The Claude Code settings turns load (`setting_sources`). */
+  settingSources: SettingSource[];
   /** Aborted at shutdown once the grace period is over. */
   stopSignal: AbortSignal;
   onProgress: (message: InboundMessage, agent: AgentDefinition, progress: TurnProgress) => void;
@@ -64,6 +66,7 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
     maxBudgetUsd: agent.maxBudgetUsd,
     timeoutMs: agent.timeoutMs,
     addDirs: agent.workspace === root ? [] : [root],
+    settingSources: deps.settingSources,
     signal: deps.stopSignal,
     onProgress: (progress) => deps.onProgress(message, agent, progress),
   };

@@ -12,11 +12,13 @@ import { checkAtLane, type LaneCheckDeps } from './lane-checks.ts';
 import { openThread, type ThreadLookup } from './open-thread.ts';
 import { recordTurn, type RecordDeps } from './record-turn.ts';
 import { turnRequest } from './turn-request.ts';
+import type { SettingSource } from '../agents/policy.ts';
 
 export interface TurnDeps extends LaneCheckDeps, RecordDeps {
   root: string;
   runner: Runner;
   allowShell: boolean;
+  settingSources: SettingSource[];
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
   stopSignal: AbortSignal;
   threads: ThreadLookup;
@@ -80,7 +82,7 @@ export class Turns {
     log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
     const notices: string[] = [];
-    const requestDeps = { root: deps.root, registry: deps.registry, allowShell: deps.allowShell, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
+    const requestDeps = { root: deps.root, registry: deps.registry, allowShell: deps.allowShell, settingSources: deps.settingSources, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
     const first = turnRequest(requestDeps, agent, message, threadPath, thread, startedAt);
     let asRun = message;
     // The process starts now; its prompt follows when the grace is over, read again if the note's writer

@@ -94,10 +94,25 @@ export function readInvocations(logFile: string): Invocation[] {
     .map((line) => JSON.parse(line) as Invocation);
 }
 
-/** The value after a flag in argv (`--model sonnet` → "sonnet"), or undefined. */
+/**
+ * The value of a flag in argv, attached (`--model=sonnet`, how Scriptorium passes every value) or after
+ * it (`--max-turns 40`); undefined when the flag is absent.
+ */
 export function argValue(argv: string[], flag: string): string | undefined {
+  const attached = argv.find((a) => a.startsWith(`${flag}=`));
+  if (attached !== undefined) return attached.slice(flag.length + 1);
   const i = argv.indexOf(flag);
   return i === -1 ? undefined : argv[i + 1];
+}
+
+/** Every value of a flag Scriptorium repeats once per value (`--allowedTools=Read --allowedTools=Grep`). */
+export function argValues(argv: string[], flag: string): string[] {
+  return argv.filter((a) => a.startsWith(`${flag}=`)).map((a) => a.slice(flag.length + 1));
+}
+
+/** Whether argv has the flag, in either form. */
+export function hasFlag(argv: string[], flag: string): boolean {
+  return argv.some((a) => a === flag || a.startsWith(`${flag}=`));
 }
 
 /** The message note a turn was for, read from the run-context preamble of its prompt. */

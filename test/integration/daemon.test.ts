@@ -1,7 +1,7 @@
 // The daemon end to end on a real vault: the real chokidar watcher, the real runner spawning the fake
 // `claude` (test/fixtures/fake-claude.mjs), real notes read back from disk.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { argValue, messageNoteOf } from '../helpers/fake-claude-env.ts';
+import { argValue, hasFlag, messageNoteOf } from '../helpers/fake-claude-env.ts';
 import { createHarness, linkedPath, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 import { inboundNote } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -106,9 +106,9 @@ describe('sessions and threads', () => {
     const [a, b] = h.fake.invocations();
     const session = argValue(a!.argv, '--session-id');
     expect(session).toBeDefined();
-    expect(a!.argv).not.toContain('--resume');
+    expect(hasFlag(a!.argv, '--resume')).toBe(false);
     expect(argValue(b!.argv, '--resume')).toBe(session);
-    expect(b!.argv).not.toContain('--session-id');
+    expect(hasFlag(b!.argv, '--session-id')).toBe(false);
     expect(await h.vault.body(linkedPath(done.reply))).toContain(`(turn 2 of session ${session})`);
 
     const thread = await h.vault.fields('Threads/helper.md');

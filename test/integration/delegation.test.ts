@@ -9,7 +9,7 @@ import { AGENT_MESSAGES_PER_HOUR, MAX_DELEGATION_DEPTH } from '../../src/message
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
-import { argValue, messageNoteOf, useFakeClaude, type Invocation } from '../helpers/fake-claude-env.ts';
+import { argValue, argValues, hasFlag, messageNoteOf, useFakeClaude, type Invocation } from '../helpers/fake-claude-env.ts';
 import { createHarness, linkedPath, TEST_CONFIG, waitForStatus, type Harness, type HarnessOptions } from '../helpers/daemon-harness.ts';
 import { createTempVault, type TempVault } from '../helpers/temp-vault.ts';
 import { PATIENCE_MS, waitFor } from '../helpers/wait-for.ts';
@@ -51,15 +51,6 @@ async function callbackOf(vault: TempVault, messagePath: string, timeoutMs = PAT
 }
 
 const invocationsFor = (harness: Harness, notePath: string): Invocation[] => harness.fake.invocations().filter((i) => messageNoteOf(i) === notePath);
-
-/** The values after a variadic flag (`--allowedTools a b c --next` → a, b, c). */
-function flagValues(argv: string[], flag: string): string[] {
-  const i = argv.indexOf(flag);
-  if (i === -1) return [];
-  const out: string[] = [];
-  for (let j = i + 1; j < argv.length && !argv[j]!.startsWith('--'); j++) out.push(argv[j]!);
-  return out;
-}
 
 describe('a delegated message calls its sender back', () => {
   it('the worker runs; a callback to boss with the result, the correlation id and source links appears, and runs as a boss turn', async () => {
@@ -166,7 +157,7 @@ describe('the depth limit', () => {
     expect(h.finished.map((f) => f.entry.agent)).toEqual(['worker']);
     expect((await h.vault.fields(msg)).callback_note).toBeUndefined();
     // At the limit the turn may not delegate either: no delegate tools.
-    expect(invocationsFor(h, msg)[0]!.argv).not.toContain('--mcp-config');
+    expect(hasFlag(invocationsFor(h, msg)[0]!.argv, '--mcp-config')).toBe(false);
   });
 
   it(`a message at delegation_depth ${MAX_DELEGATION_DEPTH + 1} is refused with the depth limit, and never runs`, async () => {
@@ -383,14 +374,14 @@ describe('the delegate tools in a turn', () => {
       ],
       message: plan,
     });
-    const allowed = flagValues(argv, '--allowedTools');
+    const allowed = argValues(argv, '--allowedTools');
     expect(allowed).toEqual(expect.arrayContaining(['mcp__scriptorium__delegate', 'mcp__scriptorium__delegate_all', 'mcp__scriptorium__list_agents']));
     expect(bossTurn!.prompt).toContain('Use the delegate tool');
 
     const [lonerTurn] = invocationsFor(h, alone);
-    expect(lonerTurn!.argv).not.toContain('--mcp-config');
+    expect(hasFlag(lonerTurn!.argv, '--mcp-config')).toBe(false);
     expect(lonerTurn!.argv).not.toContain('--strict-mcp-config');
-    expect(flagValues(lonerTurn!.argv, '--allowedTools').some((t) => t.startsWith('mcp__'))).toBe(false);
+    expect(argValues(lonerTurn!.argv, '--allowedTools').some((t) => t.startsWith('mcp__'))).toBe(false);
     expect(lonerTurn!.prompt).not.toContain('You may hand work to these agents');
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
 import { createHarness, linkedPath, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
-import { messageNoteOf } from '../helpers/fake-claude-env.ts';
+import { argValues, messageNoteOf } from '../helpers/fake-claude-env.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 let h: Harness | undefined;
@@ -123,7 +123,6 @@ describe('turns that cannot start, or will not end', () => {
     const msg = await h.vault.writeMessage('m', 'w', 'hello');
     await waitForStatus(h.vault, msg, 'done');
     const argv = h.fake.invocations()[0]!.argv;
-    const denied = argv.slice(argv.indexOf('--disallowedTools') + 1, argv.findIndex((a, i) => i > argv.indexOf('--disallowedTools') && a.startsWith('--')));
-    expect(denied).toContain('Bash');
+    expect(argValues(argv, '--disallowedTools')).toContain('Bash');
   });
 });

@@ -11,7 +11,7 @@ import type { ScheduleState } from '../../src/schedule/scheduler.ts';
 import { isoLocal, type Clock } from '../../src/util/clock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { clockFrom, heldClock, linkedPath, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
-import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
+import { hasFlag, useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
 import { createTempVault, inboundNote, type TempVault } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -257,7 +257,7 @@ describe('overlap and threads', () => {
     }
     // Two sessions, neither resumed.
     const invocations = fake.invocations().slice(0, 2);
-    expect(invocations.every((i) => !i.argv.includes('--resume'))).toBe(true);
+    expect(invocations.every((i) => !hasFlag(i.argv, '--resume'))).toBe(true);
   });
 });
 

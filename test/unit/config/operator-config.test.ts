@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, DEFAULT_CONFIG, defaultConfigPath, loadConfig } from '../../../src/config/operator-config.ts';
+import { describePolicy } from '../../../src/doctor/config-check.ts';
 
 let dir: string;
 let file: string;
@@ -104,6 +105,16 @@ describe('loadConfig', () => {
     expect(config.policy.allowedTools).toEqual(['Read', 'Grep', 'mcp__github__*']);
     expect(config.policy.allowedWorkspaces).toEqual([path.join(os.homedir(), 'code'), '/srv/data']);
     expect(config.policy.allowedNotifyUrls).toEqual(['https://hooks.example.com/']);
+  });
+
+  it('setting_sources: which Claude Code settings turns load; unset means the user settings only', async () => {
+    expect(DEFAULT_CONFIG.policy.settingSources).toBeUndefined();
+    expect((await load('setting_sources: [user, project]\n')).policy.settingSources).toEqual(['user', 'project']);
+    expect((await load('setting_sources: []\n')).policy.settingSources).toEqual([]);
+    expect(await errorOf('setting_sources: [user, vault]\n')).toContain('setting_sources expected a list of user, project, local');
+    const lines = describePolicy(await load('setting_sources: [user, project]\n')).map((f) => f.message);
+    expect(lines).toContain("Claude Code settings loaded by turns (setting_sources): user, project (project: the working folder's .claude/, .mcp.json and CLAUDE.md load, hooks included)");
+    expect(describePolicy(loadConfig(path.join(dir, 'nope.yaml'))).map((f) => f.message)).toContain('Claude Code settings loaded by turns (setting_sources): user');
   });
 
   it('workspace folders from flags add to the file\'s', async () => {

@@ -20,26 +20,38 @@ const request = (over: Partial<TurnRequest> = {}): TurnRequest => ({
   maxBudgetUsd: 1,
   timeoutMs: 900_000,
   addDirs: [],
+  settingSources: ['user'],
   ...over,
 });
 
-/** The value right after a flag, or undefined when the flag is absent. */
+/**
+ * The value of a flag: attached (`--model=x`), or the argument after it for the flags Scriptorium sets
+ * itself. Undefined when the flag is absent.
+ */
 const valueOf = (args: string[], flag: string) => {
+  const attached = args.find((a) => a.startsWith(`${flag}=`));
+  if (attached !== undefined) return attached.slice(flag.length + 1);
   const i = args.indexOf(flag);
   return i === -1 ? undefined : args[i + 1];
 };
+
+/** Every value a repeated flag carries, in order. */
+const valuesOf = (args: string[], flag: string) => args.filter((a) => a.startsWith(`${flag}=`)).map((a) => a.slice(flag.length + 1));
+
+/** Whether the flag is given at all, in either form. */
+const has = (args: string[], flag: string) => args.some((a) => a === flag || a.startsWith(`${flag}=`));
 
 describe('claudeArgs', () => {
   it('a new session uses --session-id and never --resume', () => {
     const args = claudeArgs(request({ resume: false }));
     expect(valueOf(args, '--session-id')).toBe(SESSION);
-    expect(args).not.toContain('--resume');
+    expect(has(args, '--resume')).toBe(false);
   });
 
   it('a resumed session uses --resume and never --session-id', () => {
     const args = claudeArgs(request({ resume: true }));
     expect(valueOf(args, '--resume')).toBe(SESSION);
-    expect(args).not.toContain('--session-id');
+    expect(has(args, '--session-id')).toBe(false);
   });
 
   it('always turns the system prompt snapshot off, so edits of the agent note reach resumed sessions', () => {
@@ -77,36 +89,56 @@ describe('claudeArgs', () => {
 
   it('appends the agent note body to the system prompt, and leaves the flag out when empty', () => {
     expect(valueOf(claudeArgs(request()), '--append-system-prompt')).toBe('You research.');
-    expect(claudeArgs(request({ systemPrompt: '' }))).not.toContain('--append-system-prompt');
+    expect(has(claudeArgs(request({ systemPrompt: '' })), '--append-system-prompt')).toBe(false);
   });
 
   it('passes a model only when the agent names one', () => {
-    expect(claudeArgs(request())).not.toContain('--model');
+    expect(has(claudeArgs(request()), '--model')).toBe(false);
     expect(valueOf(claudeArgs(request({ model: 'sonnet' })), '--model')).toBe('sonnet');
   });
 
   it('leaves out empty allowed, disallowed and add-dir lists', () => {
     const args = claudeArgs(request({ allowedTools: [], disallowedTools: [], addDirs: [] }));
-    expect(args).not.toContain('--allowedTools');
-    expect(args).not.toContain('--disallowedTools');
-    expect(args).not.toContain('--add-dir');
+    expect(has(args, '--allowedTools')).toBe(false);
+    expect(has(args, '--disallowedTools')).toBe(false);
+    expect(has(args, '--add-dir')).toBe(false);
   });
 
-  it('passes each allowed, disallowed tool and extra directory as its own argument', () => {
+  it('passes each allowed, disallowed tool and extra directory as its own argument, attached to its flag', () => {
     const args = claudeArgs(request({ allowedTools: ['Read', 'Grep'], disallowedTools: ['Write(HALT.md)', 'Edit(.obsidian/**)'], addDirs: ['/a b', '/c'] }));
-    expect(args.slice(args.indexOf('--allowedTools'), args.indexOf('--allowedTools') + 3)).toEqual(['--allowedTools', 'Read', 'Grep']);
-    expect(args.slice(args.indexOf('--disallowedTools'), args.indexOf('--disallowedTools') + 3)).toEqual([
-      '--disallowedTools',
-      'Write(HALT.md)',
-      'Edit(.obsidian/**)',
-    ]);
-    expect(args.slice(args.indexOf('--add-dir'), args.indexOf('--add-dir') + 3)).toEqual(['--add-dir', '/a b', '/c']);
+    expect(valuesOf(args, '--allowedTools')).toEqual(['Read', 'Grep']);
+    expect(valuesOf(args, '--disallowedTools')).toEqual(['Write(HALT.md)', 'Edit(.obsidian/**)']);
+    expect(valuesOf(args, '--add-dir')).toEqual(['/a b', '/c']);
   });
 
-  it('variadic lists are followed by another flag, so the prompt is never read as a tool name', () => {
-    const args = claudeArgs(request({ allowedTools: ['Read'], disallowedTools: ['Bash'], addDirs: ['/x'] }));
-    const dashDash = args.indexOf('--');
-    expect(args[dashDash - 2]).toBe('--max-budget-usd');
+  it('loads only the setting sources the operator chose, the user settings by default', () => {
+    expect(valueOf(claudeArgs(request()), '--setting-sources')).toBe('user');
+    expect(valueOf(claudeArgs(request({ settingSources: ['user', 'project'] })), '--setting-sources')).toBe('user,project');
+    expect(valueOf(claudeArgs(request({ settingSources: [] })), '--setting-sources')).toBe('');
+  });
+
+  it('no value from a note stands alone, so none is read as an option, whatever it starts with', () => {
+    const hostile = '--settings={"hooks":{}}';
+    const args = claudeArgs(
+      request({
+        resume: true,
+        sessionId: hostile,
+        systemPrompt: hostile,
+        model: hostile,
+        tools: [hostile],
+        allowedTools: [hostile],
+        disallowedTools: [hostile],
+        addDirs: [hostile],
+        mcpConfig: hostile,
+        prompt: hostile,
+      }),
+    );
+    const beforePrompt = args.slice(0, args.indexOf('--'));
+    // Every argument before `--` is a flag of ours; the hostile text appears only after a flag's `=`.
+    for (const arg of beforePrompt) expect(arg.startsWith('--settings')).toBe(false);
+    expect(beforePrompt.filter((a) => a.includes(hostile)).every((a) => /^--[a-zA-Z-]+=/.test(a) && !a.startsWith(hostile))).toBe(true);
+    expect(beforePrompt.filter((a) => a.includes(hostile))).toHaveLength(8);
+    expect(args.at(-1)).toBe(hostile);
   });
 });
 

@@ -36,6 +36,7 @@ beforeEach(async () => {
     root: kit.vault.root,
     runner,
     allowShell: false,
+    settingSources: ['user'],
     stopSignal: new AbortController().signal,
     threads: { exists: (p) => kit.store.exists(p), threads: kit.index.threads(), templateFolders: [] },
     threadCreated: (p) => kit.index.addThread(p),
