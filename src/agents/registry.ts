@@ -16,9 +16,16 @@ export type AgentLookup =
 export class AgentRegistry {
   readonly #byPath = new Map<string, Entry>();
   #counter = 0;
+  readonly #onDefinition: ((definition: AgentDefinition) => void) | undefined;
+
+  /** `onDefinition`: told of each valid definition read (the daemon learns the secrets in its `notify:` URL). */
+  constructor(options: { onDefinition?: (definition: AgentDefinition) => void } = {}) {
+    this.#onDefinition = options.onDefinition;
+  }
 
   /** Record a definition note's latest reading; returns the problems to show on it (including a taken name). */
   set(path: string, result: DefinitionResult): FieldProblem[] {
+    if (result.ok) this.#onDefinition?.(result.definition);
     const previous = this.#byPath.get(path);
     this.#byPath.set(path, { path, result, order: previous?.order ?? this.#counter++ });
     const owner = this.#owner(nameOf(result));

@@ -1,7 +1,9 @@
 import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, defaultConfigPath, loadConfig } from '../config/operator-config.ts';
+import { addConfigSecrets } from '../config/config-secrets.ts';
+import { ConfigError, defaultConfigPath, loadConfig, type DaemonConfig } from '../config/operator-config.ts';
+import { createRedactor } from '../util/redact.ts';
 import { lockHolder } from '../state/lock.ts';
 import { readStatus } from '../state/status-file.ts';
 import { readRecentTurns } from '../state/turns-log.ts';
@@ -44,16 +46,19 @@ export async function explainCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const configFile = values.config ?? defaultConfigPath();
-  let policy;
+  let config: DaemonConfig;
   try {
-    policy = loadConfig(configFile).policy;
+    config = loadConfig(configFile);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const context = await readContext(found.root, policy, configFile);
+  const context = await readContext(found.root, config.policy, configFile);
   const explanation = explainNote(found.root, found.vaultPath, context);
-  out(values.json ? JSON.stringify(explanation, null, 2) : render(explanation));
+  // It quotes notes' names, fields and errors: a secret in them (the API token...) is not printed.
+  const redact = createRedactor();
+  addConfigSecrets(redact, config);
+  out(redact(values.json ? JSON.stringify(explanation, null, 2) : render(explanation)));
   return 0;
 }
 

@@ -7,6 +7,8 @@ import { Daemon } from '../daemon/daemon.ts';
 import { LockError } from '../state/lock.ts';
 import { createLogFile, LOG_FILE } from '../util/log-file.ts';
 import { createLogger, formatHuman, type LogLevel } from '../util/logger.ts';
+import { createRedactor } from '../util/redact.ts';
+import { addConfigSecrets } from '../config/config-secrets.ts';
 import { err, UsageError } from './output.ts';
 import { attachProgress } from './progress.ts';
 import { resolveVault } from './vault-arg.ts';
@@ -80,9 +82,13 @@ export async function startCommand(argv: string[]): Promise<number> {
     throw error;
   }
   // The log file always gets JSON lines (what `scriptorium logs` reads); the terminal gets the chosen
-  // format. Redaction happens inside createLogger, before `write`, so both are redacted.
+  // format. Redaction happens inside createLogger, before `write`, so both are redacted; one redactor,
+  // shared with the daemon, so the lines logged here (progress, shutdown) know the config's secrets too.
+  const redact = createRedactor();
+  addConfigSecrets(redact, config);
   const logFile = createLogFile(path.join(vault, LOG_FILE));
   const logger = createLogger({
+    redact,
     format: 'json',
     level,
     write: (line) => {
@@ -94,6 +100,7 @@ export async function startCommand(argv: string[]): Promise<number> {
     vault,
     config,
     logger,
+    redact,
   });
   attachProgress(daemon.events, logger);
   // Signals are wired before the start-up scan, which may already start turns: Ctrl-C, a closed

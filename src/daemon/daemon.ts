@@ -10,7 +10,9 @@ import type { AgentStatus } from '../state/status-file.ts';
 import { readRecentTurns, type TurnLogEntry } from '../state/turns-log.ts';
 import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
-import { createLogger, type Logger } from '../util/logger.ts';
+import { createLogger, redactingLogger, type Logger } from '../util/logger.ts';
+import { createRedactor, type Redactor } from '../util/redact.ts';
+import { addConfigSecrets } from '../config/config-secrets.ts';
 import { buildPieces, type Pieces } from './pieces.ts';
 import { catchUp, takeInVault, type StartupDeps } from './startup.ts';
 import { RECENT_TURNS } from './status-view.ts';
@@ -26,6 +28,8 @@ export interface DaemonOptions {
   runner?: Runner;
   clock?: Clock;
   logger?: Logger;
+  /** Default: a new one with this process's environment; either way the config's secrets are added to it. */
+  redact?: Redactor;
   onTurnFinished?: (entry: TurnLogEntry) => void;
 }
 
@@ -40,6 +44,8 @@ export class Daemon {
   readonly config: DaemonConfig;
   /** Turn progress as it happens: `start`'s terminal lines, the HTTP API's /events, `tail`. */
   readonly events: DaemonEvents;
+  /** Applied to everything the daemon writes or says: notes and their names, logs, state files, the API. */
+  readonly redact: Redactor;
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #p: Pieces;
@@ -55,13 +61,17 @@ export class Daemon {
   constructor(options: DaemonOptions) {
     this.root = path.resolve(options.vault);
     this.config = { ...DEFAULT_CONFIG, ...options.config, policy: { ...DEFAULT_CONFIG.policy, ...options.config?.policy } };
-    this.#logger = options.logger ?? createLogger();
+    this.redact = options.redact ?? createRedactor();
+    addConfigSecrets(this.redact, this.config);
+    // Whatever logger it was given: that logger's own redactor need not know the config's secrets.
+    this.#logger = redactingLogger(options.logger ?? createLogger({ redact: this.redact }), this.redact);
     this.#clock = options.clock ?? systemClock;
     this.#p = buildPieces({
       root: this.root,
       config: this.config,
       clock: this.#clock,
       logger: this.#logger,
+      redact: this.redact,
       runner: options.runner,
       stopSignal: this.#abort.signal,
       stopping: () => this.#closing !== undefined,

@@ -27,7 +27,8 @@ import { Turns } from '../turns/turns.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
-import { createRedactor, redactDeep } from '../util/redact.ts';
+import { redactDeep, type Redactor } from '../util/redact.ts';
+import { addUrlSecrets } from '../config/config-secrets.ts';
 import { NoteStore } from '../vault/note-store.ts';
 import { templateFolders } from '../vault/template-folders.ts';
 import { NoteEvents, type NoteHandling } from '../watch/note-events.ts';
@@ -43,6 +44,8 @@ export interface PiecesOptions {
   config: DaemonConfig;
   clock: Clock;
   logger: Logger;
+  /** The daemon's one redactor: its environment's secrets, the config's, and each `notify:` URL's once read. */
+  redact: Redactor;
   runner: Runner | undefined;
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
   stopSignal: AbortSignal;
@@ -59,8 +62,7 @@ export interface PiecesOptions {
  * of it all. The composition root's one place for `new`.
  */
 export function buildPieces(options: PiecesOptions) {
-  const { root, config, clock, logger, stopSignal } = options;
-  const redact = createRedactor();
+  const { root, config, clock, logger, stopSignal, redact } = options;
   const index = new NoteIndex();
   const events = new DaemonEvents();
   const store = new NoteStore(root, {
@@ -72,7 +74,11 @@ export function buildPieces(options: PiecesOptions) {
       dashboard?.changed();
     },
   });
-  const registry = new AgentRegistry();
+  const registry = new AgentRegistry({
+    onDefinition: (definition) => {
+      if (definition.notify) addUrlSecrets(redact, definition.notify);
+    },
+  });
   const changed = () => status.changed();
   const lanes = new Lanes(config.concurrency, changed);
   const active = new ActiveMessages();

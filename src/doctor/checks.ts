@@ -1,4 +1,5 @@
 import { createRedactor, redactDeep } from '../util/redact.ts';
+import { addConfigSecrets } from '../config/config-secrets.ts';
 import { checkAuth, checkClaude } from './claude-check.ts';
 import { checkConfig } from './config-check.ts';
 import { checkDaemon } from './daemon-state.ts';
@@ -32,7 +33,9 @@ export async function runDoctor(options: DoctorOptions, seams: DoctorSeams = sys
   sections.push(vault.section);
   sections.push(vault.exists ? await checkDaemon(options.vault) : skipped('daemon', 'Daemon', 'skipped: there is no vault to look at'));
   // Claude Code's stderr and the notes' own errors are quoted: a key in them must not reach a pasted report.
-  const shown = redactDeep(sections, createRedactor(seams.env));
+  const redact = createRedactor(seams.env);
+  addConfigSecrets(redact, daemonConfig);
+  const shown = redactDeep(sections, redact);
   const all = shown.flatMap((s) => s.findings);
   const blocking = all.filter((f) => f.level === 'fail').length;
   return {

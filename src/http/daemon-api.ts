@@ -46,7 +46,7 @@ export async function startHttpApi(deps: DaemonApiDeps, settings: { port: number
       // What leaves the process is redacted like a note (errors may quote a turn's stderr).
       health: () => redactDeep(views.health(), store.redact),
       status: () => redactDeep(views.status(), store.redact),
-      postMessage: (body) => acceptApiMessage(deps, body),
+      postMessage: async (body) => redactDeep(await acceptApiMessage(deps, body), store.redact),
       subscribe: (listener: (event: ApiEvent) => void) => events.subscribe((event) => listener(redactDeep(event, store.redact))),
     },
   });

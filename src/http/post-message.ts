@@ -45,7 +45,7 @@ export async function acceptApiMessage(deps: PostMessageDeps, body: unknown): Pr
   const message = { to, from: input.from?.toString().trim() ?? 'api', body: input.text, at: deps.clock.now(), status: input.status as 'ready' | 'draft' | undefined };
   const text = newInboundNote(message);
   // The same reading a note gets: what the API accepts, a note would run.
-  const { dir, base } = inboundBaseName(message);
+  const { dir, base } = inboundBaseName({ ...message, body: deps.store.redact(message.body) });
   const parsed = parseFrontmatter(text);
   const reading = readInbound(`${dir}/${base}.md`, parsed.data, parsed.body);
   if (!reading.ok) return invalid(`${reading.field}: ${reading.error}`);

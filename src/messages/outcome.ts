@@ -82,7 +82,7 @@ export class MessageOutcomes {
   async failBeforeTurn(message: { path: string; from: string; status: MessageStatus }, agent: string, threadPath: string, error: string): Promise<void> {
     const { store, clock, logger } = this.#deps;
     const at = clock.now();
-    const { dir, base } = outboundBaseName(agent, message.path, at);
+    const { dir, base } = outboundBaseName(agent, store.redact(message.path), at);
     const replyPath = await store.create(dir, base, outboundNote({ agent, to: message.from, inboundPath: message.path, threadPath, at, ok: false, text: error }));
     await this.#move(message.path, [message.status, 'error'], { finished_at: isoLocal(at), reply: wikilink(replyPath), error });
     logger.warn('message failed before its turn', { note: message.path, error });

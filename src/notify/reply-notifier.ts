@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { deliverWebhook, type DeliverOptions, type WebhookResult } from './webhook.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
+import { redactDeep } from '../util/redact.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { parseFrontmatter } from '../vault/frontmatter.ts';
@@ -75,7 +76,8 @@ export class ReplyNotifier {
       });
       return;
     }
-    const payload = {
+    // The reply's text was redacted when written; the rest (names, links) is redacted here, as it leaves.
+    const payload = redactDeep({
       event: 'reply',
       vault: path.basename(this.#options.root),
       agent: data.from,
@@ -86,7 +88,7 @@ export class ReplyNotifier {
       thread: pathOf(data.thread),
       created: data.created,
       text: body.trim(),
-    };
+    }, store.redact);
     logger.info('posting reply to webhook', { note: replyPath, url: urlForDisplay(url) });
     const deliver = this.#options.deliver ?? deliverWebhook;
     const result: WebhookResult = await deliver(url, payload, { ...this.#options.retry, signal: this.#abort.signal });

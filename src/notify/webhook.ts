@@ -59,6 +59,28 @@ export function redactUrl(value: string): string {
   return url.origin + (first ? `/${first}${rest.length > 0 ? '/…' : ''}` : '/');
 }
 
+/**
+ * The parts of a URL that may be a secret, for the daemon's redactor: userinfo, the query (whole and each
+ * value), the fragment, and long path segments past the first (Slack and Discord put the token there). A
+ * short path segment is a word (`hook`, `services`) that must not be replaced in every note.
+ */
+export function urlSecrets(value: string): string[] {
+  if (!URL.canParse(value)) return [];
+  const url = new URL(value);
+  const segments = url.pathname.split('/').filter(Boolean).slice(1);
+  const parts = [url.username, url.password, url.search.slice(1), url.hash.slice(1), ...url.searchParams.values(), ...segments.filter((s) => s.length >= 16)];
+  // Both forms: the text may quote the URL as written (percent-encoded) or as read (decoded).
+  return [...new Set(parts.flatMap((part) => [part, safeDecode(part)]))].filter(Boolean);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** A `Retry-After` value (delay in seconds, or an HTTP-date) in ms from `nowMs`; undefined if unreadable. */
 export function retryAfterMs(header: string | string[] | undefined, nowMs: number): number | undefined {
   const value = (Array.isArray(header) ? header[0] : header)?.trim();

@@ -159,12 +159,13 @@ export class Journal {
   }
 }
 
+/**
+ * Every string, paths included: a message the user named with a secret is journaled under the redacted
+ * name, so a replay after a crash does not find that one note: the cost of keeping the secret out of
+ * `.scriptorium/`.
+ */
 function redactText(record: JournalRecord, redact: Redact): JournalRecord {
-  if (record.t === 'result') {
-    return { ...record, text: redact(record.text), body: redact(record.body), notices: redactDeep(record.notices, redact) };
-  }
-  if (record.t === 'retry') return { ...record, error: redact(record.error) };
-  return record;
+  return redactDeep(record, redact);
 }
 
 /** Every record of the messages whose last record is not `finished`: what a restart still needs. */

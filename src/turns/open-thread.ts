@@ -90,7 +90,7 @@ export async function openThread(deps: OpenThreadDeps, agent: AgentDefinition, m
     if ('error' in resolved) throw new Error(resolved.error);
     threadPath = resolved.path;
   } else {
-    const { dir, base } = newThreadBaseName(agent.name, message.path.split('/').pop()!.replace(/\.md$/i, ''), now);
+    const { dir, base } = newThreadBaseName(agent.name, store.redact(message.path.split('/').pop()!.replace(/\.md$/i, '')), now);
     threadPath = await store.create(dir, base, newThreadNote(agent.name, agent.mode, now));
     deps.created(threadPath);
     return { threadPath, thread: readThreadState({}) };

@@ -42,7 +42,8 @@ export async function recordTurn(deps: RecordDeps, done: FinishedTurn): Promise<
   const text = result.ok
     ? (result.text ?? '')
     : `${result.error ?? 'The turn failed.'}${result.transient && failedAttempts > 1 ? ` (after ${failedAttempts} attempts)` : ''}`;
-  const { dir, base } = outboundBaseName(agent.name, message.path, at);
+  // Named from the message's name, redacted before it is cut to length (a cut secret would not match).
+  const { dir, base } = outboundBaseName(agent.name, store.redact(message.path), at);
   const origin = message.callback && message.originMessage ? targetToPath(message.originMessage) : undefined;
   const record: ResultRecord = {
     t: 'result',

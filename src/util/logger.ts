@@ -55,6 +55,22 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
 }
 
 /**
+ * `inner`, with `redact` applied to every message and field before it gets them: the daemon's own secrets
+ * (its API token...) reach no log line, whatever logger it was given (the CLI's, a test's).
+ */
+export function redactingLogger(inner: Logger, redact: Redact): Logger {
+  const wrap = (log: (msg: string, fields?: LogFields) => void) => (msg: string, fields?: LogFields) =>
+    log(redact(msg), fields === undefined ? undefined : redactDeep(serializable(fields) as LogFields, redact));
+  return {
+    debug: wrap((m, f) => inner.debug(m, f)),
+    info: wrap((m, f) => inner.info(m, f)),
+    warn: wrap((m, f) => inner.warn(m, f)),
+    error: wrap((m, f) => inner.error(m, f)),
+    child: (fields) => redactingLogger(inner.child(redactDeep(serializable(fields) as LogFields, redact)), redact),
+  };
+}
+
+/**
  * One JSON log record (`{ time, level, msg, ...fields }`, as the json format writes it) the way the human
  * format shows it: what `scriptorium logs` prints, and what `start` shows on a terminal while the log file
  * gets the JSON. `withDate` adds the local date, for a file that spans days.

@@ -1,18 +1,30 @@
 /**
- * Secrets never reach a note or a log. Two nets: the values of this process's environment variables whose
+ * Secrets never reach a note or a log. Three nets: the values of this process's environment variables whose
  * names say they are secret (the API key Claude Code reads, a GitHub token...), replaced wherever they
- * appear; and the shapes of well-known tokens, for a secret that is not in our environment (a key the
- * model read from a file and echoed, a bearer token in a stderr line).
+ * appear; the secrets the daemon itself holds (its HTTP API token, the tokens in `notify:` URLs), added to
+ * the same redactor once they are known; and the shapes of well-known tokens, for a secret that is not in
+ * our environment (a key the model read from a file and echoed, a bearer token in a stderr line).
  */
 export type Redact = (text: string) => string;
+
+/** A redactor that can be told of more secrets: one per daemon, so every place it writes knows them all. */
+export interface Redactor extends Redact {
+  /** From now on, `value` is replaced with `[redacted NAME]` too (ignored if shorter than MIN_SECRET_LENGTH). */
+  add(name: string, value: string): void;
+}
 
 /** A whole `_`-separated part of the name says secret: `ANTHROPIC_API_KEY`, `GH_TOKEN`, `DB_PASSWORD`, not `GIT_AUTHOR_NAME` or `KEYMAP`. */
 const SECRET_NAME = /(^|_)(API_?KEY|APIKEY|KEY|KEYS|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|AUTH|COOKIE|PRIVATE_KEY)(_|$)/i;
 /** Named like secrets, but paths to sockets and files that appear in ordinary output. */
 const NOT_SECRET = new Set(['SSH_AUTH_SOCK', 'XAUTHORITY', 'GPG_AGENT_INFO']);
 
-/** Values shorter than this are too likely to be ordinary words or flags (`true`, `1`, `default`). */
-const MIN_SECRET_LENGTH = 8;
+/**
+ * Values shorter than this are too likely to be ordinary words or flags (`true`, `1`, `default`): replaced
+ * everywhere, a short "secret" would mangle every note that happens to contain the same letters, and its
+ * `[redacted NAME]` would tell the reader which letters they were. The API token must be 16 or more
+ * (operator-config.ts), so it is always long enough to be matched safely.
+ */
+export const MIN_SECRET_LENGTH = 8;
 
 const TOKEN_SHAPES: RegExp[] = [
   /\bsk-ant-[A-Za-z0-9_-]{8,}/g, // Anthropic API keys and OAuth tokens
@@ -35,15 +47,22 @@ export function secretValues(env: NodeJS.ProcessEnv): Array<{ name: string; valu
     .sort((a, b) => b.value.length - a.value.length);
 }
 
-export function createRedactor(env: NodeJS.ProcessEnv = process.env): Redact {
+export function createRedactor(env: NodeJS.ProcessEnv = process.env): Redactor {
   const secrets = secretValues(env);
-  return (text: string): string => {
+  const redact = (text: string): string => {
     if (!text) return text;
     let out = text;
     for (const { name, value } of secrets) if (out.includes(value)) out = out.split(value).join(`[redacted ${name}]`);
     for (const shape of TOKEN_SHAPES) out = out.replace(shape, (match, scheme?: string) => (typeof scheme === 'string' && /^(Bearer|Basic)$/.test(scheme) ? `${scheme} ${REDACTED}` : REDACTED));
     return out;
   };
+  const add = (name: string, value: string): void => {
+    if (value.trim().length < MIN_SECRET_LENGTH || secrets.some((s) => s.value === value)) return;
+    secrets.push({ name, value });
+    // Longest first, as for the environment's: a secret containing another is replaced whole.
+    secrets.sort((a, b) => b.value.length - a.value.length);
+  };
+  return Object.assign(redact, { add });
 }
 
 /** Every string inside a JSON-like value, redacted (keys too: a secret can be a key). */

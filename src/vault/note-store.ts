@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { OwnWrites } from './own-writes.ts';
 import { resolveInVault } from './paths.ts';
-import { updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
+import { locateFrontmatter, parseFrontmatter, stringifyNote, updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
 import { createRedactor, redactDeep, type Redact } from '../util/redact.ts';
 
 export const STATE_DIR = '.scriptorium';
@@ -108,7 +108,24 @@ export class NoteStore {
    * remembered as our own write, so the watcher hands it to intake like any note a person writes.
    */
   write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined } = {}): Promise<boolean> {
-    return this.#write(vaultPath, this.redact(content), options);
+    return this.#write(vaultPath, this.#redactNote(content), options);
+  }
+
+  /**
+   * Replaced as text inside the frontmatter, a secret's `[redacted NAME]` would read as a YAML list (`from:
+   * [redacted api_token]`) and break the note: its fields are redacted as values and written again instead.
+   */
+  #redactNote(content: string): string {
+    const redacted = this.redact(content);
+    if (redacted === content) return content;
+    try {
+      const block = locateFrontmatter(content);
+      if (!block || this.redact(content.slice(block.yamlStart, block.yamlEnd)) === content.slice(block.yamlStart, block.yamlEnd)) return redacted;
+      const { data, body } = parseFrontmatter(content);
+      return stringifyNote(redactDeep(data, this.redact), this.redact(body));
+    } catch {
+      return redacted;
+    }
   }
 
   async #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
@@ -143,6 +160,10 @@ export class NoteStore {
 
   /** The first of `dir/name.md`, `dir/name-2.md`, ... that is not taken (nor being created now). */
   freePath(dir: string, baseName: string): string {
+    // A last net for names made from message text: callers redact that text before cutting it to length
+    // (a secret cut in half no longer matches); what still matches here loses the brackets links reject.
+    const redacted = this.redact(baseName);
+    if (redacted !== baseName) baseName = redacted.replace(/[[\]]/g, '');
     for (let n = 1; ; n++) {
       const vaultPath = `${dir}/${baseName}${n === 1 ? '' : `-${n}`}.md`;
       if (!this.exists(vaultPath) && !this.#creating.has(vaultPath)) return vaultPath;
