@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { AgentDefinition, FieldProblem, PermissionMode } from './definition.ts';
 import { redactUrl } from '../notify/webhook.ts';
+import { workspaceProblem } from './workspace.ts';
 
 /**
  * What the operator of this machine lets definitions ask for. It lives outside the vault (flags or the
@@ -81,13 +81,8 @@ export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy,
       message: `${shell.join(', ')} is refused: shell access needs allow_shell in the Scriptorium config on this machine`,
     });
   }
-  const allowedPlaces = policy.allowedWorkspaces ?? [];
-  if (!isInside(definition.workspace, vaultRoot) && !policy.allowWorkspaceOutsideVault && !allowedPlaces.some((dir) => isInside(definition.workspace, dir))) {
-    problems.push({
-      field: 'workspace',
-      message: `${definition.workspace} is outside the vault: that needs the folder in allowed_workspaces (or allow_workspace_outside_vault) in the Scriptorium config on this machine`,
-    });
-  }
+  const workspace = workspaceProblem(definition.workspace, policy, vaultRoot);
+  if (workspace) problems.push(workspace);
   if (definition.notify !== undefined && !notifyAllowed(definition.notify, policy)) {
     problems.push({
       field: 'notify',
@@ -95,11 +90,6 @@ export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy,
     });
   }
   return problems;
-}
-
-function isInside(target: string, dir: string): boolean {
-  const rel = path.relative(path.resolve(dir), path.resolve(target));
-  return !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
 }
 
 /** `Bash(git *)` is the tool `Bash`; an entry ending in `*` allows every tool it starts (`mcp__github__*`). */

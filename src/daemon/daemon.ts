@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { realPathOf } from '../vault/real-path.ts';
 import { DEFAULT_CONFIG, type DaemonConfig } from '../config/operator-config.ts';
 import { startHttpApi, type RunningApi } from '../http/daemon-api.ts';
 import type { Runner } from '../runner/types.ts';
@@ -59,7 +60,9 @@ export class Daemon {
   #api: RunningApi | undefined;
 
   constructor(options: DaemonOptions) {
-    this.root = path.resolve(options.vault);
+    // Resolved once: the vault folder may be a symbolic link (users do that), and every check of where a
+    // path lies compares real paths (vault/real-path.ts).
+    this.root = realPathOf(path.resolve(options.vault));
     this.config = { ...DEFAULT_CONFIG, ...options.config, policy: { ...DEFAULT_CONFIG.policy, ...options.config?.policy } };
     this.redact = options.redact ?? createRedactor();
     addConfigSecrets(this.redact, this.config);
@@ -68,6 +71,7 @@ export class Daemon {
     this.#clock = options.clock ?? systemClock;
     this.#p = buildPieces({
       root: this.root,
+      rootAsGiven: path.resolve(options.vault),
       config: this.config,
       clock: this.#clock,
       logger: this.#logger,

@@ -41,6 +41,8 @@ import { StatusWriter } from './status-writer.ts';
 
 export interface PiecesOptions {
   root: string;
+  /** The vault folder as the user named it: a link to `root`, or `root` itself. */
+  rootAsGiven?: string | undefined;
   config: DaemonConfig;
   clock: Clock;
   logger: Logger;
@@ -141,9 +143,11 @@ export function buildPieces(options: PiecesOptions) {
     root,
     runner: options.runner ?? createClaudeRunner({ claudePath: config.claudePath, postResultGraceMs: config.postResultGraceMs, killGraceMs: config.killGraceMs }),
     allowShell: config.policy.allowShell,
+    policy: config.policy,
+    rootAsGiven: options.rootAsGiven,
     settingSources: config.policy.settingSources ?? DEFAULT_SETTING_SOURCES,
     stopSignal,
-    threads: { exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
+    threads: { root, exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
     threadCreated: (threadPath) => index.addThread(threadPath),
     graceOf: (messagePath) => noteEvents.graceOf(messagePath),
     ledger,

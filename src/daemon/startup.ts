@@ -3,6 +3,7 @@ import { recoverFromJournal, type RecoveryDeps } from '../state/recovery.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { resolveInVault } from '../vault/paths.ts';
 import type { NoteEvents } from '../watch/note-events.ts';
 import { notesChangedSince, readVaultAtStart, stillAsRead, type StartupNote } from '../watch/startup-read.ts';
 
@@ -36,8 +37,9 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
   // the user has edited since (a status, a next_run) then counts as their edit, not as our own write,
   // and the look after chokidar is ready reads it again. (Taken in here with that knowledge ignored.)
   for (const note of candidates) if (note.raw !== undefined) store.ownWrites.remember(note.path, note.raw);
-  // The text read, unless the note changed since (then intake reads it again).
-  const takeIn = (note: StartupNote) => events.process(note.path, { raw: stillAsRead(store.absolute(note.path), note), ignoreOwnWrite: true });
+  // The text read, unless the note changed since (then intake reads it again). The path as found, not
+  // store.absolute(): a note that is a link is for intake to skip, not for start-up to fail on.
+  const takeIn = (note: StartupNote) => events.process(note.path, { raw: stillAsRead(resolveInVault(root, note.path), note), ignoreOwnWrite: true });
   // Messages wait until every definition has been read, so they know their agents.
   intake.deferMessages();
   for (const note of candidates) await takeIn(note);

@@ -1,5 +1,6 @@
 import { parseDefinition, type AgentDefinition } from '../agents/definition.ts';
 import { checkPolicy } from '../agents/policy.ts';
+import { turnWorkspace } from '../agents/workspace.ts';
 import { budgetHold, Ledger } from '../state/ledger.ts';
 import { readInbound } from '../messages/inbound.ts';
 import { nextFire } from '../schedule/cron.ts';
@@ -36,6 +37,9 @@ export function explainDefinition(root: string, note: ScannedNote, ctx: ExplainC
   }
   const d = parsed.definition;
   const reasons: string[] = [];
+  // What each turn checks as it starts (the daemon's turns/turns.ts): the folder must be there.
+  const place = turnWorkspace(d.workspace, d.path, ctx.policy, root);
+  if ('error' in place) reasons.push(`Its messages fail: ${place.error}`);
   if (!d.enabled) reasons.push('enabled: false — messages to it wait, queued, and its schedule does not fire.');
   reasons.push(...scheduleReasons(d, shown, ctx));
   const waiting = ctx.scan.notes.filter((n) => {

@@ -24,7 +24,7 @@ export function refusal(root: string, m: InboundMessage, ctx: ExplainContext): B
   const refused = admissionRefusal(m, { registry, sentInLastHour: (sender) => recentSends(sender, m.path, ctx) });
   if (refused) return blocker(root, refused, ctx);
   const lookup = registry.lookup(m.to);
-  const thread = lookup.kind === 'ok' ? threadProblem(m, lookup.definition, ctx) : null;
+  const thread = lookup.kind === 'ok' ? threadProblem(root, m, lookup.definition, ctx) : null;
   if (thread) return { verdict: 'will fail: its thread cannot be used', reason: `${thread}.`, next: 'Correct or remove thread:, then set status: ready.' };
   return null;
 }
@@ -82,12 +82,12 @@ function recentSends(sender: string, self: string, ctx: ExplainContext): number 
 }
 
 /** The turn's openThread, read only (the same resolution and checks): why it could not open its thread, or null. */
-function threadProblem(m: InboundMessage, agent: AgentDefinition, ctx: ExplainContext): string | null {
+function threadProblem(root: string, m: InboundMessage, agent: AgentDefinition, ctx: ExplainContext): string | null {
   let threadPath: string;
   if (agent.mode === 'single-threaded') threadPath = singleThreadPath(agent.name);
   else if (m.thread) {
     const threads = ctx.scan.notes.filter((n) => n.role === 'thread').map((n) => n.path);
-    const resolved = resolveThreadLink(m.thread, { exists: (p) => ctx.files.read(p) !== null, threads, templateFolders: ctx.scan.templateFolders });
+    const resolved = resolveThreadLink(m.thread, { root, exists: (p) => ctx.files.read(p) !== null, threads, templateFolders: ctx.scan.templateFolders });
     if ('error' in resolved) return resolved.error;
     threadPath = resolved.path;
   } else return null;

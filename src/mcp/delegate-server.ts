@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { delegationNote, MAX_DELEGATION_DEPTH, newCorrelationId } from '../messages/delegation.ts';
 import type { Clock } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { MCP_SERVER_NAME } from './names.ts';
 
@@ -63,7 +64,13 @@ export function createDelegateServer(store: NoteStore, context: DelegateContext,
     async ({ to, message, correlation_id }) => {
       const refusal = refuse(to);
       if (refusal) return text(refusal, true);
-      const { path, id } = await write(to, message, correlation_id);
+      let written;
+      try {
+        written = await write(to, message, correlation_id);
+      } catch (error) {
+        return text(`Not delivered: ${errorMessage(error)}`, true);
+      }
+      const { path, id } = written;
       return text(`Delegated to ${to} as ${path} (correlation_id ${id}). The result will arrive as a callback.`);
     },
   );
@@ -88,7 +95,12 @@ export function createDelegateServer(store: NoteStore, context: DelegateContext,
         deadline: deadline_minutes ? new Date(clock.now().getTime() + deadline_minutes * 60_000) : undefined,
       };
       const written = [];
-      for (const t of tasks) written.push(await write(t.to, t.message, t.correlation_id, group));
+      try {
+        for (const t of tasks) written.push(await write(t.to, t.message, t.correlation_id, group));
+      } catch (error) {
+        const sent = written.map((w) => `- ${w.path} (correlation_id ${w.id})`).join('\n');
+        return text(`Not all delivered: ${errorMessage(error)}${sent ? `\nDelivered before that:\n${sent}` : ''}`, true);
+      }
       return text(
         `Delegated ${tasks.length} tasks as group ${group.id}:\n${written.map((w) => `- ${w.path} (correlation_id ${w.id})`).join('\n')}\nOne callback will bring all results.`,
       );

@@ -83,9 +83,18 @@ export class MessageOutcomes {
     const { store, clock, logger } = this.#deps;
     const at = clock.now();
     const { dir, base } = outboundBaseName(agent, store.redact(message.path), at);
-    const replyPath = await store.create(dir, base, outboundNote({ agent, to: message.from, inboundPath: message.path, threadPath, at, ok: false, text: error }));
-    await this.#move(message.path, [message.status, 'error'], { finished_at: isoLocal(at), reply: wikilink(replyPath), error });
-    logger.warn('message failed before its turn', { note: message.path, error });
+    let replyPath: string | undefined;
+    let reason = error;
+    try {
+      replyPath = await store.create(dir, base, outboundNote({ agent, to: message.from, inboundPath: message.path, threadPath, at, ok: false, text: error }));
+    } catch (writeError) {
+      // The failure note could not be written (its folder links outside the vault, say): the message
+      // still ends in error, saying both.
+      reason = `${error}; the failure note was not written either: ${errorMessage(writeError)}`;
+      logger.error('could not write the failure note', { note: message.path, error: errorMessage(writeError) });
+    }
+    await this.#move(message.path, [message.status, 'error'], { finished_at: isoLocal(at), reply: replyPath ? wikilink(replyPath) : undefined, error: reason });
+    logger.warn('message failed before its turn', { note: message.path, error: reason });
     await this.#deps.ended(message.path);
   }
 

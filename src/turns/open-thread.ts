@@ -7,11 +7,14 @@ import { parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts'
 import { targetToPath } from '../vault/links.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { isIgnoredPath } from '../vault/paths.ts';
+import { outsideVault } from '../vault/real-path.ts';
 import { roleOf } from '../vault/tags.ts';
 import { isInFolders } from '../vault/template-folders.ts';
 
 /** What resolving a `thread:` link needs to know of the vault (the daemon's store and index, or explain's scan). */
 export interface ThreadLookup {
+  /** The vault folder: a link is followed only where it really stays inside it. */
+  root: string;
   exists(vaultPath: string): boolean;
   /** Thread notes known, for links by name. */
   threads: Iterable<string>;
@@ -29,9 +32,14 @@ export function resolveThreadLink(target: string, lookup: ThreadLookup): { path:
   if (isIgnoredPath(direct) || isInFolders(direct, lookup.templateFolders)) {
     return { error: `thread: ${shown} points into a hidden or template folder; threads live in the vault's ordinary folders` };
   }
+  // By its real path: a linked folder (or a linked note) must not lead a turn's thread outside the vault.
+  const escape = outsideVault(lookup.root, direct);
+  if (escape) return { error: `thread: ${shown} ${escape}` };
   if (lookup.exists(direct)) return { path: direct };
   const base = direct.split('/').pop()!.toLowerCase();
   const match = [...lookup.threads].find((p) => p.split('/').pop()!.toLowerCase() === base);
+  const matchEscape = match === undefined ? null : outsideVault(lookup.root, match);
+  if (match !== undefined && matchEscape) return { error: `thread: ${shown} (${match}) ${matchEscape}` };
   return match ? { path: match } : { error: `thread: ${shown} does not match any thread note` };
 }
 

@@ -12,9 +12,12 @@ import { preApproved } from '../runner/claude-args.ts';
 import type { TurnProgress, TurnRequest } from '../runner/types.ts';
 import type { ThreadState } from '../threads/thread-note.ts';
 import { targetToPath } from '../vault/links.ts';
+import { realPathOf } from '../vault/real-path.ts';
 
 export interface RequestDeps {
   root: string;
+  /** The vault folder as the user named it (a link to `root`), if known. */
+  rootAsGiven?: string | undefined;
   registry: AgentRegistry;
   /** The operator allows a shell (`allow_shell`); without it, every shell tool is denied. */
   allowShell: boolean;
@@ -25,9 +28,13 @@ export interface RequestDeps {
   onProgress: (message: InboundMessage, agent: AgentDefinition, progress: TurnProgress) => void;
 }
 
-/** Everything `claude -p` needs for the message's turn, from the agent's definition and the message. */
+/**
+ * Everything `claude -p` needs for the message's turn, from the agent's definition and the message.
+ * `agent.workspace` is the real folder the turn runs in (agents/workspace.ts checked it).
+ */
 export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: InboundMessage, threadPath: string, thread: ThreadState, at: Date): TurnRequest {
   const { root, registry } = deps;
+  const realRoot = realPathOf(root);
   const resume = thread.session !== undefined;
   // The agents this one may hand work to; with none (or at the depth limit) no delegation tools are served.
   const directory =
@@ -60,12 +67,12 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
     mcpConfig,
     // Deny rules win in every permission mode: without allow_shell no shell runs, whatever `tools` says
     // (`tools: default` would otherwise offer Bash).
-    disallowedTools: [...agent.disallowedTools, ...protectedPaths(root, registry), ...(deps.allowShell ? [] : SHELL_TOOLS)],
+    disallowedTools: [...agent.disallowedTools, ...protectedPaths([...new Set([root, realRoot, deps.rootAsGiven ?? root])], registry), ...(deps.allowShell ? [] : SHELL_TOOLS)],
     permissionMode: agent.permissionMode,
     maxTurns: agent.maxTurns,
     maxBudgetUsd: agent.maxBudgetUsd,
     timeoutMs: agent.timeoutMs,
-    addDirs: agent.workspace === root ? [] : [root],
+    addDirs: agent.workspace === realRoot || agent.workspace === root ? [] : [realRoot],
     settingSources: deps.settingSources,
     signal: deps.stopSignal,
     onProgress: (progress) => deps.onProgress(message, agent, progress),
@@ -76,9 +83,13 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
  * An agent must not widen its own powers or lift a halt by writing a note: edits to definition notes,
  * HALT.md and dot-folders are denied (absolute paths, Claude Code's `//` form).
  */
-function protectedPaths(root: string, registry: AgentRegistry): string[] {
-  const abs = (p: string) => `Edit(/${path.join(root, p).split(path.sep).join('/')})`;
-  return [...registry.paths().map(abs), abs('HALT.md'), abs('.*/**'), abs('**/.*/**')];
+function protectedPaths(roots: string[], registry: AgentRegistry): string[] {
+  // The vault as given and as it really is, when a link leads to it: a rule must match whichever form an
+  // edit names.
+  return roots.flatMap((root) => {
+    const abs = (p: string) => `Edit(/${path.join(root, p).split(path.sep).join('/')})`;
+    return [...registry.paths().map(abs), abs('HALT.md'), abs('.*/**'), abs('**/.*/**')];
+  });
 }
 
 /** The message a delegation made in this turn points back to: a callback's own origin, or this message. */

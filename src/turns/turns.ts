@@ -12,12 +12,17 @@ import { checkAtLane, type LaneCheckDeps } from './lane-checks.ts';
 import { openThread, type ThreadLookup } from './open-thread.ts';
 import { recordTurn, type RecordDeps } from './record-turn.ts';
 import { turnRequest } from './turn-request.ts';
-import type { SettingSource } from '../agents/policy.ts';
+import type { OperatorPolicy, SettingSource } from '../agents/policy.ts';
+import { turnWorkspace } from '../agents/workspace.ts';
 
 export interface TurnDeps extends LaneCheckDeps, RecordDeps {
   root: string;
+  /** The vault folder as the user named it, when a link leads to `root`: deny rules cover both forms. */
+  rootAsGiven?: string | undefined;
   runner: Runner;
   allowShell: boolean;
+  /** The operator's policy: a workspace is checked again, by its real path, as each turn starts. */
+  policy: OperatorPolicy;
   settingSources: SettingSource[];
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
   stopSignal: AbortSignal;
@@ -52,11 +57,15 @@ export class Turns {
     const grace = deps.graceOf(job.message);
     const check = await checkAtLane(deps, job);
     if (!check.run) return check.outcome;
-    const { message, agent } = check;
+    const { message } = check;
+    let agent = check.agent;
 
     let threadPath: string;
     let thread;
     try {
+      const place = turnWorkspace(agent.workspace, agent.path, deps.policy, deps.root);
+      if ('error' in place) throw new Error(place.error);
+      agent = { ...agent, workspace: place.cwd };
       ({ threadPath, thread } = await openThread({ store, clock, lookup: deps.threads, created: deps.threadCreated }, agent, message));
     } catch (error) {
       const threadLink = message.thread ? targetToPath(message.thread) : singleThreadPath(agent.name);
@@ -82,7 +91,7 @@ export class Turns {
     log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
     const notices: string[] = [];
-    const requestDeps = { root: deps.root, registry: deps.registry, allowShell: deps.allowShell, settingSources: deps.settingSources, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
+    const requestDeps = { root: deps.root, rootAsGiven: deps.rootAsGiven, registry: deps.registry, allowShell: deps.allowShell, settingSources: deps.settingSources, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
     const first = turnRequest(requestDeps, agent, message, threadPath, thread, startedAt);
     let asRun = message;
     // The process starts now; its prompt follows when the grace is over, read again if the note's writer

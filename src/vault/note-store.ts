@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { OwnWrites } from './own-writes.ts';
 import { resolveInVault } from './paths.ts';
+import { OutsideVaultError, realNotePath, realPathOf } from './real-path.ts';
 import { locateFrontmatter, parseFrontmatter, stringifyNote, updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
 import { createRedactor, redactDeep, type Redact } from '../util/redact.ts';
 
@@ -17,7 +18,6 @@ export const STATE_DIR = '.scriptorium';
  */
 export class NoteStore {
   readonly ownWrites = new OwnWrites();
-  readonly #tmpDir: string;
   readonly #updates = new Map<string, Promise<string | null>>();
   readonly #creating = new Set<string>();
   readonly #folders = new Set<string>();
@@ -25,6 +25,8 @@ export class NoteStore {
   readonly #whole = new Map<string, string>();
 
   readonly root: string;
+  /** The vault's real path, resolved once (the vault folder itself may be a symbolic link). */
+  readonly #realRoot: string;
   /** Applied to everything Scriptorium writes: no secret from its environment lands in a note. */
   readonly redact: Redact;
 
@@ -33,17 +35,27 @@ export class NoteStore {
   /** `onUpdate`: told of every frontmatter update written (the daemon keeps its list of notes in error with it). */
   constructor(root: string, options: { redact?: Redact; onUpdate?: (vaultPath: string, updates: FrontmatterData) => void } = {}) {
     this.root = root;
-    this.#tmpDir = path.join(root, STATE_DIR, 'tmp');
+    this.#realRoot = realPathOf(root);
     this.redact = options.redact ?? createRedactor();
     this.#onUpdate = options.onUpdate;
   }
 
+  /**
+   * Where a note really is: its folder's real path and its name. Throws (OutsideVaultError) when `../`,
+   * or a symbolic link (a folder on the way, or the note itself), leads outside the vault.
+   */
   absolute(vaultPath: string): string {
-    return resolveInVault(this.root, vaultPath);
+    return realNotePath(this.#realRoot, vaultPath, resolveInVault(this.root, vaultPath));
   }
 
+  /** A note that a link leads outside the vault does not exist as far as the vault goes (a write to it is refused). */
   exists(vaultPath: string): boolean {
-    return existsSync(this.absolute(vaultPath));
+    try {
+      return existsSync(this.absolute(vaultPath));
+    } catch (error) {
+      if (error instanceof OutsideVaultError) return false;
+      throw error;
+    }
   }
 
   async read(vaultPath: string): Promise<string> {
@@ -60,6 +72,8 @@ export class NoteStore {
   }
 
   async #readStable(vaultPath: string, quietMs: number): Promise<{ raw: string; version: string } | null> {
+    // Said here, not taken for "no note": #version reads a note outside the vault as absent.
+    this.absolute(vaultPath);
     for (let round = 0; round < 8; round++) {
       const before = await this.#version(vaultPath);
       if (before === null) return null;
@@ -87,11 +101,12 @@ export class NoteStore {
     }
   }
 
+  /** A note that is a link, or that a linked folder leads outside the vault: neither is read as a note. */
   async isSymlink(vaultPath: string): Promise<boolean> {
     try {
       return (await lstat(this.absolute(vaultPath))).isSymbolicLink();
-    } catch {
-      return false;
+    } catch (error) {
+      return error instanceof OutsideVaultError;
     }
   }
 
@@ -129,10 +144,12 @@ export class NoteStore {
   }
 
   async #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
+    // Both places are checked before any folder is made: a linked `Outbox/` (or `.scriptorium/`) must not
+    // get so much as a folder written outside the vault.
     const target = this.absolute(vaultPath);
-    await this.#folder(this.#tmpDir);
+    const tmp = this.absolute(`${STATE_DIR}/tmp/${randomUUID()}.tmp`);
+    await this.#folder(path.dirname(tmp));
     await this.#folder(path.dirname(target));
-    const tmp = path.join(this.#tmpDir, `${randomUUID()}.tmp`);
     const handle = await open(tmp, 'w');
     try {
       await handle.writeFile(content, 'utf8');
@@ -149,7 +166,8 @@ export class NoteStore {
     if (options.wake) this.ownWrites.forget(vaultPath);
     else this.ownWrites.remember(vaultPath, content);
     try {
-      await rename(tmp, target);
+      // Checked again just before the rename: a folder swapped for a link meanwhile is caught here.
+      await rename(tmp, this.absolute(vaultPath));
     } catch (error) {
       this.ownWrites.forget(vaultPath);
       await rm(tmp, { force: true });
@@ -269,6 +287,7 @@ export class NoteStore {
   }
 
   async removeStaleTemp(): Promise<void> {
-    await rm(this.#tmpDir, { recursive: true, force: true });
+    // Through absolute(): a `.scriptorium` linked elsewhere must not have a folder there emptied.
+    await rm(this.absolute(`${STATE_DIR}/tmp`), { recursive: true, force: true });
   }
 }

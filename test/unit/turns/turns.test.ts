@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../../src/queue/job.ts';
 import type { Runner, TurnRequest, TurnResult } from '../../../src/runner/types.ts';
 import { Turns } from '../../../src/turns/turns.ts';
+import { SAFE_POLICY } from '../../../src/agents/policy.ts';
 import { turnResult } from '../../helpers/gated-runner.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { createStageKit, type StageKit } from '../../helpers/stage-kit.ts';
@@ -36,9 +37,10 @@ beforeEach(async () => {
     root: kit.vault.root,
     runner,
     allowShell: false,
+    policy: SAFE_POLICY,
     settingSources: ['user'],
     stopSignal: new AbortController().signal,
-    threads: { exists: (p) => kit.store.exists(p), threads: kit.index.threads(), templateFolders: [] },
+    threads: { root: kit.vault.root, exists: (p) => kit.store.exists(p), threads: kit.index.threads(), templateFolders: [] },
     threadCreated: (p) => kit.index.addThread(p),
     graceOf: () => undefined,
     ledger: kit.ledger,
