@@ -24,6 +24,7 @@ import { appendTurn, type TurnLogEntry } from '../state/turns-log.ts';
 import type { RecoveryDeps } from '../state/recovery.ts';
 import { writeTurnNotes, type TurnNotesDeps } from '../turns/turn-notes.ts';
 import { Turns } from '../turns/turns.ts';
+import { TurnWrites } from '../turns/turn-writes.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
@@ -136,6 +137,10 @@ export function buildPieces(options: PiecesOptions) {
     },
     notifier,
   };
+  // Which turn wrote which file; a turn cut off by a stop left its record, read back now.
+  const writes = new TurnWrites(root, clock);
+  writes.recover();
+  const writerOf = (vaultPath: string) => writes.writerOf(vaultPath);
   // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
   const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record) };
   const turns = new Turns({
@@ -155,6 +160,8 @@ export function buildPieces(options: PiecesOptions) {
     recheckAt: (when) => rechecks.at(when),
     maxAttempts: config.maxAttempts,
     retryBaseMs: config.retryBaseMs,
+    writes,
+    writerOf,
   });
   const jobs = new JobQueue({
     lanes,
@@ -181,6 +188,7 @@ export function buildPieces(options: PiecesOptions) {
     laneFree: (agent) => lanes.free(agent),
     enqueue: (job) => jobs.enqueue(job),
     watchDeadline: (replyTo, group, deadline) => callbacks.watchDeadline(replyTo, group, deadline),
+    writerOf,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });

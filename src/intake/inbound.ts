@@ -8,9 +8,11 @@ import { isoLocal, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
 import { targetToPath } from '../vault/links.ts';
+import type { Writer } from '../turns/turn-writes.ts';
 import { admissionRefusal } from './admission.ts';
 import type { LoopGuard } from './loop-guard.ts';
 import type { NoteIndex } from './note-index.ts';
+import { attribute } from './sender.ts';
 
 export interface InboundDeps {
   registry: AgentRegistry;
@@ -27,6 +29,8 @@ export interface InboundDeps {
   watchDeadline: (replyTo: string, group: string, deadline: Date) => void;
   /** The start-up pass: a message found `running` was cut off by a stop. */
   startingUp: boolean;
+  /** The agent whose turn wrote this note, if one did (turns/turn-writes.ts). */
+  writerOf: (vaultPath: string) => Writer | undefined;
 }
 
 /** An inbound note, read: admitted into its agent's lane, left waiting, or refused with a sentence on it. */
@@ -56,7 +60,7 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
     else await outcomes.fail(vaultPath, reading.status, reading.error);
     return;
   }
-  const message = reading.message;
+  let message = reading.message;
   switch (message.status) {
     case 'draft':
     case 'done':
@@ -80,6 +84,19 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
     logger.debug('message has no text yet; waiting', { note: vaultPath });
     return;
   }
+  // Written by an agent's turn: that agent's message, stamped so, whatever the note says it is.
+  const writer = deps.writerOf(vaultPath);
+  const attribution = attribute(message, data, writer);
+  if (!attribution.ok) {
+    logger.warn('message refused: an agent wrote it as someone else', { note: vaultPath, agent: writer?.agent, error: attribution.error });
+    // The try counts toward the loop guard: an agent forging notes in a loop is stopped all the same.
+    if (message.status === 'ready' && writer) deps.loopGuard.record(writer.agent);
+    await outcomes.fail(vaultPath, message.status, attribution.error);
+    return;
+  }
+  message = attribution.message;
+  const stamp = attribution.stamp;
+  const stamped = Object.keys(stamp).length > 0;
   const refusal = admissionRefusal(message, { registry, sentInLastHour: (agent) => deps.loopGuard.sentInLastHour(agent) });
   if (refusal) {
     if (refusal.kind !== 'unknown-agent' && refusal.kind !== 'invalid-agent') logger.warn('message refused', { note: vaultPath, error: refusal.error });
@@ -91,7 +108,7 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
   if (lookup.kind === 'ok' && !lookup.definition.enabled) {
     // It waits, visibly queued, and runs when the agent is enabled again.
     if (message.status !== 'queued') {
-      await outcomes.queue(vaultPath, message.status, { queued_at: isoLocal(clock.now()), error: undefined });
+      await outcomes.queue(vaultPath, message.status, { queued_at: isoLocal(clock.now()), error: undefined, ...stamp });
       countSent(deps, message);
     }
     logger.info('agent disabled; message waits', { note: vaultPath, agent: message.to });
@@ -101,10 +118,13 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
   const job: Job = { message: vaultPath, agent: message.to, queuedAt, direct: false };
   if (message.status === 'ready') {
     job.originMessage = message.replyTo && !message.originMessage ? runningOrigin(deps, message.replyTo) : undefined;
-    // A message a free lane takes starts at once: `queued` is not written (see Job.direct).
-    if (deps.laneFree(message.to)) job.direct = true;
-    else await outcomes.queue(vaultPath, 'ready', queuedFields(job));
+    // A message a free lane takes starts at once: `queued` is not written (see Job.direct). A stamped one
+    // is written first, so the note says who sent it before its turn reads it again.
+    if (deps.laneFree(message.to) && !stamped) job.direct = true;
+    else await outcomes.queue(vaultPath, 'ready', { ...queuedFields(job), ...stamp });
     countSent(deps, message);
+  } else if (stamped) {
+    await outcomes.queue(vaultPath, 'queued', stamp);
   }
   deps.enqueue(job);
 }

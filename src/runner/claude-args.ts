@@ -24,7 +24,7 @@ export function scrubEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Tools that edit files: auto-approved by the permission mode inside the working directories only. */
-const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
+export const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 
 /** Tools the definition lists that can be pre-approved without widening where files may be written. */
 export function preApproved(tools: string[]): string[] {
@@ -49,6 +49,7 @@ export function claudeArgs(request: TurnRequest, promptOnStdin = false): string[
   // Only the setting sources the operator chose: by default the user's own, never the vault's
   // `.claude/settings*.json`, `.mcp.json` or `CLAUDE.md` (a file synced into the vault must not add hooks).
   args.push(`--setting-sources=${request.settingSources.join(',')}`);
+  if (request.settings) args.push(`--settings=${request.settings}`);
   if (request.systemPrompt) args.push(`--append-system-prompt=${request.systemPrompt}`);
   if (request.model) args.push(`--model=${request.model}`);
   args.push(`--permission-mode=${request.permissionMode}`);

@@ -1,3 +1,4 @@
+import { EDIT_TOOLS } from './claude-args.ts';
 import type { TurnErrorKind, TurnProgress, TurnUsage } from './types.ts';
 import { EMPTY_USAGE } from './types.ts';
 
@@ -74,6 +75,13 @@ export class StreamAccumulator {
       case 'assistant': {
         // Sub-agent (Task) tool calls carry a parent id; count only the agent's own.
         const content = event.message?.content;
+        // Every file a tool call names, a sub-agent's too: who wrote a note is told from it (turns/turn-writes.ts).
+        if (Array.isArray(content)) {
+          for (const block of content) {
+            const file = block?.type === 'tool_use' && EDIT_TOOLS.has(String(block.name)) ? writtenFile(block.input) : undefined;
+            if (file) this.onProgress({ type: 'write', file });
+          }
+        }
         if (Array.isArray(content) && !event.parent_tool_use_id) {
           for (const block of content) {
             if (block?.type === 'tool_use' && typeof block.name === 'string') {
@@ -162,4 +170,11 @@ function fail(errorKind: TurnErrorKind, error: string): Classification {
 
 export function firstLine(text: string): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim().slice(0, 500);
+}
+
+/** The path a file-writing tool call names (Write, Edit, MultiEdit: file_path; NotebookEdit: notebook_path). */
+function writtenFile(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const { file_path: file, notebook_path: notebook } = input as { file_path?: unknown; notebook_path?: unknown };
+  return typeof file === 'string' ? file : typeof notebook === 'string' ? notebook : undefined;
 }

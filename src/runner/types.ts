@@ -29,6 +29,8 @@ export interface TurnRequest {
   addDirs: string[];
   /** `--setting-sources`: which of Claude Code's settings (user, project, local) the turn loads; the operator's choice. */
   settingSources: SettingSource[];
+  /** `--settings` JSON: Scriptorium's own hook that records which files the turn writes (turns/turn-writes.ts). */
+  settings?: string | undefined;
   /** `--mcp-config` JSON (with `--strict-mcp-config`): the tools Scriptorium serves to this turn. */
   mcpConfig?: string | undefined;
   /** Aborting stops the turn (shutdown); the result then has `errorKind: 'aborted'`. */
@@ -40,6 +42,8 @@ export type TurnProgress =
   | { type: 'started'; pid: number | undefined }
   | { type: 'init'; sessionId: string; model: string | undefined }
   | { type: 'tool'; name: string }
+  /** A Write, Edit, MultiEdit or NotebookEdit call names the file it writes. */
+  | { type: 'write'; file: string }
   | { type: 'retry'; attempt: number; maxRetries: number; error: string; status: number | null }
   | { type: 'result' };
 

@@ -8,6 +8,8 @@ import { budgetHold, type Ledger } from '../state/ledger.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { attribute } from '../intake/sender.ts';
+import type { Writer } from './turn-writes.ts';
 
 export interface LaneCheckDeps {
   store: NoteStore;
@@ -20,6 +22,8 @@ export interface LaneCheckDeps {
   holds: Map<string, string>;
   /** Look at waiting messages again at this time (a budget day, a rate window or a retry ends). */
   recheckAt: (when: Date) => void;
+  /** The agent whose turn wrote this note, if one did (turns/turn-writes.ts). */
+  writerOf: (vaultPath: string) => Writer | undefined;
 }
 
 export type LaneCheck = { run: true; message: InboundMessage; agent: AgentDefinition } | { run: false; outcome: JobOutcome };
@@ -45,7 +49,13 @@ export async function checkAtLane(deps: LaneCheckDeps, job: Job): Promise<LaneCh
     await outcomes.fail(job.message, job.direct ? 'ready' : 'queued', reading.problem.message);
     return skip();
   }
-  const message = reading.message;
+  // Written `ready` again while it waited (by its writer saving once more, say): the changes seen then
+  // were passed over as the job's own, so it is taken in afresh, checked like any new message.
+  if (!job.direct && reading.message.status === 'ready') {
+    log.info('message set to ready again while queued; taking it in again');
+    return skip('requeue');
+  }
+  let message = reading.message;
   // The user may have cancelled or reset it while it waited. (Taken at once, it is still `ready`.)
   if (message.status !== 'queued' && !(job.direct && message.status === 'ready')) {
     log.info('message no longer queued; skipped', { status: message.status });
@@ -53,6 +63,14 @@ export async function checkAtLane(deps: LaneCheckDeps, job: Job): Promise<LaneCh
     if (message.status === 'cancelled') await outcomes.ended(job.message);
     return skip();
   }
+  // Read again, so attributed again: an agent's second write must not turn its message into someone else's.
+  const attribution = attribute(message, reading.data, deps.writerOf(job.message));
+  if (!attribution.ok) {
+    log.warn('message refused: an agent wrote it as someone else', { error: attribution.error });
+    await outcomes.fail(job.message, message.status, attribution.error);
+    return skip();
+  }
+  message = attribution.message;
   // Re-addressed while it waited: it belongs in the other agent's lane (one turn per agent at a time).
   if (message.to !== job.agent) {
     log.info('message re-addressed while queued; moving it to its new agent', { from: job.agent, to: message.to });

@@ -93,7 +93,7 @@ function protectedPaths(roots: string[], registry: AgentRegistry): string[] {
 }
 
 /** The message a delegation made in this turn points back to: a callback's own origin, or this message. */
-function originOf(message: InboundMessage): string {
+export function originOf(message: InboundMessage): string {
   return message.callback && message.originMessage ? targetToPath(message.originMessage) : message.path;
 }
 

@@ -3,7 +3,8 @@ import type { AgentDefinition } from '../agents/definition.ts';
 import type { InboundMessage } from '../messages/inbound.ts';
 import { readMessage } from '../messages/read-message.ts';
 import { queuedFields, type Job, type JobOutcome } from '../queue/job.ts';
-import type { Runner, TurnProgress } from '../runner/types.ts';
+import type { Runner, TurnProgress, TurnRequest, TurnResult } from '../runner/types.ts';
+import type { Logger } from '../util/logger.ts';
 import { singleThreadPath } from '../threads/thread-note.ts';
 import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -11,7 +12,8 @@ import { targetToPath, wikilink } from '../vault/links.ts';
 import { checkAtLane, type LaneCheckDeps } from './lane-checks.ts';
 import { openThread, type ThreadLookup } from './open-thread.ts';
 import { recordTurn, type RecordDeps } from './record-turn.ts';
-import { turnRequest } from './turn-request.ts';
+import { originOf, turnRequest } from './turn-request.ts';
+import type { TurnWrites } from './turn-writes.ts';
 import type { OperatorPolicy, SettingSource } from '../agents/policy.ts';
 import { turnWorkspace } from '../agents/workspace.ts';
 
@@ -34,6 +36,8 @@ export interface TurnDeps extends LaneCheckDeps, RecordDeps {
    * written to meanwhile, so the turn's prompt is read again (watch/note-events.ts). Undefined otherwise.
    */
   graceOf: (messagePath: string) => Promise<boolean> | undefined;
+  /** Which turn wrote which file: each turn's writes are recorded, so the messages it writes are its agent's. */
+  writes: TurnWrites;
 }
 
 /**
@@ -104,7 +108,32 @@ export class Turns {
       asRun = again.message;
       return turnRequest(requestDeps, agent, again.message, threadPath, thread, startedAt).prompt;
     });
-    const request = { ...first, promptLater, signal: AbortSignal.any([deps.stopSignal, cancel]) };
+    let result: TurnResult;
+    const record = deps.writes.begin({ agent: agent.name, depth: message.delegationDepth, origin: originOf(message) }, agent.workspace);
+    const request = {
+      ...first,
+      settings: record.settings,
+      promptLater,
+      signal: AbortSignal.any([deps.stopSignal, cancel]),
+      onProgress: (p: TurnProgress) => (p.type === 'write' ? deps.writes.saw(record.id, p.file) : first.onProgress?.(p)),
+    };
+    try {
+      result = await this.#runTurn(request, notices, log);
+    } finally {
+      deps.writes.end(record.id);
+    }
+    await marked;
+    if (cancel.aborted && !result.ok && result.errorKind === 'aborted') {
+      result = { ...result, errorKind: 'cancelled', error: 'Cancelled: this message was set to cancelled while its turn ran, so the turn was stopped.' };
+    }
+    await promptLater;
+    await recordTurn(deps, { agent, message: asRun, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
+    return 'done';
+  }
+
+  /** The turn's process, started again once when Claude Code lost the session or found it in use. */
+  async #runTurn(request: TurnRequest, notices: string[], log: Logger): Promise<TurnResult> {
+    const deps = this.#deps;
     let result = await deps.runner(request);
     if (!result.ok && result.errorKind === 'unknown_session' && request.resume) {
       // Claude Code lost the session (its files were removed, or a different HOME): start over once, and
@@ -116,13 +145,7 @@ export class Turns {
     } else if (!result.ok && result.errorKind === 'session_in_use' && !request.resume) {
       result = await deps.runner({ ...request, sessionId: randomUUID() });
     }
-    await marked;
-    if (cancel.aborted && !result.ok && result.errorKind === 'aborted') {
-      result = { ...result, errorKind: 'cancelled', error: 'Cancelled: this message was set to cancelled while its turn ran, so the turn was stopped.' };
-    }
-    await promptLater;
-    await recordTurn(deps, { agent, message: asRun, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
-    return 'done';
+    return result;
   }
 
   /** The turn's process reports: journaled (a crash must end it), and shown as it happens. */

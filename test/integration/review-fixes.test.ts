@@ -104,7 +104,7 @@ describe('turns that cannot start, or will not end', () => {
     await h.vault.writeAgent('w', { workspace: 'Projects/nope' });
     await h.start();
     const msg = await h.vault.writeMessage('m', 'w', 'hello');
-    expect(String((await waitForStatus(h.vault, msg, 'error')).error)).toMatch(/workspace .*Projects\/nope does not exist/);
+    expect(String((await waitForStatus(h.vault, msg, 'error')).error)).toMatch(/workspace: .*Projects\/nope is not a folder \(it does not exist/);
   });
 
   it('a claude that exits but leaves its output pipe held by a child still ends the turn', async () => {

@@ -67,8 +67,16 @@ describe('real transcripts', () => {
     expect(verdict?.ok).toBe(true);
     expect(acc.tools).toEqual(['Write']);
     expect(progress).toContainEqual({ type: 'tool', name: 'Write' });
+    // The file it wrote: who wrote a note is told from it (the second signal after the write hook).
+    expect(progress).toContainEqual({ type: 'write', file: '/home/alice/work/vault/out-allowed.md' });
     expect(usageOf(acc.result)).toEqual({ inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, cacheCreationTokens: 0 });
     expect(acc.result?.num_turns).toBe(2);
+  });
+
+  it('30-max-turns: a Read names a file too, but only writing tools count as writes', () => {
+    const { acc, progress } = replay('30-max-turns.jsonl');
+    expect(acc.tools).toContain('Read');
+    expect(progress.filter((p) => p.type === 'write')).toEqual([]);
   });
 
   it('30-max-turns: max_turns, telling the user to raise max_turns', () => {

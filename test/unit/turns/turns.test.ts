@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../../src/queue/job.ts';
 import type { Runner, TurnRequest, TurnResult } from '../../../src/runner/types.ts';
+import { TurnWrites } from '../../../src/turns/turn-writes.ts';
 import { Turns } from '../../../src/turns/turns.ts';
 import { SAFE_POLICY } from '../../../src/agents/policy.ts';
 import { turnResult } from '../../helpers/gated-runner.ts';
@@ -48,6 +49,8 @@ beforeEach(async () => {
     recheckAt: (when) => void rechecks.push(when),
     maxAttempts: 3,
     retryBaseMs: 60_000,
+    writes: new TurnWrites(kit.vault.root, kit.clock),
+    writerOf: (p) => turnDeps.writes.writerOf(p),
   };
   turns = new Turns(turnDeps);
 });
@@ -110,6 +113,30 @@ describe('when its lane takes it', () => {
     expect(await run(gone)).toBe('done');
     expect(requests).toHaveLength(0);
     expect(kit.logger.lines.map((l) => l.msg)).toContain('message removed before it ran');
+  });
+
+  it('a queued message written back to ready while it waited goes back to intake, not left ready forever', async () => {
+    const job = await queued('q', 'helper', { status: 'ready' });
+    expect(await run(job)).toBe('requeue');
+    expect(requests).toEqual([]);
+  });
+
+  it("each turn records its writes: the hook is in the turn's settings, and a message it wrote is its agent's", async () => {
+    const job = await queued('q', 'helper');
+    answers.push(turnResult({ text: 'Wrote it.' }));
+    await run(job);
+    const settings = JSON.parse(requests[0]!.settings!) as { hooks: { PreToolUse: Array<{ matcher: string; hooks: Array<{ command: string }> }> } };
+    expect(settings.hooks.PreToolUse[0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit');
+    expect(settings.hooks.PreToolUse[0]!.hooks[0]!.command).toContain("'hook' '--record'");
+    // A write the stream showed (the runner reports it as the real one would) is remembered after the turn.
+    const second = await queued('r', 'helper', { delegation_depth: 2 });
+    const writing: Runner = async (request) => {
+      request.onProgress?.({ type: 'write', file: path.join(kit.vault.root, 'Inbox/sub.md') });
+      return turnResult({ sessionId: request.sessionId, text: 'Delegated.' });
+    };
+    turnDeps.runner = writing;
+    await new Turns(turnDeps).run(second, new AbortController().signal);
+    expect(turnDeps.writerOf('Inbox/sub.md')).toEqual({ agent: 'helper', depth: 2, origin: second.message });
   });
 
   it('a message re-addressed while it waited goes back to intake', async () => {

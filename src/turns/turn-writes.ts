@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EDIT_TOOLS } from '../runner/claude-args.ts';
+import type { Clock } from '../util/clock.ts';
+import { STATE_DIR } from '../vault/note-store.ts';
+import { isInside, realPathOf } from '../vault/real-path.ts';
+
+/** Where each running turn's writes are recorded: one file per turn, a header line, then one line per write. */
+export const WRITES_DIR = `${STATE_DIR}/writes`;
+/**
+ * How long a file a turn wrote stays that turn's agent's: enough for the watcher to see it and intake to
+ * take it in, long after the turn ended. A later turn's write records it again; after this, a person who
+ * sets the note to `ready` sends it as their own.
+ */
+export const WRITE_MEMORY_MS = 3_600_000;
+
+/** Who wrote a file: the agent whose turn it was, the depth of the message it answered, and that message. */
+export interface Writer {
+  agent: string;
+  depth: number;
+  /** The message a message written in this turn descends from (a callback's origin, or the message itself). */
+  origin: string;
+}
+
+/** One line of a turn's record, as the hook appends it. */
+interface WriteLine {
+  file?: unknown;
+  cwd?: unknown;
+}
+
+/**
+ * Which turn wrote which file. Each turn gets a record file in `.scriptorium/writes/` and a Claude Code
+ * PreToolUse hook (`--settings`) that appends the path of every Write/Edit to it *before* the tool runs:
+ * by the time the watcher sees the note, its writer is known. The turn's own tools cannot touch the
+ * record (dot-folders are denied to every edit tool, turns/turn-request.ts). The tool calls in the stream
+ * are a second signal, for a user whose Claude Code settings turn hooks off.
+ */
+export class TurnWrites {
+  readonly #root: string;
+  readonly #clock: Clock;
+  readonly #live = new Map<string, { writer: Writer; file: string; seen: string[]; cwd: string }>();
+  /** Vault path → its writer and when the write was recorded; forgotten after WRITE_MEMORY_MS. */
+  readonly #recent = new Map<string, { writer: Writer; at: number }>();
+
+  constructor(root: string, clock: Clock) {
+    this.#root = root;
+    this.#clock = clock;
+  }
+
+  /** A turn starts: its record file, and the `--settings` JSON whose hook writes to it. */
+  begin(writer: Writer, cwd: string): { id: string; settings: string } {
+    const id = randomUUID();
+    const file = path.join(this.#root, WRITES_DIR, `${id}.jsonl`);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      // The header makes the file readable on its own: after a crash, the next start still knows the writer.
+      writeFileSync(file, `${JSON.stringify(writer)}\n`);
+    } catch {
+      // A full or read-only disk: the turn still runs, but its hook cannot record a write either, and
+      // then refuses it (fail closed), so no note it could write goes unattributed.
+    }
+    this.#live.set(id, { writer, file, seen: [], cwd });
+    return { id, settings: hookSettings(file) };
+  }
+
+  /** The stream showed a tool call with this path (second signal; the hook's record comes first). */
+  saw(id: string, file: string): void {
+    this.#live.get(id)?.seen.push(file);
+  }
+
+  /** The turn is over: what it wrote is remembered for a while, its record file removed. */
+  end(id: string): void {
+    const turn = this.#live.get(id);
+    if (!turn) return;
+    this.#live.delete(id);
+    const now = this.#clock.now().getTime();
+    for (const vaultPath of this.#paths(turn.file, turn.seen, turn.cwd)) this.#recent.set(vaultPath, { writer: turn.writer, at: now });
+    rmSync(turn.file, { force: true });
+  }
+
+  /** Record files left by a daemon that stopped mid-turn: what those turns wrote is still theirs. */
+  recover(): void {
+    const dir = path.join(this.#root, WRITES_DIR);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    const now = this.#clock.now().getTime();
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const [header] = readText(file).split('\n');
+      const writer = parseWriter(header);
+      if (writer) for (const vaultPath of this.#paths(file, [], this.#root)) this.#recent.set(vaultPath, { writer, at: now });
+      rmSync(file, { force: true });
+    }
+  }
+
+  /** The agent whose turn wrote this note (running or lately ended), or undefined: not written by a turn. */
+  writerOf(vaultPath: string): Writer | undefined {
+    // A running turn's record is read now: the hook wrote it before the tool wrote the note.
+    let found: Writer | undefined;
+    for (const turn of this.#live.values()) {
+      if (this.#paths(turn.file, turn.seen, turn.cwd).has(vaultPath)) found = turn.writer;
+    }
+    if (found) return found;
+    const recent = this.#recent.get(vaultPath);
+    if (!recent) return undefined;
+    if (this.#clock.now().getTime() - recent.at > WRITE_MEMORY_MS) {
+      this.#forgetOld();
+      return undefined;
+    }
+    return recent.writer;
+  }
+
+  #forgetOld(): void {
+    const before = this.#clock.now().getTime() - WRITE_MEMORY_MS;
+    for (const [key, value] of this.#recent) if (value.at < before) this.#recent.delete(key);
+  }
+
+  /** The vault paths a record names: each path resolved from the turn's folder, on real paths. */
+  #paths(file: string, seen: string[], cwd: string): Set<string> {
+    const out = new Set<string>();
+    const realRoot = realPathOf(this.#root);
+    const lines = readText(file).split('\n').slice(1);
+    const named = [...lines.map(parseLine), ...seen.map((f) => ({ file: f, cwd }))];
+    for (const entry of named) {
+      if (!entry) continue;
+      let real: string;
+      try {
+        real = realPathOf(path.resolve(entry.cwd, entry.file));
+      } catch {
+        continue;
+      }
+      if (!isInside(real, realRoot)) continue;
+      out.add(path.relative(realRoot, real).split(path.sep).join('/'));
+    }
+    return out;
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function parseWriter(line: string | undefined): Writer | undefined {
+  try {
+    const w = JSON.parse(line ?? '') as Partial<Writer>;
+    return typeof w.agent === 'string' && typeof w.depth === 'number' && typeof w.origin === 'string' ? { agent: w.agent, depth: w.depth, origin: w.origin } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseLine(line: string): { file: string; cwd: string } | undefined {
+  if (!line.trim()) return undefined;
+  try {
+    const { file, cwd } = JSON.parse(line) as WriteLine;
+    return typeof file === 'string' && typeof cwd === 'string' ? { file, cwd } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A word for a POSIX shell, whatever it holds: Claude Code runs a hook's command through `sh -c`. */
+function shellWord(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `--settings` JSON for one turn: a PreToolUse hook on the writing tools that runs `scriptorium hook`
+ * (this package's own CLI, on the daemon's Node) to record the path. Settings passed this way are loaded
+ * whatever `--setting-sources` says.
+ */
+export function hookSettings(recordFile: string): string {
+  const here = fileURLToPath(import.meta.url);
+  const entry = path.join(path.dirname(here), '..', 'cli', `run${path.extname(here)}`);
+  const command = [process.execPath, entry, 'hook', '--record', recordFile].map(shellWord).join(' ');
+  return JSON.stringify({ hooks: { PreToolUse: [{ matcher: [...EDIT_TOOLS].join('|'), hooks: [{ type: 'command', command }] }] } });
+}
