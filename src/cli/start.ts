@@ -81,7 +81,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   }
   // The log file always gets JSON lines (what `scriptorium logs` reads); the terminal gets the chosen
   // format. Redaction happens inside createLogger, before `write`, so both are redacted.
-  const logFile = createLogFile(path.join(vault, LOG_FILE));
+  const logFile = createLogFile(path.join(vault, LOG_FILE), { within: vault });
   const logger = createLogger({
     format: 'json',
     level,
@@ -129,6 +129,14 @@ export async function startCommand(argv: string[]): Promise<number> {
     logFile.close();
     return 1;
   }
+  // The vault folder removed under it: the daemon has stopped itself; the process exits non-zero.
+  void daemon.stoppedItself().then((reason) => {
+    if (stopping) return;
+    stopping = true;
+    err(`scriptorium: ${reason}; stopped.`);
+    logFile.close();
+    resolveExit(1);
+  });
   // Messages already in the vault are running by now; this is said once every folder is watched.
   void daemon.watching().then(() => {
     if (format === 'human' && !stopping) err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);

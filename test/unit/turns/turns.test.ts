@@ -46,6 +46,7 @@ beforeEach(async () => {
     recheckAt: (when) => void rechecks.push(when),
     maxAttempts: 3,
     retryBaseMs: 60_000,
+    writeLater: () => {},
   };
   turns = new Turns(turnDeps);
 });
