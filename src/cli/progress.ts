@@ -37,6 +37,11 @@ export function attachProgress(events: DaemonEvents, logger: Logger, options: { 
         else logger.warn(`${event.data.agent} ✗ ${event.data.message}`, { agent: event.data.agent, took: elapsed(event.data.durationMs), cost, error: event.data.error });
         break;
       }
+      case 'turn-unwritten':
+        // Its process has ended: not "still working", whenever its notes are written.
+        running.delete(event.data.message);
+        logger.warn(`${event.data.agent} ! ${event.data.message}: turn ended, its notes are not written yet`, { agent: event.data.agent, error: event.data.error });
+        break;
       case 'halt':
         break;
     }

@@ -6,6 +6,7 @@ import { parseDuration } from '../agents/definition.ts';
 import { parseFrontmatter } from '../vault/frontmatter.ts';
 import { linkTarget, targetToPath } from '../vault/links.ts';
 import { NoteStore } from '../vault/note-store.ts';
+import { storageProblem } from '../vault/write-health.ts';
 import { err, out, UsageError } from './output.ts';
 import { resolveVault } from './vault-arg.ts';
 
@@ -37,16 +38,25 @@ export async function sendCommand(argv: string[]): Promise<number> {
   const vault = resolveVault(values.vault);
   const store = new NoteStore(vault);
 
+  const message = { to: agent.toLowerCase(), from: values.from ?? 'user', body: words.join(' '), at: new Date() };
+  const { dir, base } = inboundBaseName(message);
+  let notePath: string;
+  try {
+    notePath = await store.create(dir, base, newInboundNote(message));
+  } catch (error) {
+    // A read-only or full vault is the user's to fix: one sentence, not a stack trace.
+    const problem = storageProblem(vault, error);
+    if (problem === undefined) throw error;
+    err(`scriptorium send: ${problem}`);
+    return 1;
+  }
+  // Said once the note is there: "the message will run when one starts" would be wrong about one never written.
   const daemonPid = await lockHolder(vault);
   const status = await readDaemonStatus(vault);
   if (daemonPid === null) err(`Note: no Scriptorium daemon is running on ${vault}; the message will run when one starts (scriptorium start).`);
   else if (status && !status.agents.some((a) => a.name === agent.toLowerCase())) {
     err(`Note: the running daemon knows no agent named "${agent}" (agents: ${status.agents.map((a) => a.name).join(', ') || 'none'}).`);
   }
-
-  const message = { to: agent.toLowerCase(), from: values.from ?? 'user', body: words.join(' '), at: new Date() };
-  const { dir, base } = inboundBaseName(message);
-  const notePath = await store.create(dir, base, newInboundNote(message));
   out(notePath);
   if (!values.wait) return 0;
   return waitForReply(store, notePath, timeoutMs);

@@ -86,7 +86,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   // shared with the daemon, so the lines logged here (progress, shutdown) know the config's secrets too.
   const redact = createRedactor();
   addConfigSecrets(redact, config);
-  const logFile = createLogFile(path.join(vault, LOG_FILE));
+  const logFile = createLogFile(path.join(vault, LOG_FILE), { within: vault });
   const logger = createLogger({
     redact,
     format: 'json',
@@ -136,6 +136,14 @@ export async function startCommand(argv: string[]): Promise<number> {
     logFile.close();
     return 1;
   }
+  // The vault folder removed under it: the daemon has stopped itself; the process exits non-zero.
+  void daemon.stoppedItself().then((reason) => {
+    if (stopping) return;
+    stopping = true;
+    err(`scriptorium: ${reason}; stopped.`);
+    logFile.close();
+    resolveExit(1);
+  });
   // Messages already in the vault are running by now; this is said once every folder is watched.
   void daemon.watching().then(() => {
     if (format === 'human' && !stopping) err(`Scriptorium is watching ${vault}. Press Ctrl-C to stop.`);

@@ -182,6 +182,9 @@ function printEvent(event: DaemonEvent): void {
       if (text) out(`         ${text.length > 160 ? text.slice(0, 160) + '…' : text}`);
       break;
     }
+    case 'turn-unwritten':
+      out(`${time(event.data.at)} ${event.data.agent} ! ${event.data.message}: notes not written yet (${event.data.error})`);
+      break;
     case 'halt':
       out(`${time(event.data.at)} ${event.data.halted ? `HALTED: ${event.data.reason ?? ''}` : 'resumed'}`);
       break;

@@ -27,6 +27,11 @@ export interface DaemonConfig {
   /** Transient failures (overloaded, rate limited, network): attempts in all, and the first backoff. */
   maxAttempts: number;
   retryBaseMs: number;
+  /** Notes a full or read-only disk kept from being written: first wait before writing again, and the longest. */
+  writeRetryBaseMs: number;
+  writeRetryMaxMs: number;
+  /** How often the daemon checks that its vault folder is still there (removed: it stops). */
+  vaultCheckMs: number;
   /** The local HTTP API (127.0.0.1 only): off unless the operator sets a port and a token. */
   api: { port: number; token: string } | undefined;
   /** Keep `Dashboard.md` at the vault root. */
@@ -50,6 +55,9 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   usePolling: false,
   maxAttempts: 3,
   retryBaseMs: 60_000,
+  writeRetryBaseMs: 1_000,
+  writeRetryMaxMs: 30_000,
+  vaultCheckMs: 2_000,
   api: undefined,
   dashboard: true,
   dashboardIntervalMs: 3_000,

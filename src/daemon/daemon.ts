@@ -14,7 +14,9 @@ import { errorMessage } from '../util/errors.ts';
 import { createLogger, redactingLogger, type Logger } from '../util/logger.ts';
 import { createRedactor, type Redactor } from '../util/redact.ts';
 import { addConfigSecrets } from '../config/config-secrets.ts';
+import { probeWrite } from '../vault/write-health.ts';
 import { buildPieces, type Pieces } from './pieces.ts';
+import { watchVaultFolder } from './vault-folder.ts';
 import { catchUp, takeInVault, type StartupDeps } from './startup.ts';
 import { RECENT_TURNS } from './status-view.ts';
 
@@ -58,6 +60,11 @@ export class Daemon {
   readonly #watchingPromise = new Promise<void>((resolve) => (this.#watchingNow = resolve));
   #closing: Promise<void> | undefined;
   #api: RunningApi | undefined;
+  /** Aborted as close() begins: a start waiting for the vault to become writable stops waiting. */
+  readonly #closeBegun = new AbortController();
+  #stopVaultWatch: () => void = () => {};
+  #stoppedItself: (reason: string) => void = () => {};
+  readonly #stoppedItselfPromise = new Promise<string>((resolve) => (this.#stoppedItself = resolve));
 
   constructor(options: DaemonOptions) {
     // Resolved once: the vault folder may be a symbolic link (users do that), and every check of where a
@@ -111,9 +118,20 @@ export class Daemon {
     return this.#watchingPromise;
   }
 
+  /**
+   * Resolves with a sentence when the daemon stopped on its own (its vault folder was removed): whoever
+   * started it exits non-zero. Never resolves otherwise.
+   */
+  stoppedItself(): Promise<string> {
+    return this.#stoppedItselfPromise;
+  }
+
   async #start(): Promise<void> {
     const p = this.#p;
+    await this.#untilWritable();
+    if (this.#closing) return;
     this.#releaseLock = await acquireLock(this.root);
+    this.#stopVaultWatch = watchVaultFolder(this.root, this.config.vaultCheckMs, () => this.#vaultGone());
     await p.store.removeStaleTemp();
     this.#startedAt = isoLocal(this.#clock.now());
     const recorded = await readRecentTurns(this.root, LEDGER_TURNS);
@@ -142,6 +160,33 @@ export class Daemon {
       .finally(() => this.#watchingNow());
     this.#logger.debug('ready', { notes: read.size, agents: p.registry.names().length });
     p.status.changed();
+  }
+
+  /**
+   * A read-only or full vault at start: said once, then the daemon waits (probing with backoff) until it
+   * can write, rather than failing or running turns whose notes could not be written.
+   */
+  async #untilWritable(): Promise<void> {
+    const { health } = this.#p;
+    for (let attempt = 0; !this.#closeBegun.signal.aborted; attempt++) {
+      try {
+        await probeWrite(this.root);
+        health.succeeded();
+        return;
+      } catch (error) {
+        if (!health.failed(error, '.scriptorium/')) throw error;
+        if (attempt === 0) this.#logger.warn('waiting until the vault can be written', { vault: this.root });
+      }
+      await pause(Math.min(this.config.writeRetryBaseMs * 2 ** attempt, this.config.writeRetryMaxMs), this.#closeBegun.signal);
+    }
+  }
+
+  /** The vault folder was removed under the daemon: nothing it does can land anywhere, so it stops. */
+  #vaultGone(): void {
+    if (this.#closing) return;
+    const reason = `the vault folder ${this.root} was removed while the daemon ran`;
+    this.#logger.error('the vault folder was removed; stopping', { vault: this.root });
+    void this.close({ graceMs: 0 }).finally(() => this.#stoppedItself(reason));
   }
 
   #startupDeps(): StartupDeps {
@@ -188,6 +233,7 @@ export class Daemon {
   }
 
   close(options: { graceMs?: number } = {}): Promise<void> {
+    this.#closeBegun.abort();
     this.#closing ??= this.#close(options.graceMs ?? this.config.shutdownGraceMs);
     return this.#closing;
   }
@@ -209,6 +255,9 @@ export class Daemon {
       ['settle timers', () => p.noteEvents.close()],
       ['group timers', () => p.callbacks.close()],
       ['recheck timer', () => p.rechecks.close()],
+      ['vault folder check', () => this.#stopVaultWatch()],
+      // Notes still waiting for the disk: the journal has their results, and the next start writes them.
+      ['note write retries', () => p.writeRetries.close()],
       ['scheduler', () => p.scheduler.close()],
       ['in-flight notes', async () => void (await Promise.allSettled(p.noteEvents.handling()))],
       ['queue', () => p.lanes.close()],
@@ -250,4 +299,12 @@ export class Daemon {
       await lanes.idle();
     }
   }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }

@@ -20,17 +20,19 @@ import { Scheduler } from '../schedule/scheduler.ts';
 import { DaemonEvents } from '../state/events.ts';
 import { Journal } from '../state/journal.ts';
 import { Ledger } from '../state/ledger.ts';
-import { appendTurn, type TurnLogEntry } from '../state/turns-log.ts';
+import { appendTurn, TURNS_FILE, type TurnLogEntry } from '../state/turns-log.ts';
 import type { RecoveryDeps } from '../state/recovery.ts';
 import { writeTurnNotes, type TurnNotesDeps } from '../turns/turn-notes.ts';
 import { Turns } from '../turns/turns.ts';
 import { TurnWrites } from '../turns/turn-writes.ts';
-import type { Clock } from '../util/clock.ts';
+import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { redactDeep, type Redactor } from '../util/redact.ts';
 import { addUrlSecrets } from '../config/config-secrets.ts';
 import { NoteStore } from '../vault/note-store.ts';
+import { WriteHealth } from '../vault/write-health.ts';
+import { WriteRetries } from '../turns/write-retries.ts';
 import { templateFolders } from '../vault/template-folders.ts';
 import { NoteEvents, type NoteHandling } from '../watch/note-events.ts';
 import { VaultWatcher } from '../watch/vault-watcher.ts';
@@ -68,8 +70,11 @@ export function buildPieces(options: PiecesOptions) {
   const { root, config, clock, logger, stopSignal, redact } = options;
   const index = new NoteIndex();
   const events = new DaemonEvents();
+  // A full or read-only disk: said once, and whatever waits for it is written as soon as writes succeed.
+  const health = new WriteHealth(root, logger, { retry: () => writeRetries.now(), waiting: () => writeRetries.size > 0 });
   const store = new NoteStore(root, {
     redact,
+    health,
     // Every `error:` Scriptorium sets or clears, for the dashboard's "needs attention".
     onUpdate: (vaultPath, updates) => {
       if (!('error' in updates)) return;
@@ -100,6 +105,19 @@ export function buildPieces(options: PiecesOptions) {
   });
   const callbacks = new Callbacks({ store, registry, clock, logger, groupMembers: (replyTo, group) => index.groupMembers(replyTo, group) });
   const outcomes = new MessageOutcomes({ store, clock, logger, ended: (messagePath) => callbacks.ended(messagePath) });
+  const writeRetries: WriteRetries = new WriteRetries({
+    logger,
+    health,
+    baseMs: config.writeRetryBaseMs,
+    maxMs: config.writeRetryMaxMs,
+    giveUp: async (messagePath, error) => {
+      if (!(await outcomes.fail(messagePath, 'running', error))) return false;
+      // Its result record must not be replayed over the error at the next start.
+      await journal.append({ t: 'finished', msg: messagePath, at: isoLocal(clock.now()) }).catch(() => {});
+      return true;
+    },
+  });
+  const writeLater = (messagePath: string, write: () => Promise<void>, error: unknown) => writeRetries.later(messagePath, write, error);
 
   const watcher = new VaultWatcher({
     root,
@@ -131,7 +149,8 @@ export function buildPieces(options: PiecesOptions) {
     onTurnFinished: (entry) => {
       ledger.record(entry);
       view.addTurns(entry);
-      appendTurn(root, redactDeep(entry, redact)).catch((error) => logger.error('could not record the turn', { error: errorMessage(error) }));
+      // A full or read-only disk is said once by `health`, not again for every turn.
+      appendTurn(root, redactDeep(entry, redact)).catch((error) => void (health.failed(error, TURNS_FILE) || logger.error('could not record the turn', { error: errorMessage(error) })));
       options.onTurnFinished?.(entry);
       changed();
     },
@@ -142,7 +161,7 @@ export function buildPieces(options: PiecesOptions) {
   writes.recover();
   const writerOf = (vaultPath: string) => writes.writerOf(vaultPath);
   // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
-  const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record) };
+  const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater };
   const turns = new Turns({
     ...turnNotes,
     root,
@@ -162,13 +181,18 @@ export function buildPieces(options: PiecesOptions) {
     retryBaseMs: config.retryBaseMs,
     writes,
     writerOf,
+    writeLater,
   });
   const jobs = new JobQueue({
     lanes,
     active,
     logger,
     run: (job, cancel) => turns.run(job, cancel),
-    failed: async (job, error) => void (await outcomes.fail(job.message, 'running', error)),
+    // Not even the error could be written (a full disk): it is written later, never left `running`.
+    failed: async (job, error) => {
+      const fail = () => outcomes.failOrThrow(job.message, 'running', error);
+      await fail().catch((writeError: unknown) => writeLater(job.message, fail, writeError));
+    },
     // Straight to intake, not through the per-path order: the job is done with the note.
     requeue: async (job) => void (await intake.handle(job.message, { ignoreOwnWrite: true })),
   });
@@ -185,6 +209,7 @@ export function buildPieces(options: PiecesOptions) {
     notifier,
     loopGuard: new LoopGuard(clock),
     active,
+    notesPending: (vaultPath) => writeRetries.has(vaultPath),
     laneFree: (agent) => lanes.free(agent),
     enqueue: (job) => jobs.enqueue(job),
     watchDeadline: (replyTo, group, deadline) => callbacks.watchDeadline(replyTo, group, deadline),
@@ -221,7 +246,7 @@ export function buildPieces(options: PiecesOptions) {
     await scheduler.sync(registry.definitions());
   }
 
-  return { store, registry, index, events, lanes, active, journal, ledger, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
+  return { health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
 }
 
 export type Pieces = ReturnType<typeof buildPieces>;

@@ -3,6 +3,7 @@ import { writeStatus } from '../state/status-file.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { storageErrorCode } from '../vault/write-health.ts';
 import type { StatusView } from './status-view.ts';
 
 /** Wait this long after a change before writing status.json: a burst of changes makes one write. */
@@ -42,7 +43,8 @@ export class StatusWriter {
     try {
       await writeStatus(this.#store, this.#view.statusFile());
     } catch (error) {
-      this.#logger.warn('could not write status file', { error: errorMessage(error) });
+      // A full or read-only disk is said once (vault/write-health.ts), not at every change of status.
+      this.#logger[storageErrorCode(error) === undefined ? 'warn' : 'debug']('could not write status file', { error: errorMessage(error) });
     }
   }
 

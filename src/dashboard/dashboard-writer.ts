@@ -3,6 +3,7 @@ import { errorMessage } from '../util/errors.ts';
 import { parseFrontmatter } from '../vault/frontmatter.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { roleOf } from '../vault/tags.ts';
+import { storageErrorCode } from '../vault/write-health.ts';
 import { DASHBOARD_NOTE, renderDashboard, type DashboardSnapshot } from './render.ts';
 
 export interface DashboardWriterOptions {
@@ -58,7 +59,8 @@ export class DashboardWriter {
       }
       await store.write(DASHBOARD_NOTE, text);
     } catch (error) {
-      logger.warn('could not write the dashboard', { note: DASHBOARD_NOTE, error: errorMessage(error) });
+      // A full or read-only disk is said once (vault/write-health.ts), not at every refresh.
+      logger[storageErrorCode(error) === undefined ? 'warn' : 'debug']('could not write the dashboard', { note: DASHBOARD_NOTE, error: errorMessage(error) });
     }
   }
 

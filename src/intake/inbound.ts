@@ -31,6 +31,8 @@ export interface InboundDeps {
   startingUp: boolean;
   /** The agent whose turn wrote this note, if one did (turns/turn-writes.ts). */
   writerOf: (vaultPath: string) => Writer | undefined;
+  /** Its turn ran and its notes wait for the disk (turns/write-retries.ts): `running` until they are written. */
+  notesPending: (vaultPath: string) => boolean;
 }
 
 /** An inbound note, read: admitted into its agent's lane, left waiting, or refused with a sentence on it. */
@@ -71,7 +73,7 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
       // Found running at start: the daemon stopped mid-turn. Re-running could repeat what the turn
       // already did, so the user decides. Seen running later, it is a running note renamed or moved
       // (its turn finds it again when it ends), not one to touch.
-      if (deps.startingUp) {
+      if (deps.startingUp && !deps.notesPending(vaultPath)) {
         await outcomes.fail(vaultPath, 'running', 'Scriptorium stopped while this message was running, so its reply may be missing. Set status back to ready to run it again.');
       }
       return;

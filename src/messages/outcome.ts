@@ -4,6 +4,7 @@ import type { Logger } from '../util/logger.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
 import { wikilink } from '../vault/links.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { storageErrorCode } from '../vault/write-health.ts';
 import { outboundBaseName, outboundNote } from './outbound.ts';
 import { canMove, type MessageStatus } from './status.ts';
 
@@ -71,11 +72,17 @@ export class MessageOutcomes {
     try {
       await this.#move(path, [from, 'error'], { error, finished_at: isoLocal(this.#deps.clock.now()) });
     } catch (writeError) {
-      this.#deps.logger.error('could not write the error onto the note', { note: path, error, writeError: errorMessage(writeError) });
+      this.#cannotWrite(path, error, writeError);
       return false;
     }
     await this.#deps.ended(path);
     return true;
+  }
+
+  /** As `fail`, but a note that cannot be written throws (the caller writes it again later). */
+  async failOrThrow(path: string, from: MessageStatus, error: string): Promise<void> {
+    await this.#move(path, [from, 'error'], { error, finished_at: isoLocal(this.#deps.clock.now()) });
+    await this.#deps.ended(path);
   }
 
   /** Ends in `error` before any turn ran (its thread could not be opened): a failure note, then the error on the message. */
@@ -135,8 +142,14 @@ export class MessageOutcomes {
     try {
       await this.#deps.store.update(path, { error });
     } catch (writeError) {
-      this.#deps.logger.error('could not write the error onto the note', { note: path, error, writeError: errorMessage(writeError) });
+      this.#cannotWrite(path, error, writeError);
     }
+  }
+
+  /** A full or read-only disk is said once, by the store's WriteHealth: not again for every note. */
+  #cannotWrite(path: string, error: string | undefined, writeError: unknown): void {
+    const level = storageErrorCode(writeError) === undefined ? 'error' : 'debug';
+    this.#deps.logger[level]('could not write the error onto the note', { note: path, error, writeError: errorMessage(writeError) });
   }
 
   /** `steps`: the statuses the message passes through, the first the one it has now. */

@@ -9,6 +9,8 @@ export type DaemonEvent =
   | { type: 'tool'; data: { agent: string; message: string; tool: string; at: string } }
   | { type: 'api-retry'; data: { agent: string; message: string; attempt: number; maxRetries: number; error: string; at: string } }
   | { type: 'turn-finished'; data: TurnLogEntry & { text: string } }
+  /** The turn's process ended but its notes could not be written yet (a full disk): they will be. */
+  | { type: 'turn-unwritten'; data: { agent: string; message: string; error: string; at: string } }
   | { type: 'halt'; data: { halted: boolean; reason: string | undefined; at: string } };
 
 export type DaemonEventListener = (event: DaemonEvent) => void;

@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { TurnUsage } from '../runner/types.ts';
+import { makeFolderBelow } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
 import { createRedactor, redactDeep, type Redact } from '../util/redact.ts';
 
@@ -73,6 +74,8 @@ export interface FinishedRecord {
 export const JOURNAL_FILE = `${STATE_DIR}/journal.jsonl`;
 
 export class Journal {
+  /** The vault: its folder is never made here (removed, it stays removed). */
+  readonly #root: string;
   readonly #file: string;
   readonly #redact: Redact;
   readonly #compactAbove: number;
@@ -85,6 +88,7 @@ export class Journal {
    * has been appended, finished messages' records are dropped (between two appends, so none is lost).
    */
   constructor(root: string, options: { redact?: Redact; compactAboveBytes?: number } = {}) {
+    this.#root = root;
     this.#file = path.join(root, JOURNAL_FILE);
     this.#redact = options.redact ?? createRedactor();
     this.#compactAbove = options.compactAboveBytes ?? 1024 * 1024;
@@ -97,7 +101,7 @@ export class Journal {
     const line = JSON.stringify(redactText(record, this.#redact)) + '\n';
     // One failed write (a full disk) must not fail every later one: chain on the settled previous write.
     this.#writes = this.#writes.catch(() => {}).then(async () => {
-      await mkdir(path.dirname(this.#file), { recursive: true });
+      await makeFolderBelow(this.#root, path.dirname(this.#file));
       const handle = await open(this.#file, 'a');
       try {
         await handle.writeFile(line, 'utf8');
@@ -146,7 +150,7 @@ export class Journal {
 
   async #rewrite(keep: JournalRecord[]): Promise<void> {
     const tmp = `${this.#file}.${process.pid}.tmp`;
-    await mkdir(path.dirname(this.#file), { recursive: true });
+    await makeFolderBelow(this.#root, path.dirname(this.#file));
     const handle = await open(tmp, 'w');
     try {
       await handle.writeFile(keep.map((r) => JSON.stringify(r) + '\n').join(''), 'utf8');

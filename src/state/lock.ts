@@ -1,5 +1,6 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolderBelow } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
 
 export class LockError extends Error {
@@ -23,7 +24,7 @@ export async function acquireLock(root: string, pid = process.pid): Promise<() =
   // Claimed before the first await, so two daemons starting at once in one process cannot both pass.
   heldHere.set(file, pid);
   try {
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeFolderBelow(root, path.dirname(file));
     await claim(root, file, pid);
   } catch (error) {
     heldHere.delete(file);

@@ -5,6 +5,7 @@ import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { storageErrorCode } from '../vault/write-health.ts';
 import { lastByMessage, type Journal, type JournalRecord, type ResultRecord } from './journal.ts';
 
 export interface RecoveryDeps {
@@ -15,6 +16,8 @@ export interface RecoveryDeps {
   outcomes: MessageOutcomes;
   /** Write a finished turn's notes from its record, skipping what is there (turns/turn-notes.ts). */
   replay: (record: ResultRecord) => Promise<void>;
+  /** A write the disk refused (full, read-only): done again later, until it succeeds (turns/write-retries.ts). */
+  writeLater: (messagePath: string, write: () => Promise<void>, error: unknown) => void;
 }
 
 /**
@@ -68,7 +71,13 @@ export async function recoverFromJournal(deps: RecoveryDeps): Promise<void> {
     try {
       if (last.t === 'result') {
         logger.warn('finishing a turn cut off by a crash', { note: msg });
-        await deps.replay(last);
+        const replay = () => deps.replay(last);
+        // The disk is still full (or read-only): written once it can be, not left `running` until the next start.
+        await replay().catch((error: unknown) => {
+          if (storageErrorCode(error) === undefined) throw error;
+          deps.writeLater(msg, replay, error);
+          open.push(...records.filter((r) => r.msg === msg)); // kept for the next start, should this one end first
+        });
         continue;
       }
       // The daemon died, its turn's process may not have: end it before anything runs that session again

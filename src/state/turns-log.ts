@@ -1,5 +1,6 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolderBelow } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
 
 /** One finished turn, appended to `.scriptorium/turns.jsonl` (the daemon's own record; the notes are the user's). */
@@ -20,7 +21,7 @@ export const TURNS_FILE = `${STATE_DIR}/turns.jsonl`;
 
 export async function appendTurn(root: string, entry: TurnLogEntry): Promise<void> {
   const file = path.join(root, TURNS_FILE);
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeFolderBelow(root, path.dirname(file));
   await appendFile(file, JSON.stringify(entry) + '\n', 'utf8');
 }
 

@@ -5,12 +5,17 @@ import type { ResultRecord } from '../state/journal.ts';
 import type { TurnResult } from '../runner/types.ts';
 import type { ThreadState } from '../threads/thread-note.ts';
 import { isoLocal } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
 import { parseFrontmatter } from '../vault/frontmatter.ts';
 import { targetToPath } from '../vault/links.ts';
 import { scheduleRetry, type RetryDeps } from './retry.ts';
 import { writeTurnNotes, type TurnNotesDeps } from './turn-notes.ts';
 
-export type RecordDeps = TurnNotesDeps & RetryDeps;
+export type RecordDeps = TurnNotesDeps &
+  RetryDeps & {
+    /** A write for this message failed (a full disk): do it again later (turns/write-retries.ts). */
+    writeLater: (messagePath: string, write: () => Promise<void>, error: unknown) => void;
+  };
 
 /** A turn that has run, as the lane hands it on to be recorded. */
 export interface FinishedTurn {
@@ -36,7 +41,8 @@ export async function recordTurn(deps: RecordDeps, done: FinishedTurn): Promise<
   const at = clock.now();
   const failedAttempts = (message.retryAttempt ?? 0) + 1;
   if (!result.ok && result.transient && failedAttempts < deps.maxAttempts) {
-    await scheduleRetry(deps, { messagePath: message.path, threadPath, threadTurns: done.thread.turnCount, error: result.error }, failedAttempts);
+    const retry = () => scheduleRetry(deps, { messagePath: message.path, threadPath, threadTurns: done.thread.turnCount, error: result.error }, failedAttempts);
+    await retry().catch((error: unknown) => notWritten(deps, done, retry, error));
     return;
   }
   const text = result.ok
@@ -72,12 +78,34 @@ export async function recordTurn(deps: RecordDeps, done: FinishedTurn): Promise<
     threadBefore: { turnCount: done.thread.turnCount, costUsd: done.thread.costUsd, usage: done.thread.usage, session: done.thread.session },
     errorKind: result.errorKind,
   };
-  await journal.append(record);
+  // Not journaled (the disk is full): the record is kept in memory while its notes wait, and journaled
+  // first when they are tried again. A crash meanwhile runs the turn again, as for a turn cut off.
+  let journaled = await journal.append(record).then(
+    () => true,
+    () => false,
+  );
   // Logged before the notes are written: whoever sees the message's final status finds the line there.
   const log = logger.child({ note: record.msg, agent: agent.name });
   if (result.ok) log.debug('turn done', { reply: record.reply, costUsd: result.costUsd, durationMs: result.durationMs });
   else log.warn('turn failed', { kind: result.errorKind, error: result.error, reply: record.reply, stderr: result.stderrTail.slice(-300) || undefined });
-  await writeTurnNotes(deps, record);
+  const write = async () => {
+    if (!journaled) {
+      await journal.append(record);
+      journaled = true;
+    }
+    await writeTurnNotes(deps, record);
+  };
+  await (journaled ? writeTurnNotes(deps, record) : write()).catch((error: unknown) => notWritten(deps, done, write, error));
+}
+
+/**
+ * The turn's process has ended but its notes could not be written: it no longer shows as working, and
+ * its notes are written later, without running the turn again.
+ */
+function notWritten(deps: RecordDeps, done: FinishedTurn, write: () => Promise<void>, error: unknown): void {
+  const { message, agent } = done;
+  deps.events.emit({ type: 'turn-unwritten', data: { agent: agent.name, message: message.path, error: errorMessage(error), at: isoLocal(deps.clock.now()) } });
+  deps.writeLater(message.path, write, error);
 }
 
 /** Who sent the message that started a delegation: the final answer goes to them. */

@@ -6,6 +6,7 @@ import type { Journal, ResultRecord } from '../state/journal.ts';
 import type { TurnLogEntry } from '../state/turns-log.ts';
 import { newThreadNote, readThreadState, renderTurn, threadFieldsAfterTurn } from '../threads/thread-note.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { wikilink } from '../vault/links.ts';
@@ -27,6 +28,12 @@ export interface TurnNotesDeps {
   onTurnFinished: (entry: TurnLogEntry) => void;
   notifier: { notify(replyPath: string): void };
 }
+
+/**
+ * Records this process has counted. Notes a full disk kept from being written are written again from the
+ * same record (turns/write-retries.ts): the turn is counted, and shown finished, once.
+ */
+const counted = new WeakSet<ResultRecord>();
 
 /**
  * The notes of a finished turn, from its journal record: the reply, the thread, the message marked
@@ -53,10 +60,13 @@ export async function writeTurnNotes(deps: TurnNotesDeps, record: ResultRecord):
     durationMs: record.durationMs,
     session: record.session,
   };
-  deps.onTurnFinished(entry);
-  // The terminal shows turns from these events (src/cli/progress.ts); the log lines are the detail.
-  // The reply's text travels with the event (cut: `tail` shows its start, the note has all of it).
-  events.emit({ type: 'turn-finished', data: { ...entry, text: store.redact(record.text.slice(0, 2000)) } });
+  if (!counted.has(record)) {
+    counted.add(record);
+    deps.onTurnFinished(entry);
+    // The terminal shows turns from these events (src/cli/progress.ts); the log lines are the detail.
+    // The reply's text travels with the event (cut: `tail` shows its start, the note has all of it).
+    events.emit({ type: 'turn-finished', data: { ...entry, text: store.redact(record.text.slice(0, 2000)) } });
+  }
   const end = { ok: record.ok, cancelled: record.errorKind === 'cancelled', at: record.at, reply: record.reply, error: record.text };
   if (!(await outcomes.finish(record.msg, end))) {
     // Renamed or moved while it ran (Obsidian renames a note when its title is edited): find it again.
@@ -66,7 +76,11 @@ export async function writeTurnNotes(deps: TurnNotesDeps, record: ResultRecord):
       await outcomes.finish(moved, end);
     }
   }
-  await journal.append({ t: 'finished', msg: record.msg, at: isoLocal(clock.now()) });
+  // The notes are written: a `finished` that cannot be journaled (a full disk) only means a restart
+  // replays them, finding each one there.
+  await journal.append({ t: 'finished', msg: record.msg, at: isoLocal(clock.now()) }).catch((error: unknown) => {
+    logger.warn('could not journal the finished turn', { note: record.msg, error: errorMessage(error) });
+  });
   if (notifyOf(deps.registry, record.agent) !== undefined) deps.notifier.notify(record.reply);
 }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EDIT_TOOLS } from '../runner/claude-args.ts';
 import type { Clock } from '../util/clock.ts';
+import { makeFolderBelowSync } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
 import { isInside, realPathOf } from '../vault/real-path.ts';
 
@@ -54,7 +55,8 @@ export class TurnWrites {
     const id = randomUUID();
     const file = path.join(this.#root, WRITES_DIR, `${id}.jsonl`);
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
+      // Never the vault folder itself: one removed while the daemon runs is not made again.
+      makeFolderBelowSync(realPathOf(this.#root), realPathOf(path.dirname(file)));
       // The header makes the file readable on its own: after a crash, the next start still knows the writer.
       writeFileSync(file, `${JSON.stringify(writer)}\n`);
     } catch {

@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolderBelowSync } from './make-folder.ts';
 
 /** Where the log lives, relative to the vault. */
 export const LOG_FILE = '.scriptorium/logs/scriptorium.log';
@@ -16,6 +17,11 @@ export interface LogFileOptions {
   keep?: number;
   /** Told about the first failed write; default: one line on stderr. */
   onError?: (error: Error) => void;
+  /**
+   * A folder the log's folders are made in but that is never made itself (the vault: removed while the
+   * daemon runs, it must not come back as a folder holding only the log). Default: made as needed.
+   */
+  within?: string;
 }
 
 export interface LogFile {
@@ -51,7 +57,8 @@ export function createLogFile(file: string, options: LogFileOptions = {}): LogFi
       const bytes = Buffer.byteLength(text);
       try {
         if (size === undefined) {
-          mkdirSync(path.dirname(file), { recursive: true });
+          if (options.within === undefined) mkdirSync(path.dirname(file), { recursive: true });
+          else makeFolderBelowSync(options.within, path.dirname(file));
           size = sizeOf(file);
         }
         // A line longer than maxBytes on its own still goes in, alone in a fresh file.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { OwnWrites } from './own-writes.ts';
@@ -7,6 +7,8 @@ import { resolveInVault } from './paths.ts';
 import { OutsideVaultError, realNotePath, realPathOf } from './real-path.ts';
 import { locateFrontmatter, parseFrontmatter, stringifyNote, updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
 import { createRedactor, redactDeep, type Redact } from '../util/redact.ts';
+import { makeFolderBelow } from '../util/make-folder.ts';
+import type { WriteHealth } from './write-health.ts';
 
 export const STATE_DIR = '.scriptorium';
 
@@ -31,13 +33,18 @@ export class NoteStore {
   readonly redact: Redact;
 
   readonly #onUpdate: ((vaultPath: string, updates: FrontmatterData) => void) | undefined;
+  readonly #health: WriteHealth | undefined;
 
-  /** `onUpdate`: told of every frontmatter update written (the daemon keeps its list of notes in error with it). */
-  constructor(root: string, options: { redact?: Redact; onUpdate?: (vaultPath: string, updates: FrontmatterData) => void } = {}) {
+  /**
+   * `onUpdate`: told of every frontmatter update written (the daemon keeps its list of notes in error with
+   * it). `health`: told of every write's outcome, so a full or read-only disk is reported once.
+   */
+  constructor(root: string, options: { redact?: Redact; onUpdate?: (vaultPath: string, updates: FrontmatterData) => void; health?: WriteHealth } = {}) {
     this.root = root;
     this.#realRoot = realPathOf(root);
     this.redact = options.redact ?? createRedactor();
     this.#onUpdate = options.onUpdate;
+    this.#health = options.health;
   }
 
   /**
@@ -144,6 +151,17 @@ export class NoteStore {
   }
 
   async #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
+    try {
+      const written = await this.#writeOnce(vaultPath, content, options);
+      this.#health?.succeeded();
+      return written;
+    } catch (error) {
+      this.#health?.failed(error, vaultPath);
+      throw error;
+    }
+  }
+
+  async #writeOnce(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
     // Both places are checked before any folder is made: a linked `Outbox/` (or `.scriptorium/`) must not
     // get so much as a folder written outside the vault.
     const target = this.absolute(vaultPath);
@@ -154,8 +172,12 @@ export class NoteStore {
     try {
       await handle.writeFile(content, 'utf8');
       await handle.sync();
+    } catch (error) {
+      // A full disk leaves a partial temp file: removed, or it holds on to the space it took.
+      await rm(tmp, { force: true }).catch(() => {});
+      throw error;
     } finally {
-      await handle.close();
+      await handle.close().catch(() => {});
     }
     if (options.unchangedSince !== undefined && (await this.#version(vaultPath)) !== options.unchangedSince) {
       await rm(tmp, { force: true });
@@ -267,12 +289,13 @@ export class NoteStore {
   }
 
   /**
-   * `mkdir -p`, once per folder for the life of the store (two per write otherwise). A folder removed
-   * meanwhile is seen: a cheap stat confirms it still exists.
+   * `mkdir -p` below the vault folder (never the vault folder itself: util/make-folder.ts), once per
+   * folder for the life of the store (two per write otherwise). A folder removed meanwhile is seen: a
+   * cheap stat confirms it still exists.
    */
   async #folder(dir: string): Promise<void> {
     if (this.#folders.has(dir) && existsSync(dir)) return;
-    await mkdir(dir, { recursive: true });
+    await makeFolderBelow(this.#realRoot, dir);
     this.#folders.add(dir);
   }
 

@@ -45,6 +45,22 @@ describe('attachProgress', () => {
     detach();
     expect(logger.lines).toMatchObject([{ level: 'warn', msg: 'a ✗ Inbox/q.md', error: 'API overloaded', took: '1 s' }]);
   });
+
+  it('a turn whose notes wait for the disk is said once, then no longer "still working"', () => {
+    vi.useFakeTimers();
+    const events = new DaemonEvents();
+    const logger = createMemoryLogger();
+    const detach = attachProgress(events, logger, { now: () => 0, heartbeatMs: 30_000 });
+    const at = '2026-11-21T10:00:00+00:00';
+    events.emit({ type: 'turn-started', data: { agent: 'a', message: 'Inbox/q.md', thread: 'Threads/a.md', at } });
+    events.emit({ type: 'turn-unwritten', data: { agent: 'a', message: 'Inbox/q.md', error: 'ENOSPC: no space left on device, write', at } });
+    vi.advanceTimersByTime(90_000);
+    detach();
+    expect(logger.lines.map((l) => [l.level, l.msg])).toEqual([
+      ['info', 'a ▸ Inbox/q.md'],
+      ['warn', 'a ! Inbox/q.md: turn ended, its notes are not written yet'],
+    ]);
+  });
 });
 
 describe('elapsed', () => {

@@ -280,6 +280,7 @@ function intakeDeps(): ConstructorParameters<typeof Intake>[0] {
     notifier: { notify: (p) => void kit.notified.push(p) },
     loopGuard: new LoopGuard(kit.clock),
     active,
+    notesPending: () => false,
     laneFree: () => free,
     // As the job queue does: the message is in a lane from now on.
     enqueue: (job) => {

@@ -14,7 +14,7 @@ beforeEach(async () => {
 });
 afterEach(() => kit.cleanup());
 
-const recovery = () => ({ ...kit.turnNotes, replay: (record: ResultRecord) => writeTurnNotes(kit.turnNotes, record) });
+const recovery = () => ({ ...kit.turnNotes, replay: (record: ResultRecord) => writeTurnNotes(kit.turnNotes, record), writeLater: () => {} });
 
 const AT = '2026-06-01T10:00:05+00:00';
 const STARTED = '2026-06-01T10:00:00+00:00';

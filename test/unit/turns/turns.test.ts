@@ -51,6 +51,7 @@ beforeEach(async () => {
     retryBaseMs: 60_000,
     writes: new TurnWrites(kit.vault.root, kit.clock),
     writerOf: (p) => turnDeps.writes.writerOf(p),
+    writeLater: () => {},
   };
   turns = new Turns(turnDeps);
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +91,21 @@ describe('createLogFile', () => {
     log.write('b');
     expect(writes).toHaveLength(1);
     expect(writes[0]).toContain(`cannot write the log file ${file}`);
+  });
+
+  it('with `within`, never makes that folder again once it is removed (a vault deleted under the daemon)', () => {
+    const vault = path.join(dir, 'vault');
+    const inVault = path.join(vault, ...LOG_FILE.split('/'));
+    mkdirSync(vault);
+    const reported: Error[] = [];
+    const log = createLogFile(inVault, { within: vault, onError: (error) => reported.push(error) });
+    log.write('first');
+    expect(lines(inVault)).toEqual(['first']);
+    rmSync(vault, { recursive: true });
+    log.write('second');
+    log.write('third');
+    expect(existsSync(vault)).toBe(false);
+    expect(reported.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOENT']);
   });
 
   it('drops writes after close, and closes twice without complaint', () => {
