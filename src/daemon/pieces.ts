@@ -65,6 +65,7 @@ export function buildPieces(options: PiecesOptions) {
   const events = new DaemonEvents();
   const store = new NoteStore(root, {
     redact,
+    maxNoteBytes: config.maxMessageBytes,
     // Every `error:` Scriptorium sets or clears, for the dashboard's "needs attention".
     onUpdate: (vaultPath, updates) => {
       if (!('error' in updates)) return;

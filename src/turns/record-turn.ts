@@ -81,7 +81,7 @@ export async function recordTurn(deps: RecordDeps, done: FinishedTurn): Promise<
 
 /** Who sent the message that started a delegation: the final answer goes to them. */
 async function senderOf(deps: RecordDeps, messagePath: string, fallback: string): Promise<string> {
-  const raw = await deps.store.readIfExists(messagePath);
+  const raw = await deps.store.readForFields(messagePath);
   if (!raw) return fallback;
   try {
     const from = parseFrontmatter(raw).data.from;
