@@ -148,7 +148,8 @@ export function generateCorpus(seed = 1): HostileCase[] {
     ['alias-to', fm('tags: [agent/message/inbound]\nx: &who alpha\nto: *who'), 'runs', 'to given by an alias'],
     ['anchored-status', fm(msg('status: &s ready\nprevious: *s')), 'runs', 'status carries an anchor another field uses'],
     ['flow-map', fm('{tags: [agent/message/inbound], to: alpha}'), 'runs', 'the whole frontmatter as one flow map'],
-    ['flow-map-multiline', fm('{tags: [agent/message/inbound],\n to: alpha}'), 'runs', 'a flow map over two lines'],
+    // Text of its own: with odd-flow-map's, it would be a OneDrive conflict copy of that note (from a host "multiline").
+    ['flow-map-multiline', fm('{tags: [agent/message/inbound],\n to: alpha}', 'A flow map over two lines.\n'), 'runs', 'a flow map over two lines'],
     ['str-tag', fm(msg('status: !!str ready')), 'runs', 'an explicit !!str tag'],
     ['unknown-tag', fm('tags: [agent/message/inbound]\nto: !evil alpha'), 'runs', 'an unknown local tag'],
     ['trailing-space-delims', '---   \ntags: [agent/message/inbound]\nto: alpha\n---\t\nHello.\n', 'runs', 'spaces after the --- lines'],
@@ -211,6 +212,8 @@ export function generateCorpus(seed = 1): HostileCase[] {
   add(M('binary-body'), Buffer.concat([Buffer.from(fm(msg(), 'Binary follows:\n')), bytes(2048)]), 'runs', 'random bytes (NULs too) in the body');
   add(M('nul-in-body'), fm(msg(), 'before\u0000after\n'), 'runs', 'a NUL in the body');
   add(M('huge-body-2mb'), fm(msg(), 'Lorem ipsum dolor sit amet. '.repeat(75_000) + '\n'), 'runs', '2 MB body (prompt on stdin)');
+  add(M('huge-body-5mb'), fm(msg(), 'Lorem ipsum dolor sit amet. '.repeat(190_000) + '\n'), 'error-on-note', '5 MB body: over max_message_bytes (4 MiB), refused unread', 'max_message_bytes');
+  add(D('huge-file-agent'), fm(def(), 'You are very verbose. '.repeat(230_000) + '\n'), 'error-on-note', 'a 5 MB definition: over max_message_bytes, refused unread', 'max_message_bytes');
   add(M('huge-frontmatter'), fm(msg(Array.from({ length: 5_000 }, (_, i) => `field_${i}: value ${i}`).join('\n'))), 'runs', '5,000 fields');
   add(M('huge-to'), fm(`tags: [agent/message/inbound]\nto: ${'a'.repeat(1_000_000)}`), 'error-on-note', 'a 1 MB agent name', 'to');
   add(M('one-huge-line'), 'agent/message/inbound '.repeat(50_000), 'ignored', '1 MB on one line, no frontmatter');
@@ -333,6 +336,13 @@ export function generateCorpus(seed = 1): HostileCase[] {
   add(M('dup 2'), fm(msg(), 'Same text twice.\n'), 'error-on-note', 'iCloud duplicate with the same body', 'conflict');
   add(M('Question 2'), fm(msg(), 'A second question, not a copy.\n'), 'runs', 'a real note whose name ends in 2');
   add(D('gamma (Conflicted copy 2024-01-01)'), fm(def()), 'error-on-note', 'conflict copy of a definition', 'conflict');
+  add(M('q (conflict 2026-12-04 101010)'), fm(msg()), 'error-on-note', 'Obsidian Sync conflict copy (1.9 and later)', 'conflict');
+  add(M('q (conflicted copy 2026-12-04 101010)'), fm(msg()), 'error-on-note', 'Nextcloud conflict copy', 'conflict');
+  add(M("q (Jane's conflicted copy 2024-01-01 (1))"), fm(msg()), 'error-on-note', 'Dropbox: a second conflicted copy that day', 'conflict');
+  add(M('q-DESKTOP-5G7H8J9'), fm(msg()), 'error-on-note', 'OneDrive conflict copy (Windows machine name)', 'conflict');
+  add(M('dup (1)'), fm(msg(), 'Same text twice.\n'), 'error-on-note', 'Google Drive duplicate with the same body', 'conflict');
+  add(M('dup-laptop'), fm(msg(), 'Same text twice.\n'), 'error-on-note', 'OneDrive copy (host name) with the same body', 'conflict');
+  add(M('Question (1)'), fm(msg(), 'Another question, not a copy.\n'), 'runs', 'a real note whose name ends in (1)');
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { addConfigSecrets } from '../config/config-secrets.ts';
@@ -11,6 +11,7 @@ import { explainNote, HALT_FILE, type ExplainContext, type Explanation } from '.
 import type { ScheduleState } from '../schedule/scheduler.ts';
 import { linkTarget } from '../vault/links.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
+import { NOTE_HEAD_BYTES } from '../vault/note-size.ts';
 import { toVaultPath } from '../vault/paths.ts';
 import { scanVault } from '../intake/vault-scan.ts';
 import { err, out, table, UsageError } from './output.ts';
@@ -53,7 +54,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const context = await readContext(found.root, config.policy, configFile);
+  const context = await readContext(found.root, config.policy, configFile, config.maxMessageBytes);
   const explanation = explainNote(found.root, found.vaultPath, context);
   // It quotes notes' names, fields and errors: a secret in them (the API token...) is not printed.
   const redact = createRedactor();
@@ -121,8 +122,8 @@ function locateNote(arg: string, vaultOption: string | undefined): { root: strin
 }
 
 /** Everything explain decides from, read once; the daemon, if one runs, is only read from. */
-async function readContext(root: string, policy: ExplainContext['policy'], policySource: string): Promise<ExplainContext> {
-  const [pid, status, turns, scan] = await Promise.all([lockHolder(root), readStatus(root), readRecentTurns(root, 20_000), scanVault(root, policy)]);
+async function readContext(root: string, policy: ExplainContext['policy'], policySource: string, maxNoteBytes: number): Promise<ExplainContext> {
+  const [pid, status, turns, scan] = await Promise.all([lockHolder(root), readStatus(root), readRecentTurns(root, 20_000), scanVault(root, policy, maxNoteBytes)]);
   const readText = (file: string): string | null => {
     try {
       return readFileSync(file, 'utf8');
@@ -139,7 +140,7 @@ async function readContext(root: string, policy: ExplainContext['policy'], polic
   const abs = (vaultPath: string) => path.join(root, ...vaultPath.split('/'));
   return {
     files: {
-      read: (vaultPath) => (isFile(abs(vaultPath)) ? readText(abs(vaultPath)) : null),
+      read: (vaultPath) => (isFile(abs(vaultPath)) ? readNote(abs(vaultPath), maxNoteBytes) : null),
       isSymlink: (vaultPath) => {
         try {
           return lstatSync(abs(vaultPath)).isSymbolicLink();
@@ -192,5 +193,24 @@ function isDirectory(dir: string): boolean {
     return statSync(dir).isDirectory();
   } catch {
     return false;
+  }
+}
+
+/**
+ * A note's text, as the daemon reads it: one over the size limit only up to its first 64 KB (its
+ * frontmatter; the scan says it is too big), so explaining a huge note does not read it whole.
+ */
+function readNote(file: string, maxNoteBytes: number): string | null {
+  try {
+    if (statSync(file).size <= maxNoteBytes) return readFileSync(file, 'utf8');
+    const fd = openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(NOTE_HEAD_BYTES);
+      return head.subarray(0, readSync(fd, head, 0, NOTE_HEAD_BYTES, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
   }
 }

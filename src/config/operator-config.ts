@@ -4,6 +4,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { expandHome } from '../util/home.ts';
 import { parseDuration, PERMISSION_MODES, type PermissionMode } from '../agents/definition.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../vault/note-size.ts';
 import { SAFE_POLICY, SETTING_SOURCES, type OperatorPolicy, type SettingSource } from '../agents/policy.ts';
 
 /** The operator's settings for this machine: they live outside the vault, so no note can change them. */
@@ -41,6 +42,8 @@ export interface DaemonConfig {
   /** Outbound webhooks (`notify:`): attempts and the first backoff. */
   notifyMaxAttempts: number;
   notifyBaseDelayMs: number;
+  /** Message and definition notes over this many bytes are refused without being read whole (vault/note-size.ts). */
+  maxMessageBytes: number;
 }
 
 export const DEFAULT_CONFIG: DaemonConfig = {
@@ -63,6 +66,8 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   dashboardIntervalMs: 3_000,
   notifyMaxAttempts: 5,
   notifyBaseDelayMs: 2_000,
+  // 4 MiB: see DEFAULT_MAX_MESSAGE_BYTES for why.
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
 };
 
 function stringList(value: unknown): string[] | null {
@@ -174,6 +179,11 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         config.shutdownGraceMs = ms;
         break;
       }
+      case 'max_message_bytes':
+        // Under 64 KB a note's own frontmatter might not fit; the size is read with stat, so any larger limit costs nothing.
+        if (!Number.isInteger(value) || (value as number) < 65_536) throw bad(key, 'a whole number of bytes from 65536 (64 KB), such as 4194304 (4 MiB)');
+        config.maxMessageBytes = value as number;
+        break;
       case 'use_polling':
         if (typeof value !== 'boolean') throw bad(key, 'true or false');
         config.usePolling = value;

@@ -29,7 +29,7 @@ export class NextRunWriter {
     const notePath = lookup.kind === 'ok' ? lookup.definition.path : lookup.kind === 'invalid' ? lookup.path : null;
     if (notePath === null) return;
     try {
-      const raw = await store.readIfExists(notePath);
+      const raw = await store.readForFields(notePath);
       if (raw === null) return;
       const current = parseFrontmatter(raw).data.next_run;
       const wanted = next ? isoLocal(next) : undefined;

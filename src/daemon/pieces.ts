@@ -75,6 +75,7 @@ export function buildPieces(options: PiecesOptions) {
   const store = new NoteStore(root, {
     redact,
     health,
+    maxNoteBytes: config.maxMessageBytes,
     // Every `error:` Scriptorium sets or clears, for the dashboard's "needs attention".
     onUpdate: (vaultPath, updates) => {
       if (!('error' in updates)) return;

@@ -53,7 +53,7 @@ export class WaitingRechecks {
     this.#deps.changed();
     for (const [vaultPath] of [...index.inbound()]) {
       if (active.has(vaultPath)) continue;
-      const raw = await store.readIfExists(vaultPath);
+      const raw = await store.readForFields(vaultPath);
       if (raw !== null && isQueued(raw)) {
         // Its bytes are most likely Scriptorium's own `status: queued` write, which the intake drops as
         // "our own write": forget that, or the message would never be looked at again.

@@ -29,7 +29,7 @@ export async function runDoctor(options: DoctorOptions, seams: DoctorSeams = sys
   const { section: claude, resolved } = await checkClaude(daemonConfig.claudePath, source, options.configFile, seams);
   sections.push(claude);
   sections.push(await checkAuth(resolved, options.offline, seams));
-  const vault = await checkVault(options.vault, daemonConfig.policy);
+  const vault = await checkVault(options.vault, daemonConfig.policy, daemonConfig.maxMessageBytes);
   sections.push(vault.section);
   sections.push(vault.exists ? await checkDaemon(options.vault) : skipped('daemon', 'Daemon', 'skipped: there is no vault to look at'));
   // Claude Code's stderr and the notes' own errors are quoted: a key in them must not reach a pasted report.

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { PERMISSION_MODES } from '../agents/definition.ts';
 import { DEFAULT_SETTING_SOURCES, type OperatorPolicy, type SettingSource } from '../agents/policy.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type DaemonConfig } from '../config/operator-config.ts';
+import { showBytes } from '../vault/note-size.ts';
 import type { Finding, Section } from './findings.ts';
 
 /** Where the claude path in force came from, for a message that says what to fix. */
@@ -44,6 +45,7 @@ export function describePolicy(config: DaemonConfig): Finding[] {
     line(`Claude Code settings loaded by turns (setting_sources): ${describeSources(policy.settingSources ?? DEFAULT_SETTING_SOURCES)}`),
     line(`notify URLs: ${policy.allowedNotifyUrls?.length ? policy.allowedNotifyUrls.join(', ') : 'none (notify: is refused)'}`),
     line(`concurrency: ${config.concurrency} turn${config.concurrency === 1 ? '' : 's'} at once`),
+    line(`message size limit (max_message_bytes): ${showBytes(config.maxMessageBytes)}; a larger message or definition is refused unread`),
     line(config.api ? `HTTP API: on, 127.0.0.1:${config.api.port === 0 ? '(any free port)' : config.api.port}, token set` : 'HTTP API: off (api_port and api_token turn it on)'),
     line(`dashboard: ${config.dashboard ? 'Dashboard.md kept at the vault root' : 'off'}`),
     line(`claude: ${config.claudePath}`),

@@ -1,25 +1,25 @@
 import { stat } from 'node:fs/promises';
 import { show } from '../agents/definition.ts';
 import type { OperatorPolicy } from '../agents/policy.ts';
-import type { AgentRegistry } from '../agents/registry.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import { readInbound } from '../messages/inbound.ts';
 import { MESSAGE_STATUSES, readStatus as readMessageStatus } from '../messages/status.ts';
 import { firstLine } from '../runner/stream-parser.ts';
-import { scanVault } from '../intake/vault-scan.ts';
+import { scanVault, type VaultScan } from '../intake/vault-scan.ts';
+import { tooBigError } from '../vault/note-size.ts';
 import type { ScannedNote } from '../vault/scan.ts';
 import type { Finding, Section } from './findings.ts';
 
 const ERRORS_SHOWN = 5;
 
-export async function checkVault(root: string, policy: OperatorPolicy): Promise<{ section: Section; exists: boolean }> {
+export async function checkVault(root: string, policy: OperatorPolicy, maxNoteBytes?: number): Promise<{ section: Section; exists: boolean }> {
   const section: Section = { id: 'vault', title: 'Vault', findings: [] };
   const folder = await stat(root).then((s) => s.isDirectory(), () => false);
   if (!folder) {
     section.findings.push({ level: 'fail', message: `${root} is not a folder. Create a vault with "scriptorium init ${root}", or name the vault: scriptorium doctor <vault>.` });
     return { section, exists: false };
   }
-  const scan = await scanVault(root, policy);
+  const scan = await scanVault(root, policy, maxNoteBytes);
   const findings = section.findings;
   findings.push({ level: 'ok', message: `${root}: ${summary(scan.notes)}` });
   const valid = scan.registry.definitions().map((d) => d.name);
@@ -36,7 +36,7 @@ export async function checkVault(root: string, policy: OperatorPolicy): Promise<
   }
   const errored: ScannedNote[] = [];
   for (const note of scan.notes.filter((n) => n.role === 'inbound')) {
-    const finding = lintInbound(note, scan.registry);
+    const finding = lintInbound(note, scan);
     if (finding === 'error') errored.push(note);
     else if (finding) findings.push({ file: note.path, ...finding });
   }
@@ -83,7 +83,8 @@ function summary(notes: ScannedNote[]): string {
  * What would happen to a message the daemon would take in (`ready`/`queued`): a `fail` when it cannot
  * run (the same rules as the daemon's intake), `warn` when it waits; 'error' for one that ended in error.
  */
-function lintInbound(note: ScannedNote, registry: AgentRegistry): Omit<Finding, 'file'> | 'error' | null {
+function lintInbound(note: ScannedNote, scan: VaultScan): Omit<Finding, 'file'> | 'error' | null {
+  const { registry } = scan;
   const reading = readInbound(note.path, note.data, note.body);
   if (!reading.ok) {
     if (reading.status === null) {
@@ -95,6 +96,9 @@ function lintInbound(note: ScannedNote, registry: AgentRegistry): Omit<Finding, 
   const message = reading.message;
   if (message.status === 'error') return 'error';
   if (message.status !== 'ready' && message.status !== 'queued') return null;
+  // Refused before anything else, as intake refuses it: only its first 64 KB was read.
+  const size = scan.oversized.get(note.path);
+  if (size !== undefined) return { level: 'fail', field: 'size', message: tooBigError(size, scan.maxNoteBytes) };
   if (message.body === '') return { level: 'warn', message: `${message.status}, but it has no text yet: it runs once its body has some` };
   const lookup = registry.lookup(message.to);
   if (lookup.kind === 'unknown') {

@@ -1,5 +1,6 @@
-import { parseFrontmatter } from '../vault/frontmatter.ts';
-import { icloudOriginal, isIgnoredPath, isMarkdown, isNamedConflictCopy } from '../vault/paths.ts';
+import { copiesOriginal } from '../intake/conflict-copy.ts';
+import { conflictNames } from '../vault/conflict-names.ts';
+import { isIgnoredPath, isMarkdown } from '../vault/paths.ts';
 import { readScriptoriumNote, type ScannedNote } from '../vault/scan.ts';
 import { isInFolders } from '../vault/template-folders.ts';
 import { explainDefinition } from './definition.ts';
@@ -63,15 +64,16 @@ export function explainNote(root: string, vaultPath: string, ctx: ExplainContext
   }
 }
 
-/** The daemon's rule (intake): a named conflict copy, or iCloud's `Name 2.md` beside `Name.md` with the same body. */
+/** The daemon's rule (intake/conflict-copy.ts): a name only a sync tool writes, or one a person may choose too beside an original with the same text. */
 function conflictCopy(note: ScannedNote, ctx: ExplainContext): string | null {
-  if (isNamedConflictCopy(note.path)) return 'Its name is a sync tool\'s conflict copy (Obsidian Sync, Syncthing or Dropbox).';
-  const original = icloudOriginal(note.path);
-  const raw = original === null ? null : ctx.files.read(original);
-  if (raw === null) return null;
-  try {
-    return parseFrontmatter(raw).body.trim() === note.body.trim() ? `It has the same text as ${original}: iCloud's conflict copy of it.` : null;
-  } catch {
-    return null;
+  const names = conflictNames(note.path);
+  const certain = names.find((name) => name.certain);
+  if (certain) return `Its name is ${certain.tool}'s conflict copy of ${certain.original}.`;
+  // A note over the size limit was read only in part: as in the daemon, only its name can tell.
+  if (ctx.scan.oversized.has(note.path)) return null;
+  for (const { tool, original } of names) {
+    const raw = original === note.path ? null : ctx.files.read(original);
+    if (raw !== null && copiesOriginal(note, raw)) return `It has the same text as ${original}: ${tool}'s conflict copy of it.`;
   }
+  return null;
 }

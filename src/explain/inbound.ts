@@ -10,6 +10,7 @@ import type { ScannedNote } from '../vault/scan.ts';
 import { facts, str } from './fields.ts';
 import { HALT_FILE, haltReason } from './halt.ts';
 import { refusal, type Blocker } from './refusal.ts';
+import { tooBigError } from '../vault/note-size.ts';
 import type { ExplainContext, Explanation } from './types.ts';
 
 export function explainInbound(root: string, note: ScannedNote, ctx: ExplainContext): Explanation {
@@ -125,6 +126,12 @@ function delegationReasons(m: InboundMessage): string[] {
 
 /** Everything between a ready/queued message and its turn, in the order the daemon meets it. */
 function pendingBlockers(root: string, m: InboundMessage, ctx: ExplainContext): Blocker[] {
+  // Over the size limit: intake refuses it before anything else, from its first 64 KB.
+  const size = ctx.scan.oversized.get(m.path);
+  if (size !== undefined) {
+    const when = ctx.daemon ? 'The daemon marks it status: error with this reason when it reads it.' : 'When the daemon starts, it marks it status: error with this reason.';
+    return [{ verdict: 'will not run: over the size limit (max_message_bytes)', reason: `${tooBigError(size, ctx.scan.maxNoteBytes)} ${when}`, next: 'Shorten it (move long material into another note and link to it), then save; or raise max_message_bytes in the operator config.' }];
+  }
   // A note that is all frontmatter is most likely still being typed: intake waits before anything else.
   if (m.body === '') return [{ verdict: 'waits: the body is empty', reason: 'waits: the body is empty — a message with no text is taken to be still being written.', next: 'Write the message below the frontmatter and save.' }];
   const refused = refusal(root, m, ctx);

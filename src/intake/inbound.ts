@@ -35,8 +35,11 @@ export interface InboundDeps {
   notesPending: (vaultPath: string) => boolean;
 }
 
-/** An inbound note, read: admitted into its agent's lane, left waiting, or refused with a sentence on it. */
-export async function takeInbound(deps: InboundDeps, vaultPath: string, data: FrontmatterData, body: string): Promise<void> {
+/**
+ * An inbound note, read: admitted into its agent's lane, left waiting, or refused with a sentence on it.
+ * `tooBig`: the note is over max_message_bytes (the refusal), and `body` is only its first part.
+ */
+export async function takeInbound(deps: InboundDeps, vaultPath: string, data: FrontmatterData, body: string, tooBig?: string): Promise<void> {
   const { registry, index, clock, logger, outcomes, active } = deps;
   const reading = readInbound(vaultPath, data, body);
   index.set(vaultPath, {
@@ -80,6 +83,11 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
     case 'ready':
     case 'queued':
       break;
+  }
+  if (tooBig) {
+    logger.warn('message too big; refused', { note: vaultPath, field: 'size', error: tooBig });
+    await outcomes.fail(vaultPath, message.status, tooBig);
+    return;
   }
   // A note that is all frontmatter is most likely still being typed.
   if (message.body === '') {

@@ -9,8 +9,9 @@ import { FrontmatterError, parseFrontmatter, type FrontmatterData } from '../vau
 import type { NoteStore } from '../vault/note-store.ts';
 import { mightBeScriptoriumNote } from '../vault/scan.ts';
 import { roleOf } from '../vault/tags.ts';
+import { tooBigError } from '../vault/note-size.ts';
 import { isInFolders } from '../vault/template-folders.ts';
-import { isConflictCopy } from './conflict-copy.ts';
+import { conflictOriginal } from './conflict-copy.ts';
 import { takeInbound, type InboundDeps } from './inbound.ts';
 import type { NoteIndex } from './note-index.ts';
 
@@ -74,9 +75,13 @@ export class Intake {
       logger.warn('symbolic link ignored', { note: vaultPath });
       return this.#forget(vaultPath);
     }
-    const raw = options.raw ?? (await store.readIfExists(vaultPath));
-    if (raw === null) return this.#forget(vaultPath, 'deleted');
-    if (!options.ignoreOwnWrite && store.ownWrites.isOwn(vaultPath, raw)) return 'other';
+    // A note over max_message_bytes is never read whole: its head is enough to see what it is and refuse it.
+    const read = options.raw !== undefined ? { raw: options.raw } : await store.readBounded(vaultPath);
+    if (read === null) return this.#forget(vaultPath, 'deleted');
+    // The size of a note over the limit (its role decides what the refusal says); undefined when read whole.
+    const size = 'raw' in read ? undefined : read.size;
+    const raw = 'raw' in read ? read.raw : read.head;
+    if (size === undefined && !options.ignoreOwnWrite && store.ownWrites.isOwn(vaultPath, raw)) return 'other';
     if (isInFolders(vaultPath, this.#deps.templateFolders)) return this.#forget(vaultPath);
     // Cheap test before any YAML: a Scriptorium note has frontmatter that mentions an agent/ tag.
     if (!mightBeScriptoriumNote(raw)) return this.#forget(vaultPath);
@@ -86,16 +91,18 @@ export class Intake {
       ({ data, body } = parseFrontmatter(raw));
     } catch (error) {
       const reason = error instanceof FrontmatterError ? error.message : errorMessage(error);
-      logger.warn('note has unreadable frontmatter', { note: vaultPath, error: reason });
+      logger.warn('note has unreadable frontmatter', { note: vaultPath, error: size === undefined ? reason : `${reason} (in its first 64 KB; ${tooBigError(size, store.maxNoteBytes)})` });
       return this.#forget(vaultPath);
     }
     const role = roleOf(data.tags);
     if (role === null) return this.#forget(vaultPath);
     if (role === 'inbound' || role === 'definition') {
       index.noteError(vaultPath, typeof data.error === 'string' ? data.error : undefined);
-      if (await isConflictCopy(store, vaultPath, body)) {
-        logger.warn('sync conflict copy ignored', { note: vaultPath });
-        await outcomes.showError(vaultPath, data.error, 'this is a sync conflict copy: Scriptorium does not run it. Merge what you need into the original note and delete this copy.');
+      // Only the name can tell of a note too big to read: its body is not compared with the original's.
+      const original = await conflictOriginal(store, vaultPath, size === undefined ? { data, body } : null);
+      if (original !== null) {
+        logger.warn('sync conflict copy ignored', { note: vaultPath, original });
+        await outcomes.showError(vaultPath, data.error, conflictCopyError(original));
         return 'other';
       }
     }
@@ -103,14 +110,14 @@ export class Intake {
     switch (role) {
       case 'definition':
         index.set(vaultPath, { role });
-        await this.#takeDefinition(vaultPath, data, body);
+        await this.#takeDefinition(vaultPath, data, body, size);
         return 'definition';
       case 'inbound':
         if (this.#deferred) {
           this.#deferred.push(vaultPath);
           return 'other';
         }
-        await takeInbound({ ...this.#deps, startingUp: this.#startingUp }, vaultPath, data, body);
+        await takeInbound({ ...this.#deps, startingUp: this.#startingUp }, vaultPath, data, body, size === undefined ? undefined : tooBigError(size, store.maxNoteBytes));
         return 'other';
       case 'outbound':
         index.set(vaultPath, { role });
@@ -127,9 +134,10 @@ export class Intake {
     }
   }
 
-  async #takeDefinition(vaultPath: string, data: FrontmatterData, body: string): Promise<void> {
-    const { root, registry, policy, logger, outcomes } = this.#deps;
-    const result = loadDefinition(vaultPath, data, body, root, policy);
+  /** `size`: the note is over max_message_bytes (and `body` only its first part): the agent is invalid. */
+  async #takeDefinition(vaultPath: string, data: FrontmatterData, body: string, size: number | undefined): Promise<void> {
+    const { root, registry, policy, logger, outcomes, store } = this.#deps;
+    const result = loadDefinition(vaultPath, data, body, root, policy, size === undefined ? undefined : { size, limit: store.maxNoteBytes });
     const problems = registry.set(vaultPath, result);
     if (problems.length > 0) {
       const error = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
@@ -151,4 +159,9 @@ export class Intake {
     else logger.warn('agent definition no longer readable; agent unavailable', { note: vaultPath });
     return 'definition';
   }
+}
+
+/** What a conflict copy gets on it: which note it copies, and what to do. */
+export function conflictCopyError(original: string): string {
+  return `this is a sync conflict copy of ${original}: Scriptorium does not run it. Merge what you need into ${original} and delete this copy.`;
 }

@@ -110,7 +110,7 @@ function notWritten(deps: RecordDeps, done: FinishedTurn, write: () => Promise<v
 
 /** Who sent the message that started a delegation: the final answer goes to them. */
 async function senderOf(deps: RecordDeps, messagePath: string, fallback: string): Promise<string> {
-  const raw = await deps.store.readIfExists(messagePath);
+  const raw = await deps.store.readForFields(messagePath);
   if (!raw) return fallback;
   try {
     const from = parseFrontmatter(raw).data.from;

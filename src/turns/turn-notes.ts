@@ -146,7 +146,7 @@ async function readThreadForUpdate(deps: TurnNotesDeps, record: ResultRecord, at
 /** The running message of `agent` that started at `startedAt`, wherever its note is now. */
 async function findRenamed(deps: TurnNotesDeps, agent: string, startedAt: string): Promise<string | null> {
   for (const path of deps.messagesTo(agent)) {
-    const raw = await deps.store.readIfExists(path);
+    const raw = await deps.store.readForFields(path);
     if (!raw) continue;
     try {
       const data = parseFrontmatter(raw).data;

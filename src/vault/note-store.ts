@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { lstat, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { lstat, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { OwnWrites } from './own-writes.ts';
 import { resolveInVault } from './paths.ts';
 import { OutsideVaultError, realNotePath, realPathOf } from './real-path.ts';
 import { locateFrontmatter, parseFrontmatter, stringifyNote, updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES, NOTE_HEAD_BYTES } from './note-size.ts';
 import { createRedactor, redactDeep, type Redact } from '../util/redact.ts';
 import { makeFolderBelow } from '../util/make-folder.ts';
 import type { WriteHealth } from './write-health.ts';
 
 export const STATE_DIR = '.scriptorium';
+
+/** A note read whole, or, when it is over the size limit, its size and its first 64 KB only. */
+export type BoundedRead = { raw: string } | { tooBig: true; size: number; head: string };
 
 /**
  * The one place that reads and writes note files. Every write is atomic (a temp file in
@@ -32,19 +36,27 @@ export class NoteStore {
   /** Applied to everything Scriptorium writes: no secret from its environment lands in a note. */
   readonly redact: Redact;
 
+  /** Messages and definitions over this size are never read whole (`readBounded`), nor held whole to be updated. */
+  readonly maxNoteBytes: number;
+
   readonly #onUpdate: ((vaultPath: string, updates: FrontmatterData) => void) | undefined;
   readonly #health: WriteHealth | undefined;
 
   /**
    * `onUpdate`: told of every frontmatter update written (the daemon keeps its list of notes in error with
    * it). `health`: told of every write's outcome, so a full or read-only disk is reported once.
+   * `maxNoteBytes`: messages and definitions over it are never read whole.
    */
-  constructor(root: string, options: { redact?: Redact; onUpdate?: (vaultPath: string, updates: FrontmatterData) => void; health?: WriteHealth } = {}) {
+  constructor(
+    root: string,
+    options: { redact?: Redact; onUpdate?: (vaultPath: string, updates: FrontmatterData) => void; health?: WriteHealth; maxNoteBytes?: number } = {},
+  ) {
     this.root = root;
     this.#realRoot = realPathOf(root);
     this.redact = options.redact ?? createRedactor();
     this.#onUpdate = options.onUpdate;
     this.#health = options.health;
+    this.maxNoteBytes = options.maxNoteBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   /**
@@ -75,28 +87,75 @@ export class NoteStore {
    * is the same before and after the read. Gives up waiting after a few rounds and reads what is there.
    */
   async readStable(vaultPath: string, quietMs = 120): Promise<string | null> {
-    return (await this.#readStable(vaultPath, quietMs))?.raw ?? null;
+    const read = (await this.#readStable(vaultPath, quietMs, Infinity))?.read ?? null;
+    return read && 'raw' in read ? read.raw : null;
   }
 
-  async #readStable(vaultPath: string, quietMs: number): Promise<{ raw: string; version: string } | null> {
+  /** `readStable`, for a note that may be over `maxNoteBytes` (a message): then only its head is read. */
+  async readStableBounded(vaultPath: string, quietMs = 120): Promise<BoundedRead | null> {
+    return (await this.#readStable(vaultPath, quietMs, this.maxNoteBytes))?.read ?? null;
+  }
+
+  async #readStable(vaultPath: string, quietMs: number, maxBytes: number): Promise<{ read: BoundedRead; version: string } | null> {
     // Said here, not taken for "no note": #version reads a note outside the vault as absent.
     this.absolute(vaultPath);
     for (let round = 0; round < 8; round++) {
       const before = await this.#version(vaultPath);
       if (before === null) return null;
-      const raw = await this.readIfExists(vaultPath);
-      if (raw === null) return null;
+      const read = await this.readBounded(vaultPath, maxBytes);
+      if (read === null) return null;
       if ((await this.#version(vaultPath)) !== before) continue;
       // Our own last write is whole (it was renamed into place): no need to wait.
-      if (this.ownWrites.isOwn(vaultPath, raw)) return { raw, version: before };
-      if (this.#whole.get(vaultPath) === before) return { raw, version: before };
+      if ('raw' in read && this.ownWrites.isOwn(vaultPath, read.raw)) return { read, version: before };
+      if (this.#whole.get(vaultPath) === before) return { read, version: before };
       const age = Date.now() - Number(before.split(':')[1]);
-      if (age >= quietMs) return { raw, version: before };
+      if (age >= quietMs) return { read, version: before };
       await new Promise((resolve) => setTimeout(resolve, quietMs - Math.max(age, 0)));
     }
-    const raw = await this.readIfExists(vaultPath);
+    const read = await this.readBounded(vaultPath, maxBytes);
     const version = await this.#version(vaultPath);
-    return raw === null || version === null ? null : { raw, version };
+    return read === null || version === null ? null : { read, version };
+  }
+
+  /**
+   * The note whole when it is at most `maxBytes`; otherwise its size and its first 64 KB, and never more
+   * than one byte past the limit is read (the size is taken from the open file, and a note growing while
+   * it is read is still caught). Null when it does not exist.
+   */
+  async readBounded(vaultPath: string, maxBytes = this.maxNoteBytes): Promise<BoundedRead | null> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.absolute(vaultPath), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size > maxBytes) return await tooBig(handle, size);
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (let want = Math.min(size, maxBytes) + 1; want > 0; want = Math.min(NOTE_HEAD_BYTES, maxBytes + 1 - total)) {
+        const chunk = Buffer.allocUnsafe(want);
+        const { bytesRead } = await handle.read(chunk, 0, want, total);
+        if (bytesRead === 0) break;
+        chunks.push(chunk.subarray(0, bytesRead));
+        total += bytesRead;
+      }
+      if (total > maxBytes) return await tooBig(handle, Math.max(total, (await handle.stat()).size));
+      return { raw: Buffer.concat(chunks, total).toString('utf8') };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * A note's text for its frontmatter only (a status, a next_run): whole when it is within `maxNoteBytes`,
+   * else its first 64 KB, so a look at a huge note's fields never reads it whole. Null when it does not exist.
+   */
+  async readForFields(vaultPath: string): Promise<string | null> {
+    const read = await this.readBounded(vaultPath);
+    return read === null ? null : 'raw' in read ? read.raw : read.head;
   }
 
   async readIfExists(vaultPath: string): Promise<string | null> {
@@ -150,9 +209,19 @@ export class NoteStore {
     }
   }
 
-  async #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
+  #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
+    return this.#writeWith(vaultPath, options.wake ? undefined : content, options, (handle) => handle.writeFile(content, 'utf8'));
+  }
+
+  /** `own`: the text written, remembered as ours; undefined: not remembered (the watcher will hand it on). */
+  async #writeWith(
+    vaultPath: string,
+    own: string | undefined,
+    options: { unchangedSince?: string | null | undefined },
+    fill: (handle: FileHandle) => Promise<void>,
+  ): Promise<boolean> {
     try {
-      const written = await this.#writeOnce(vaultPath, content, options);
+      const written = await this.#writeOnce(vaultPath, own, options, fill);
       this.#health?.succeeded();
       return written;
     } catch (error) {
@@ -161,7 +230,12 @@ export class NoteStore {
     }
   }
 
-  async #writeOnce(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
+  async #writeOnce(
+    vaultPath: string,
+    own: string | undefined,
+    options: { unchangedSince?: string | null | undefined },
+    fill: (handle: FileHandle) => Promise<void>,
+  ): Promise<boolean> {
     // Both places are checked before any folder is made: a linked `Outbox/` (or `.scriptorium/`) must not
     // get so much as a folder written outside the vault.
     const target = this.absolute(vaultPath);
@@ -170,7 +244,7 @@ export class NoteStore {
     await this.#folder(path.dirname(target));
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(content, 'utf8');
+      await fill(handle);
       await handle.sync();
     } catch (error) {
       // A full disk leaves a partial temp file: removed, or it holds on to the space it took.
@@ -185,8 +259,8 @@ export class NoteStore {
     }
     this.#whole.delete(vaultPath);
     // Remember before the rename: the watcher may see the new file before rename() returns.
-    if (options.wake) this.ownWrites.forget(vaultPath);
-    else this.ownWrites.remember(vaultPath, content);
+    if (own === undefined) this.ownWrites.forget(vaultPath);
+    else this.ownWrites.remember(vaultPath, own);
     try {
       // Checked again just before the rename: a folder swapped for a link meanwhile is caught here.
       await rename(tmp, this.absolute(vaultPath));
@@ -258,9 +332,17 @@ export class NoteStore {
 
   async #update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
     for (let attempt = 0; ; attempt++) {
-      const read = await this.#readStable(vaultPath, 120);
-      if (read === null) return null;
-      const { raw, version: before } = read;
+      // A note over the size limit is not held whole to be updated: its head is rewritten, the rest copied.
+      const stable = await this.#readStable(vaultPath, 120, this.maxNoteBytes);
+      if (stable === null) return null;
+      const { read, version: before } = stable;
+      if (!('raw' in read)) {
+        const head = await this.#updateLarge(vaultPath, read.head, updates, attempt < 3 ? before : undefined);
+        if (head !== null) this.#onUpdate?.(vaultPath, updates);
+        if (head !== null) return head;
+        continue;
+      }
+      const raw = read.raw;
       // Only the fields we set are redacted: the rest of the note is the user's, kept byte for byte.
       const next = updateFrontmatterText(raw, redactDeep(updates, this.redact));
       if (next === raw) return next;
@@ -277,6 +359,34 @@ export class NoteStore {
         return next;
       }
     }
+  }
+
+  /**
+   * A note too big to hold: the new frontmatter, then the rest of the file copied across as it is, a chunk
+   * at a time. It is not remembered as our write (that needs the whole text): the watcher sees it, and
+   * intake reads its head and finds nothing to do. Returns the new frontmatter, or null when the note
+   * changed meanwhile.
+   */
+  async #updateLarge(vaultPath: string, head: string, updates: FrontmatterData, unchangedSince: string | undefined): Promise<string | null> {
+    const block = locateFrontmatter(head);
+    const front = block ? head.slice(0, block.bodyStart) : '';
+    const next = updateFrontmatterText(front, redactDeep(updates, this.redact));
+    const source = this.absolute(vaultPath);
+    // The rest is copied from the byte where the frontmatter ends as read: only right if it decoded as it is.
+    const start = Buffer.from(front, 'utf8');
+    const onDisk = Buffer.alloc(start.length);
+    const reader = await open(source, 'r');
+    try {
+      await reader.read(onDisk, 0, start.length, 0);
+    } finally {
+      await reader.close();
+    }
+    if (!onDisk.equals(start)) throw new Error(`${vaultPath}: its frontmatter is not plain UTF-8 text, so it cannot be updated in place`);
+    const written = await this.#writeWith(vaultPath, undefined, { unchangedSince }, async (handle) => {
+      await handle.writeFile(next, 'utf8');
+      for await (const chunk of createReadStream(source, { start: start.length })) await handle.write(chunk as Buffer);
+    });
+    return written ? next : null;
   }
 
   /** This version of the note arrived whole (a rename into place): reading it need not wait for quiet. */
@@ -313,4 +423,10 @@ export class NoteStore {
     // Through absolute(): a `.scriptorium` linked elsewhere must not have a folder there emptied.
     await rm(this.absolute(`${STATE_DIR}/tmp`), { recursive: true, force: true });
   }
+}
+
+async function tooBig(handle: FileHandle, size: number): Promise<BoundedRead> {
+  const buffer = Buffer.alloc(NOTE_HEAD_BYTES);
+  const { bytesRead } = await handle.read(buffer, 0, NOTE_HEAD_BYTES, 0);
+  return { tooBig: true, size, head: buffer.subarray(0, bytesRead).toString('utf8') };
 }

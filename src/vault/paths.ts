@@ -14,33 +14,6 @@ export function isMarkdown(vaultPath: string): boolean {
   return /\.md$/i.test(vaultPath);
 }
 
-const CONFLICT_PATTERNS: RegExp[] = [
-  / \(Conflicted copy [^)]*\)\.md$/i, // Obsidian Sync
-  /\.sync-conflict-\d{8}-\d{6}-[A-Za-z0-9]+/, // Syncthing
-  / \([^)]*conflicted copy[^)]*\)\.md$/i, // Dropbox
-];
-
-/**
- * A sync tool's conflict copy. iCloud's `Name 2.md` counts only when `Name.md` exists beside it, which
- * the caller answers with `exists`.
- */
-export function isConflictCopy(vaultPath: string, exists: (vaultPath: string) => boolean): boolean {
-  if (isNamedConflictCopy(vaultPath)) return true;
-  const original = icloudOriginal(vaultPath);
-  return original !== null && exists(original);
-}
-
-/** A conflict copy by a name no person would choose (Obsidian Sync, Syncthing, Dropbox). */
-export function isNamedConflictCopy(vaultPath: string): boolean {
-  return CONFLICT_PATTERNS.some((re) => re.test(vaultPath));
-}
-
-/** For `Name 2.md`, the `Name.md` it may duplicate (iCloud's naming); null for other names. */
-export function icloudOriginal(vaultPath: string): string | null {
-  const match = /^(.*) [2-9]\.md$/i.exec(vaultPath);
-  return match ? `${match[1]}.md` : null;
-}
-
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
 /**

@@ -136,7 +136,9 @@ export class NoteEvents {
     // A link is refused by intake without being read (it may point anywhere, a device included).
     if (await store.isSymlink(vaultPath)) return null;
     const before = await store.version(vaultPath);
-    const raw = await store.readIfExists(vaultPath);
+    // A note over the size limit is not read whole here either: it goes the quiet way to intake, which refuses it.
+    const read = await store.readBounded(vaultPath);
+    const raw = read !== null && 'raw' in read ? read.raw : null;
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     const after = await store.version(vaultPath);

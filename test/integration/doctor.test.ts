@@ -179,6 +179,24 @@ describe('scriptorium doctor', () => {
     expect(ran.stdout).toContain('agents ready to run: helper, shell');
   });
 
+  it('max_message_bytes is shown with the policy; a message or definition over it is a problem by file and field', async () => {
+    const filler = (bytes: number) => 'All work and no play makes a long note.\n'.repeat(bytes / 40);
+    const { env } = await setUp({
+      'Inbox/huge.md': inboundNote('helper', filler(200_000)),
+      'Agents/huge.md': agentNote({}, filler(200_000)),
+      'Inbox/huge-done.md': inboundNote('helper', filler(200_000), { status: 'done' }),
+    });
+    await writeFile(env.SCRIPTORIUM_CONFIG!, 'max_message_bytes: 131072\n');
+    const ran = await doctor([vault.root, '--claude', FAKE_CLAUDE, '--offline'], env);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('message size limit (max_message_bytes): 131072 bytes; a larger message or definition is refused unread');
+    expect(ran.stdout).toMatch(/FAIL {2}Inbox\/huge\.md {2}size: this note is \d+ bytes, over the limit of 131072 bytes set by max_message_bytes in the operator config, so it was not read\. Shorten it, then set status back to ready\./);
+    expect(ran.stdout).toMatch(/FAIL {2}Agents\/huge\.md {2}size: this note is \d+ bytes, over the limit of 131072 bytes/);
+    // A message that already ran is not a problem, whatever its size.
+    expect(ran.stdout).not.toContain('Inbox/huge-done.md');
+    expect(ran.stdout).toContain('agents ready to run: helper');
+  });
+
   it('a broken config file: exit 1, naming the file and the key', async () => {
     const { env } = await setUp();
     await writeFile(env.SCRIPTORIUM_CONFIG!, 'concurrency: lots\n');

@@ -165,6 +165,18 @@ describe('notes the daemon never reads', () => {
     expect((await explain(v.root, 'Inbox/Question 2.md')).verdict).toBe('waits: the daemon is not running');
   });
 
+  it('a message over max_message_bytes will not run, with its size and the limit; one that big is not read whole', async () => {
+    const v = await vaultWith({ 'Inbox/huge.md': inboundNote('helper', 'All work and no play makes a long note.\n'.repeat(5_000)) });
+    await v.writeAgent('helper');
+    await v.write('.scriptorium/config.yaml', 'max_message_bytes: 65536\n');
+    const config = path.join(v.root, '.scriptorium', 'config.yaml');
+    const e = await explain(v.root, 'Inbox/huge.md', '--config', config);
+    expect(e.verdict).toBe('will not run: over the size limit (max_message_bytes)');
+    expect(e.reasons[0]).toMatch(/^this note is \d+ bytes, over the limit of 65536 bytes set by max_message_bytes in the operator config, so it was not read\. Shorten it, then set status back to ready\. When the daemon starts/);
+    // Under the default limit the same note is an ordinary message.
+    expect((await explain(v.root, 'Inbox/huge.md')).verdict).toBe('waits: the daemon is not running');
+  });
+
   it('HALT.md is the halt switch', async () => {
     const v = await vaultWith({ 'HALT.md': '# Halted\n\nMoving house.\n' });
     const e = await explain(v.root, 'HALT.md');

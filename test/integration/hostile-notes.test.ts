@@ -233,7 +233,7 @@ function checkCase(c: HostileCase) {
         expect(turnsFor(c.path, corpusTurns)).toHaveLength(0);
         // A message ends in `error`, unless its status itself is the problem or it is a conflict copy
         // (both leave `status` alone).
-        const conflict = /conflicted copy|\.sync-conflict-| 2\.md$/i.test(c.path);
+        const conflict = c.mentions === 'conflict';
         if (!isDefinition && !conflict && readStatus(parseFrontmatter(before.toString('utf8')).data.status) !== null) {
           expect(data.status).toBe('error');
         }

@@ -53,6 +53,7 @@ describe('loadConfig', () => {
       dashboardIntervalMs: 3_000,
       notifyMaxAttempts: 5,
       notifyBaseDelayMs: 2_000,
+      maxMessageBytes: 4 * 1024 * 1024,
     });
   });
 
@@ -81,6 +82,7 @@ describe('loadConfig', () => {
         'allow_workspace_outside_vault: true',
         'shutdown_grace: 1m',
         'use_polling: true',
+        'max_message_bytes: 1048576',
       ].join('\n'),
     );
     expect(config).toEqual({
@@ -90,7 +92,13 @@ describe('loadConfig', () => {
       policy: { allowBypassPermissions: true, allowShell: true, allowWorkspaceOutsideVault: true },
       shutdownGraceMs: 60_000,
       usePolling: true,
+      maxMessageBytes: 1_048_576,
     });
+  });
+
+  it('max_message_bytes: 4 MiB unless set, so a large prompt (a 2 MB pasted log) still runs', async () => {
+    expect((await load('')).maxMessageBytes).toBe(4 * 1024 * 1024);
+    expect(DEFAULT_CONFIG.maxMessageBytes).toBeGreaterThan(2_000_000);
   });
 
   it('each policy key lifts only its own restriction', async () => {
@@ -137,6 +145,8 @@ describe('loadConfig', () => {
     ['allow_workspace_outside_vault: "true"', 'allow_workspace_outside_vault expected true or false, found "true"'],
     ['shutdown_grace: soon', 'shutdown_grace expected a duration such as 20s, found "soon"'],
     ['use_polling: maybe', 'use_polling expected true or false, found "maybe"'],
+    ['max_message_bytes: 1000', 'max_message_bytes expected a whole number of bytes from 65536 (64 KB), such as 4194304 (4 MiB), found 1000'],
+    ['max_message_bytes: 4MB', 'max_message_bytes expected a whole number of bytes from 65536 (64 KB), such as 4194304 (4 MiB), found "4MB"'],
     ['allowed_permission_modes: [plan, yolo]', 'allowed_permission_modes expected a list of acceptEdits, auto, bypassPermissions, default, dontAsk, manual, plan, found ["plan","yolo"]'],
     ['allowed_tools: 3', 'allowed_tools expected a list of tool names such as [Read, Grep, WebSearch, "mcp__github__*"], found 3'],
     ['allowed_workspaces: [code]', 'allowed_workspaces expected a list of absolute folders (~/ allowed), found ["code"]'],

@@ -183,3 +183,32 @@ describe('writes racing a user\'s save', () => {
     expect(store.ownWrites.isOwn('Agents/a.md', next!)).toBe(true);
   });
 });
+
+describe('NoteStore.readBounded and a note over the size limit', () => {
+  const big = (bodyBytes: number) => `---\ntags: [agent/message/inbound]\nto: helper\nstatus: ready\n---\n${'é'.repeat(bodyBytes / 2)}\n`;
+
+  it('reads a note at most the limit whole', async () => {
+    const small = new NoteStore(root, { maxNoteBytes: 1_000 });
+    await writeFile(path.join(root, 'a.md'), 'x'.repeat(1_000));
+    expect(await small.readBounded('a.md')).toEqual({ raw: 'x'.repeat(1_000) });
+    expect(await small.readBounded('gone.md')).toBeNull();
+  });
+
+  it('a note over it gives its size and its first 64 KB only', async () => {
+    const small = new NoteStore(root, { maxNoteBytes: 1_000 });
+    const text = big(200_000);
+    await writeFile(path.join(root, 'a.md'), text);
+    const read = await small.readBounded('a.md');
+    expect(read).toMatchObject({ tooBig: true, size: Buffer.byteLength(text) });
+    expect(read && 'head' in read ? Buffer.byteLength(read.head) : 0).toBeLessThanOrEqual(64 * 1024 + 2);
+  });
+
+  it('updates the frontmatter of a note over the limit without holding it, every other byte kept', async () => {
+    const small = new NoteStore(root, { maxNoteBytes: 1_000 });
+    const text = big(200_000);
+    await writeFile(path.join(root, 'a.md'), text);
+    expect(await small.update('a.md', { status: 'error', error: 'too big' })).not.toBeNull();
+    const after = await readFile(path.join(root, 'a.md'), 'utf8');
+    expect(after).toBe(text.replace('status: ready\n', 'status: error\nerror: too big\n'));
+  });
+});

@@ -1,9 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
 import {
-  icloudOriginal,
-  isConflictCopy,
-  isNamedConflictCopy,
   isIgnoredPath,
   isMarkdown,
   isSlug,
@@ -37,62 +34,6 @@ describe('isMarkdown', () => {
     expect(isMarkdown('a.MD')).toBe(true);
     expect(isMarkdown('a.markdown')).toBe(false);
     expect(isMarkdown('a.md.bak')).toBe(false);
-  });
-});
-
-describe('isConflictCopy', () => {
-  const none = () => false;
-  const only = (...paths: string[]) => (p: string) => paths.includes(p);
-
-  it('spots an Obsidian Sync conflict copy', () => {
-    expect(isConflictCopy('Inbox/Note (Conflicted copy Dev 202411281430).md', none)).toBe(true);
-  });
-
-  it('spots a Syncthing conflict copy', () => {
-    expect(isConflictCopy('Inbox/Note.sync-conflict-20240101-120000-ABCDEFG.md', none)).toBe(true);
-  });
-
-  it('spots a Dropbox conflict copy', () => {
-    expect(isConflictCopy("Inbox/Note (Alice's conflicted copy 2024-01-01).md", none)).toBe(true);
-  });
-
-  it('counts an iCloud "Note 2.md" only when "Note.md" exists beside it', () => {
-    expect(isConflictCopy('Inbox/Note 2.md', only('Inbox/Note.md'))).toBe(true);
-    expect(isConflictCopy('Inbox/Note 2.md', none)).toBe(false);
-    expect(isConflictCopy('Inbox/Note 2.md', only('Other/Note.md'))).toBe(false);
-  });
-
-  it('asks about the original in the same folder', () => {
-    const asked: string[] = [];
-    isConflictCopy('Agents/researcher 3.md', (p) => {
-      asked.push(p);
-      return false;
-    });
-    expect(asked).toEqual(['Agents/researcher.md']);
-  });
-
-  it.each(['Inbox/Note.md', 'Inbox/Note2.md', 'Inbox/Note (1).md', 'Inbox/Note 1.md', 'Inbox/Sprint 10.md', 'Inbox/Note (draft).md'])(
-    'leaves ordinary names alone: %s',
-    (p) => {
-      expect(isConflictCopy(p, () => true)).toBe(false);
-    },
-  );
-});
-
-describe('isNamedConflictCopy and icloudOriginal', () => {
-  it('names no person would choose are conflict copies without looking at the disk', () => {
-    expect(isNamedConflictCopy('Inbox/Note (Conflicted copy Dev 202411281430).md')).toBe(true);
-    expect(isNamedConflictCopy('Inbox/Note.sync-conflict-20240101-120000-ABCDEFG.md')).toBe(true);
-    expect(isNamedConflictCopy("Inbox/Note (Alice's conflicted copy 2024-01-01).md")).toBe(true);
-    expect(isNamedConflictCopy('Inbox/Note 2.md')).toBe(false);
-  });
-
-  it('"Name 2.md" to "Name 9.md" may duplicate "Name.md"', () => {
-    expect(icloudOriginal('Inbox/Note 2.md')).toBe('Inbox/Note.md');
-    expect(icloudOriginal('Inbox/Note 9.md')).toBe('Inbox/Note.md');
-    expect(icloudOriginal('Inbox/Note 10.md')).toBeNull();
-    expect(icloudOriginal('Inbox/Note 1.md')).toBeNull();
-    expect(icloudOriginal('Inbox/Note.md')).toBeNull();
   });
 });
 
