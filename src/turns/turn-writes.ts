@@ -79,7 +79,7 @@ export class TurnWrites {
     this.#live.delete(id);
     const now = this.#clock.now().getTime();
     for (const vaultPath of this.#paths(turn.file, turn.seen, turn.cwd)) this.#recent.set(vaultPath, { writer: turn.writer, at: now });
-    rmSync(turn.file, { force: true });
+    removeQuietly(turn.file);
   }
 
   /** Record files left by a daemon that stopped mid-turn: what those turns wrote is still theirs. */
@@ -97,7 +97,7 @@ export class TurnWrites {
       const [header] = readText(file).split('\n');
       const writer = parseWriter(header);
       if (writer) for (const vaultPath of this.#paths(file, [], this.#root)) this.#recent.set(vaultPath, { writer, at: now });
-      rmSync(file, { force: true });
+      removeQuietly(file);
     }
   }
 
@@ -141,6 +141,15 @@ export class TurnWrites {
       out.add(path.relative(realRoot, real).split(path.sep).join('/'));
     }
     return out;
+  }
+}
+
+/** A read-only or full disk must not fail a turn over its record: one left behind is read back at the next start. */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // kept: harmless, and removed by the next start's recover()
   }
 }
 

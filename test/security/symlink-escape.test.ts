@@ -124,7 +124,7 @@ describe('a note folder linked outside the vault', () => {
     const failed = await waitForStatus(h.vault, msg, 'error');
     expect(String(failed.error)).toContain('refusing Outbox/');
     expect(String(failed.error)).toContain('outside the vault');
-    expect(h.logs('message handling failed', { note: msg })).toHaveLength(1);
+    expect(h.logs('notes could not be written; the message ends in error', { note: msg })).toHaveLength(1);
     expect(await readdir(outside)).toEqual([]);
   });
 
