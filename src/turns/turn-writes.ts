@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EDIT_TOOLS } from '../runner/claude-args.ts';
@@ -8,7 +8,7 @@ import { makeFolderBelowSync } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
 import { isInside, realPathOf } from '../vault/real-path.ts';
 
-/** Where each running turn's writes are recorded: one file per turn, a header line, then one line per write. */
+/** Where turns' writes are recorded: one file per agent, for its current or last turn; a header line, then one line per write. */
 export const WRITES_DIR = `${STATE_DIR}/writes`;
 /**
  * How long a file a turn wrote stays that turn's agent's: enough for the watcher to see it and intake to
@@ -53,7 +53,10 @@ export class TurnWrites {
   /** A turn starts: its record file, and the `--settings` JSON whose hook writes to it. */
   begin(writer: Writer, cwd: string): { id: string; settings: string } {
     const id = randomUUID();
-    const file = path.join(this.#root, WRITES_DIR, `${id}.jsonl`);
+    // One file per agent, used again by its next turn (an agent has one turn at a time): the folder never
+    // grows, and a turn's end frees no space in the middle of other writes (a nearly full disk would take
+    // that as "writable again").
+    const file = path.join(this.#root, WRITES_DIR, `${writer.agent}.jsonl`);
     try {
       // Never the vault folder itself: one removed while the daemon runs is not made again.
       makeFolderBelowSync(realPathOf(this.#root), realPathOf(path.dirname(file)));
@@ -72,17 +75,16 @@ export class TurnWrites {
     this.#live.get(id)?.seen.push(file);
   }
 
-  /** The turn is over: what it wrote is remembered for a while, its record file removed. */
+  /** The turn is over: what it wrote is remembered for a while (its file is written over by the agent's next turn). */
   end(id: string): void {
     const turn = this.#live.get(id);
     if (!turn) return;
     this.#live.delete(id);
     const now = this.#clock.now().getTime();
     for (const vaultPath of this.#paths(turn.file, turn.seen, turn.cwd)) this.#recent.set(vaultPath, { writer: turn.writer, at: now });
-    removeQuietly(turn.file);
   }
 
-  /** Record files left by a daemon that stopped mid-turn: what those turns wrote is still theirs. */
+  /** Record files of the last run: what those turns wrote is still theirs, for an hour from the last write. */
   recover(): void {
     const dir = path.join(this.#root, WRITES_DIR);
     let names: string[];
@@ -91,12 +93,12 @@ export class TurnWrites {
     } catch {
       return;
     }
-    const now = this.#clock.now().getTime();
     for (const name of names) {
       const file = path.join(dir, name);
       const [header] = readText(file).split('\n');
       const writer = parseWriter(header);
-      if (writer) for (const vaultPath of this.#paths(file, [], this.#root)) this.#recent.set(vaultPath, { writer, at: now });
+      const at = modifiedAt(file);
+      if (writer && at !== undefined) for (const vaultPath of this.#paths(file, [], this.#root)) this.#recent.set(vaultPath, { writer, at });
       removeQuietly(file);
     }
   }
@@ -144,12 +146,20 @@ export class TurnWrites {
   }
 }
 
-/** A read-only or full disk must not fail a turn over its record: one left behind is read back at the next start. */
+/** A read-only disk must not stop the daemon over a record: one left behind is read again at the next start. */
 function removeQuietly(file: string): void {
   try {
     rmSync(file, { force: true });
   } catch {
-    // kept: harmless, and removed by the next start's recover()
+    // kept: harmless, its writes expire by their time
+  }
+}
+
+function modifiedAt(file: string): number | undefined {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return undefined;
   }
 }
 
