@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Harness } from './daemon-harness.ts';
 
 function run(args: string[]): void {
   execFileSync(args[0]!, args.slice(1), { stdio: 'pipe' });
@@ -57,4 +58,11 @@ export function fill(file: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** After a test on a mounted vault: the daemon lets go of the vault's files before the filesystem goes, then the folder is removed. */
+export async function closeMounted(h: Harness | undefined, mounted: string | undefined): Promise<void> {
+  await h?.daemon.close({ graceMs: 0 }).catch(() => {});
+  if (mounted) unmount(mounted);
+  await h?.close();
 }

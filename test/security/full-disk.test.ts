@@ -4,19 +4,15 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, linkedPath, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
-import { fill, mountRefusal, mountTmpfs, unmount } from '../helpers/tmpfs.ts';
+import { closeMounted, fill, mountRefusal, mountTmpfs } from '../helpers/tmpfs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 let h: Harness | undefined;
 let mounted: string | undefined;
 
 afterEach(async () => {
-  // The daemon lets go of the vault's files before the filesystem goes, then the folder is removed.
-  await h?.daemon.close({ graceMs: 0 }).catch(() => {});
-  if (mounted) unmount(mounted);
-  mounted = undefined;
-  await h?.close();
-  h = undefined;
+  await closeMounted(h, mounted);
+  h = mounted = undefined;
 });
 
 describe('a full disk during a turn', () => {

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../helpers/cli-process.ts';
 import { createHarness, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
-import { mountRefusal, mountTmpfs, remount, unmount } from '../helpers/tmpfs.ts';
+import { closeMounted, mountRefusal, mountTmpfs, remount } from '../helpers/tmpfs.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const skipped = mountRefusal ? ` (skipped: ${mountRefusal})` : '';
@@ -12,11 +12,8 @@ let h: Harness | undefined;
 let mounted: string | undefined;
 
 afterEach(async () => {
-  await h?.daemon.close({ graceMs: 0 }).catch(() => {});
-  if (mounted) unmount(mounted);
-  mounted = undefined;
-  await h?.close();
-  h = undefined;
+  await closeMounted(h, mounted);
+  h = mounted = undefined;
 });
 
 async function onTmpfs(): Promise<Harness> {
