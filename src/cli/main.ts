@@ -34,7 +34,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   halt: async () => ((m) => ({ run: m.haltCommand, help: m.HALT_HELP }))(await import('./halt.ts')),
   resume: async () => ((m) => ({ run: m.resumeCommand, help: m.RESUME_HELP }))(await import('./halt.ts')),
   mcp: async () => ((m) => ({ run: m.mcpCommand, help: m.MCP_HELP }))(await import('./mcp.ts')),
-  hook: async () => ((m) => ({ run: m.hookCommand, help: m.HOOK_HELP }))(await import('./hook.ts')),
   doctor: async () => ((m) => ({ run: m.doctorCommand, help: m.DOCTOR_HELP }))(await import('./doctor.ts')),
   explain: async () => ((m) => ({ run: m.explainCommand, help: m.EXPLAIN_HELP }))(await import('./explain.ts')),
   logs: async () => ((m) => ({ run: m.logsCommand, help: m.LOGS_HELP }))(await import('./logs.ts')),

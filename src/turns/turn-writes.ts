@@ -196,13 +196,13 @@ function shellWord(text: string): string {
 }
 
 /**
- * The `--settings` JSON for one turn: a PreToolUse hook on the writing tools that runs `scriptorium hook`
- * (this package's own CLI, on the daemon's Node) to record the path. Settings passed this way are loaded
+ * The `--settings` JSON for one turn: a PreToolUse hook on the writing tools that runs this package's
+ * `cli/record-write` (on the daemon's Node) to record the path. Settings passed this way are loaded
  * whatever `--setting-sources` says.
  */
 export function hookSettings(recordFile: string): string {
   const here = fileURLToPath(import.meta.url);
-  const entry = path.join(path.dirname(here), '..', 'cli', `run${path.extname(here)}`);
-  const command = [process.execPath, entry, 'hook', '--record', recordFile].map(shellWord).join(' ');
+  const entry = path.join(path.dirname(here), '..', 'cli', `record-write${path.extname(here)}`);
+  const command = [process.execPath, entry, '--record', recordFile].map(shellWord).join(' ');
   return JSON.stringify({ hooks: { PreToolUse: [{ matcher: [...EDIT_TOOLS].join('|'), hooks: [{ type: 'command', command }] }] } });
 }

@@ -128,7 +128,7 @@ describe('when its lane takes it', () => {
     await run(job);
     const settings = JSON.parse(requests[0]!.settings!) as { hooks: { PreToolUse: Array<{ matcher: string; hooks: Array<{ command: string }> }> } };
     expect(settings.hooks.PreToolUse[0]!.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit');
-    expect(settings.hooks.PreToolUse[0]!.hooks[0]!.command).toContain("'hook' '--record'");
+    expect(settings.hooks.PreToolUse[0]!.hooks[0]!.command).toMatch(/record-write\.(ts|js)' '--record'/);
     // A write the stream showed (the runner reports it as the real one would) is remembered after the turn.
     const second = await queued('r', 'helper', { delegation_depth: 2 });
     const writing: Runner = async (request) => {
