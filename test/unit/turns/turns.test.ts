@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../../src/queue/job.ts';
 import type { Runner, TurnRequest, TurnResult } from '../../../src/runner/types.ts';
 import { TurnWrites } from '../../../src/turns/turn-writes.ts';
+import { SentNotes } from '../../../src/intake/sent-notes.ts';
 import { Turns } from '../../../src/turns/turns.ts';
 import { SAFE_POLICY } from '../../../src/agents/policy.ts';
 import { turnResult } from '../../helpers/gated-runner.ts';
@@ -51,6 +52,7 @@ beforeEach(async () => {
     retryBaseMs: 60_000,
     writes: new TurnWrites(kit.vault.root, kit.clock),
     writerOf: (p) => turnDeps.writes.writerOf(p),
+    sent: new SentNotes(),
     writeLater: () => {},
   };
   turns = new Turns(turnDeps);
@@ -138,6 +140,18 @@ describe('when its lane takes it', () => {
     turnDeps.runner = writing;
     await new Turns(turnDeps).run(second, new AbortController().signal);
     expect(turnDeps.writerOf('Inbox/sub.md')).toEqual({ agent: 'helper', depth: 2, origin: second.message });
+  });
+
+  it("a queued message a turn wrote since intake took it in goes back to intake, to be taken in as that agent's", async () => {
+    const job = await queued('q', 'helper');
+    const turn = turnDeps.writes.begin({ agent: 'other', depth: 0, origin: 'Inbox/first.md' }, kit.vault.root);
+    turnDeps.writes.saw(turn.id, path.join(kit.vault.root, job.message));
+    expect(await run(job)).toBe('requeue');
+    expect(requests).toEqual([]);
+    expect(kit.logger.lines.map((l) => l.msg)).toContain("message written by an agent's turn while it waited; taking it in again as that agent's");
+    // Taken in as that turn's (intake says so): its lane runs it.
+    turnDeps.sent.add(turnDeps.writerOf(job.message)!, job.message);
+    expect(await run(job)).toBe('done');
   });
 
   it('a message re-addressed while it waited goes back to intake', async () => {
