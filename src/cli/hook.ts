@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { err, UsageError } from './output.ts';
 
@@ -33,7 +33,14 @@ export async function hookCommand(argv: string[]): Promise<number> {
   if (typeof file !== 'string') return 0;
   try {
     // One short line in one append: parallel tool calls of the same turn never interleave their lines.
-    appendFileSync(values.record, `${JSON.stringify({ file, cwd: typeof input.cwd === 'string' ? input.cwd : process.cwd() })}\n`);
+    // Never a new file: a record the daemon read back and removed at its start (a turn a crash left
+    // running on, unwatched) would be made again without its header, and read by no one.
+    const fd = openSync(values.record, constants.O_WRONLY | constants.O_APPEND);
+    try {
+      writeSync(fd, `${JSON.stringify({ file, cwd: typeof input.cwd === 'string' ? input.cwd : process.cwd() })}\n`);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     // Fail closed: a write Scriptorium cannot attribute could pass for someone else's message.
     err(`Scriptorium could not record this write (${(error as Error).message}), so it was not made.`);
