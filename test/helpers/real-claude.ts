@@ -32,7 +32,7 @@ export interface RealClaudeVault {
   close(): Promise<void>;
 }
 
-export async function startRealClaudeVault(files: Record<string, string>, options: { config?: Partial<DaemonConfig>; clock?: Clock } = {}): Promise<RealClaudeVault> {
+export async function startRealClaudeVault(files: Record<string, string>, options: { config?: Partial<DaemonConfig>; clock?: Clock; env?: Record<string, string | undefined> } = {}): Promise<RealClaudeVault> {
   const vault = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-vault-'));
   const home = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-home-'));
   const fake = await startFakeAnthropic();
@@ -49,7 +49,7 @@ export async function startRealClaudeVault(files: Record<string, string>, option
     config: { settleMs: 50, retryBaseMs: 100, ...options.config },
     // The CLI may take a while to exit after its result on a busy machine (it saves the session, stops its
     // MCP servers): a grace that ends only a process that really hangs on.
-    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 30_000, killGraceMs: 1_000 }),
+    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home, options.env), postResultGraceMs: 30_000, killGraceMs: 1_000 }),
   });
   await daemon.start();
   const note = async (rel: string) => {
