@@ -5,7 +5,7 @@
 //
 // A process entry of its own, importing nothing but node:fs: it starts once per write, and the full CLI
 // would cost three times Node's own start-up (bench/write-hook.ts).
-import { appendFileSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 
 /** Exit code 2 blocks the tool call, and Claude Code shows the model what was written to stderr. */
 const BLOCK = 2;
@@ -30,7 +30,14 @@ function recordWrite(argv: string[], stdin: string): { code: number; say?: strin
   if (typeof file !== 'string') return { code: 0 };
   try {
     // One short line in one append: parallel tool calls of the same turn never interleave their lines.
-    appendFileSync(record, `${JSON.stringify({ file, cwd: typeof input.cwd === 'string' ? input.cwd : process.cwd() })}\n`);
+    // Never a new file: a record the daemon read back and removed at its start (a turn a crash left
+    // running on, unwatched) would be made again without its header, and read by no one.
+    const fd = openSync(record, constants.O_WRONLY | constants.O_APPEND);
+    try {
+      writeSync(fd, `${JSON.stringify({ file, cwd: typeof input.cwd === 'string' ? input.cwd : process.cwd() })}\n`);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     // Fail closed: a write Scriptorium cannot attribute could pass for someone else's message.
     return { code: BLOCK, say: `Scriptorium could not record this write (${(error as Error).message}), so it was not made.` };

@@ -25,6 +25,7 @@ import type { RecoveryDeps } from '../state/recovery.ts';
 import { writeTurnNotes, type TurnNotesDeps } from '../turns/turn-notes.ts';
 import { Turns } from '../turns/turns.ts';
 import { TurnWrites } from '../turns/turn-writes.ts';
+import { SentNotes } from '../intake/sent-notes.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
@@ -161,6 +162,7 @@ export function buildPieces(options: PiecesOptions) {
   const writes = new TurnWrites(root, clock);
   writes.recover();
   const writerOf = (vaultPath: string) => writes.writerOf(vaultPath);
+  const sent = new SentNotes();
   // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
   const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater };
   const turns = new Turns({
@@ -182,6 +184,7 @@ export function buildPieces(options: PiecesOptions) {
     retryBaseMs: config.retryBaseMs,
     writes,
     writerOf,
+    sent,
     writeLater,
   });
   const jobs = new JobQueue({
@@ -215,6 +218,7 @@ export function buildPieces(options: PiecesOptions) {
     enqueue: (job) => jobs.enqueue(job),
     watchDeadline: (replyTo, group, deadline) => callbacks.watchDeadline(replyTo, group, deadline),
     writerOf,
+    sent,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });

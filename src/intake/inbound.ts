@@ -13,6 +13,7 @@ import { admissionRefusal } from './admission.ts';
 import type { LoopGuard } from './loop-guard.ts';
 import type { NoteIndex } from './note-index.ts';
 import { attribute } from './sender.ts';
+import type { SentNotes } from './sent-notes.ts';
 
 export interface InboundDeps {
   registry: AgentRegistry;
@@ -31,6 +32,8 @@ export interface InboundDeps {
   startingUp: boolean;
   /** The agent whose turn wrote this note, if one did (turns/turn-writes.ts). */
   writerOf: (vaultPath: string) => Writer | undefined;
+  /** Which turn's writes of which notes were taken in already (shared with the lanes' checks). */
+  sent: SentNotes;
   /** Its turn ran and its notes wait for the disk (turns/write-retries.ts): `running` until they are written. */
   notesPending: (vaultPath: string) => boolean;
 }
@@ -100,27 +103,32 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
   if (!attribution.ok) {
     logger.warn('message refused: an agent wrote it as someone else', { note: vaultPath, agent: writer?.agent, error: attribution.error });
     // The try counts toward the loop guard: an agent forging notes in a loop is stopped all the same.
-    if (message.status === 'ready' && writer) deps.loopGuard.record(writer.agent);
+    if (writer && (message.status === 'ready' || !deps.sent.has(writer, vaultPath))) deps.loopGuard.record(writer.agent);
     await outcomes.fail(vaultPath, message.status, attribution.error);
     return;
   }
   message = attribution.message;
   const stamp = attribution.stamp;
   const stamped = Object.keys(stamp).length > 0;
-  const refusal = admissionRefusal(message, { registry, sentInLastHour: (agent) => deps.loopGuard.sentInLastHour(agent) });
+  // A note a turn wrote `queued` itself, or a message waiting in a lane that a turn edited, has not been
+  // sent as that turn's yet: it is sent now, checked against the loop guard and counted like one written
+  // `ready`. (A note Scriptorium queued, looked at again, was counted when it was sent.)
+  const sending = message.status === 'ready' || (writer !== undefined && !deps.sent.has(writer, vaultPath));
+  const refusal = admissionRefusal(sending ? { ...message, status: 'ready' } : message, { registry, sentInLastHour: (agent) => deps.loopGuard.sentInLastHour(agent) });
   if (refusal) {
     if (refusal.kind !== 'unknown-agent' && refusal.kind !== 'invalid-agent') logger.warn('message refused', { note: vaultPath, error: refusal.error });
     await outcomes.fail(vaultPath, message.status, refusal.error);
     return;
   }
+  if (writer) deps.sent.add(writer, vaultPath);
   if (message.group?.deadline) deps.watchDeadline(message.replyTo!.toLowerCase(), message.group.id, message.group.deadline);
   const lookup = registry.lookup(message.to);
   if (lookup.kind === 'ok' && !lookup.definition.enabled) {
-    // It waits, visibly queued, and runs when the agent is enabled again.
-    if (message.status !== 'queued') {
-      await outcomes.queue(vaultPath, message.status, { queued_at: isoLocal(clock.now()), error: undefined, ...stamp });
-      countSent(deps, message);
-    }
+    // It waits, visibly queued, and runs when the agent is enabled again. Its stamp is written now: who
+    // sent it must not depend on how long the daemon remembers a turn's writes.
+    if (message.status !== 'queued') await outcomes.queue(vaultPath, message.status, { queued_at: isoLocal(clock.now()), error: undefined, ...stamp });
+    else if (stamped) await outcomes.queue(vaultPath, 'queued', stamp);
+    if (sending) countSent(deps, message);
     logger.info('agent disabled; message waits', { note: vaultPath, agent: message.to });
     return;
   }
@@ -132,10 +140,10 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
     // is written first, so the note says who sent it before its turn reads it again.
     if (deps.laneFree(message.to) && !stamped) job.direct = true;
     else await outcomes.queue(vaultPath, 'ready', { ...queuedFields(job), ...stamp });
-    countSent(deps, message);
   } else if (stamped) {
     await outcomes.queue(vaultPath, 'queued', stamp);
   }
+  if (sending) countSent(deps, message);
   deps.enqueue(job);
 }
 

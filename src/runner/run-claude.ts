@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { claudeArgs, scrubEnv } from './claude-args.ts';
-import { classifyResult, firstLine, StreamAccumulator, usageOf } from './stream-parser.ts';
+import { classifyResult, firstLine, StreamAccumulator, usageOf, writtenPath } from './stream-parser.ts';
 import { EMPTY_USAGE, type Runner, type TurnRequest, type TurnResult } from './types.ts';
 
 export interface ClaudeRunnerOptions {
@@ -74,7 +75,11 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
     new Promise<TurnResult>((resolve) => {
       const started = Date.now();
       const promptOnStdin = request.promptLater !== undefined || Buffer.byteLength(request.prompt) > MAX_PROMPT_ARG_BYTES;
-      const accumulator = new StreamAccumulator(request.onProgress);
+      const env = withRetryDefault(scrubEnv(options.env ?? process.env));
+      // A file a tool call names is reported as the file the process really writes: its own HOME and folder.
+      const home = env.HOME || os.homedir();
+      const report = request.onProgress;
+      const accumulator = new StreamAccumulator(report && ((p) => report(p.type === 'write' ? { ...p, file: writtenPath(p.file, request.cwd, home) } : p)));
       let stderr = '';
       let stoppedFor: 'timeout' | 'aborted' | 'after_result' | undefined;
       let spawnError: NodeJS.ErrnoException | undefined;
@@ -88,7 +93,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
       try {
         child = spawn(options.claudePath, claudeArgs(request, promptOnStdin), {
           cwd: request.cwd,
-          env: withRetryDefault(scrubEnv(options.env ?? process.env)),
+          env,
           stdio: [promptOnStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
           detached: true,
           shell: false,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { EDIT_TOOLS } from './claude-args.ts';
 import type { TurnErrorKind, TurnProgress, TurnUsage } from './types.ts';
 import { EMPTY_USAGE } from './types.ts';
@@ -170,6 +171,19 @@ function fail(errorKind: TurnErrorKind, error: string): Classification {
 
 export function firstLine(text: string): string {
   return (text.split('\n').find((l) => l.trim() !== '') ?? text).trim().slice(0, 500);
+}
+
+/**
+ * The file Claude Code writes for a path a tool call names, as its own path expansion reads it: spaces
+ * around it trimmed, `~` and `~/…` taken from `home` (the process's HOME), anything else resolved from
+ * `cwd`. A path the model spells unlike the file (`~/vault/x.md`, ` /vault/x.md `) must still be known as
+ * that file when the stream is the only signal of who wrote it (turns/turn-writes.ts).
+ */
+export function writtenPath(file: string, cwd: string, home: string): string {
+  const name = file.trim();
+  if (name === '~') return path.resolve(home);
+  if (name.startsWith('~/')) return path.resolve(home, name.slice(2));
+  return path.resolve(cwd, name);
 }
 
 /** The path a file-writing tool call names (Write, Edit, MultiEdit: file_path; NotebookEdit: notebook_path). */

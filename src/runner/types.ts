@@ -42,7 +42,7 @@ export type TurnProgress =
   | { type: 'started'; pid: number | undefined }
   | { type: 'init'; sessionId: string; model: string | undefined }
   | { type: 'tool'; name: string }
-  /** A Write, Edit, MultiEdit or NotebookEdit call names the file it writes. */
+  /** A Write, Edit, MultiEdit or NotebookEdit call names the file it writes (the runner reports it absolute, as Claude Code expands it). */
   | { type: 'write'; file: string }
   | { type: 'retry'; attempt: number; maxRetries: number; error: string; status: number | null }
   | { type: 'result' };

@@ -9,6 +9,7 @@ import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { attribute } from '../intake/sender.ts';
+import type { SentNotes } from '../intake/sent-notes.ts';
 import type { Writer } from './turn-writes.ts';
 
 export interface LaneCheckDeps {
@@ -24,6 +25,8 @@ export interface LaneCheckDeps {
   recheckAt: (when: Date) => void;
   /** The agent whose turn wrote this note, if one did (turns/turn-writes.ts). */
   writerOf: (vaultPath: string) => Writer | undefined;
+  /** Which turn's writes of which notes intake took in (intake/sent-notes.ts). */
+  sent: SentNotes;
 }
 
 export type LaneCheck = { run: true; message: InboundMessage; agent: AgentDefinition } | { run: false; outcome: JobOutcome };
@@ -63,8 +66,16 @@ export async function checkAtLane(deps: LaneCheckDeps, job: Job): Promise<LaneCh
     if (message.status === 'cancelled') await outcomes.ended(job.message);
     return skip();
   }
+  // Written by a turn since intake took it in (an agent editing a message that waits, someone else's
+  // included): it is that agent's message now, and is taken in afresh as one, checked (can_message, the
+  // depth limit, the loop guard), counted and stamped; re-attributing it here would skip all that.
+  const writer = deps.writerOf(job.message);
+  if (writer && !deps.sent.has(writer, job.message)) {
+    log.warn("message written by an agent's turn while it waited; taking it in again as that agent's", { agent: writer.agent });
+    return skip('requeue');
+  }
   // Read again, so attributed again: an agent's second write must not turn its message into someone else's.
-  const attribution = attribute(message, reading.data, deps.writerOf(job.message));
+  const attribution = attribute(message, reading.data, writer);
   if (!attribution.ok) {
     log.warn('message refused: an agent wrote it as someone else', { error: attribution.error });
     await outcomes.fail(job.message, message.status, attribution.error);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EDIT_TOOLS } from '../runner/claude-args.ts';
@@ -82,9 +82,20 @@ export class TurnWrites {
     this.#live.delete(id);
     const now = this.#clock.now().getTime();
     for (const vaultPath of this.#paths(turn.file, turn.seen, turn.cwd)) this.#recent.set(vaultPath, { writer: turn.writer, at: now });
+    try {
+      // The turn is over: a note not written since this line is still as the turn left it (see recover).
+      appendFileSync(turn.file, `${JSON.stringify({ ended: true })}\n`);
+    } catch {
+      // A full disk: the next start takes the record for a turn cut off by the stop (fail closed).
+    }
   }
 
-  /** Record files of the last run: what those turns wrote is still theirs, for an hour from the last write. */
+  /**
+   * Record files of the last run: what those turns wrote is still theirs. A note the daemon had no time to
+   * take in (written while it stopped, or by a turn a crash cut off) may be found only hours later: a turn
+   * with no end line (cut off), and a note not written since its turn ended, count from this start; a
+   * note written since (by a person, say) counts for an hour from the turn's end, as it would have.
+   */
   recover(): void {
     const dir = path.join(this.#root, WRITES_DIR);
     let names: string[];
@@ -93,12 +104,21 @@ export class TurnWrites {
     } catch {
       return;
     }
+    const realRoot = realPathOf(this.#root);
+    const now = this.#clock.now().getTime();
     for (const name of names) {
       const file = path.join(dir, name);
-      const [header] = readText(file).split('\n');
+      const [header, ...lines] = readText(file).split('\n');
       const writer = parseWriter(header);
       const at = modifiedAt(file);
-      if (writer && at !== undefined) for (const vaultPath of this.#paths(file, [], this.#root)) this.#recent.set(vaultPath, { writer, at });
+      if (writer && at !== undefined) {
+        const ended = lines.some(isEndLine);
+        for (const vaultPath of this.#paths(file, [], this.#root)) {
+          const noteAt = modifiedAt(path.join(realRoot, vaultPath));
+          const asLeft = !ended || (noteAt !== undefined && noteAt <= at);
+          this.#recent.set(vaultPath, { writer, at: asLeft ? now : at });
+        }
+      }
       removeQuietly(file);
     }
   }
@@ -177,6 +197,14 @@ function parseWriter(line: string | undefined): Writer | undefined {
     return typeof w.agent === 'string' && typeof w.depth === 'number' && typeof w.origin === 'string' ? { agent: w.agent, depth: w.depth, origin: w.origin } : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function isEndLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { ended?: unknown }).ended === true;
+  } catch {
+    return false;
   }
 }
 

@@ -9,6 +9,7 @@ import { singleThreadPath } from '../threads/thread-note.ts';
 import { isoLocal } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { targetToPath, wikilink } from '../vault/links.ts';
+import { attribute } from '../intake/sender.ts';
 import { checkAtLane, type LaneCheckDeps } from './lane-checks.ts';
 import { openThread, type ThreadLookup } from './open-thread.ts';
 import { recordTurn, type RecordDeps } from './record-turn.ts';
@@ -104,9 +105,17 @@ export class Turns {
       if (!changed) return first.prompt;
       const again = await readMessage(store, job.message, { stable: true });
       if (again.kind !== 'ok' || again.message.to !== agent.name) return first.prompt;
+      // Who sent it is Scriptorium's word here too: text another turn wrote since it was taken in, or a
+      // sender its writer may not claim, is not run; the message runs as it was taken.
+      const writer = deps.writerOf(job.message);
+      const attributed = writer && !deps.sent.has(writer, job.message) ? undefined : attribute(again.message, again.data, writer);
+      if (!attributed?.ok) {
+        log.warn('message rewritten by an agent just after it arrived; it runs as it was taken', { agent: writer?.agent });
+        return first.prompt;
+      }
       log.info('message written to just after it arrived; the turn has its whole text');
-      asRun = again.message;
-      return turnRequest(requestDeps, agent, again.message, threadPath, thread, startedAt).prompt;
+      asRun = attributed.message;
+      return turnRequest(requestDeps, agent, attributed.message, threadPath, thread, startedAt).prompt;
     });
     let result: TurnResult;
     const record = deps.writes.begin({ agent: agent.name, depth: message.delegationDepth, origin: originOf(message) }, agent.workspace);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DaemonConfig } from '../../src/config/operator-config.ts';
+import type { Clock } from '../../src/util/clock.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createClaudeRunner } from '../../src/runner/run-claude.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
@@ -31,7 +32,7 @@ export interface RealClaudeVault {
   close(): Promise<void>;
 }
 
-export async function startRealClaudeVault(files: Record<string, string>, options: { config?: Partial<DaemonConfig> } = {}): Promise<RealClaudeVault> {
+export async function startRealClaudeVault(files: Record<string, string>, options: { config?: Partial<DaemonConfig>; clock?: Clock; env?: Record<string, string | undefined> } = {}): Promise<RealClaudeVault> {
   const vault = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-vault-'));
   const home = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-home-'));
   const fake = await startFakeAnthropic();
@@ -44,10 +45,11 @@ export async function startRealClaudeVault(files: Record<string, string>, option
   const daemon = new Daemon({
     vault,
     logger,
+    ...(options.clock ? { clock: options.clock } : {}),
     config: { settleMs: 50, retryBaseMs: 100, ...options.config },
     // The CLI may take a while to exit after its result on a busy machine (it saves the session, stops its
     // MCP servers): a grace that ends only a process that really hangs on.
-    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home), postResultGraceMs: 30_000, killGraceMs: 1_000 }),
+    runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home, options.env), postResultGraceMs: 30_000, killGraceMs: 1_000 }),
   });
   await daemon.start();
   const note = async (rel: string) => {

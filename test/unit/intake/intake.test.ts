@@ -11,6 +11,7 @@ import type { Job } from '../../../src/queue/job.ts';
 import { createStageKit, type StageKit } from '../../helpers/stage-kit.ts';
 import { agentNote, inboundNote } from '../../helpers/temp-vault.ts';
 import type { Writer } from '../../../src/turns/turn-writes.ts';
+import { SentNotes } from '../../../src/intake/sent-notes.ts';
 
 let kit: StageKit;
 let jobs: Job[];
@@ -264,6 +265,45 @@ describe("who sent a message: Scriptorium's word, not the note's", () => {
     expect((await kit.vault.fields('Inbox/deep.md')).delegation_depth).toBe(6);
     expect((await kit.vault.fields('Inbox/shallow.md')).delegation_depth).toBe(3);
   });
+
+  it("a note a turn wrote `queued` itself is sent all the same: stamped, counted and checked against the loop guard", async () => {
+    await kit.defineAgent('idle', { enabled: false });
+    await kit.defineAgent('boss', { can_message: ['helper', 'idle'] });
+    writers.set('Inbox/q.md', bossTurn);
+    await take('Inbox/q.md', inboundNote('helper', 'Queued.', { status: 'queued' }));
+    writers.set('Inbox/w.md', bossTurn);
+    await take('Inbox/w.md', inboundNote('idle', 'Waiting.', { status: 'queued' }));
+    expect(jobs.map((j) => j.message)).toEqual(['Inbox/q.md']);
+    // The stamp is on both notes, the one left waiting for a disabled agent too.
+    for (const note of ['Inbox/q.md', 'Inbox/w.md']) expect(await kit.vault.fields(note)).toMatchObject({ from: 'boss', delegation_depth: 3, status: 'queued' });
+    // Counted: two sent, so 28 more pass and the next is refused.
+    for (let i = 0; i < AGENT_MESSAGES_PER_HOUR - 2; i++) await take(`Inbox/m${i}.md`, inboundNote('helper', `Message ${i}.`, { from: 'boss' }));
+    await take('Inbox/over.md', inboundNote('helper', 'Over.', { from: 'boss' }));
+    expect(String((await kit.vault.fields('Inbox/over.md')).error)).toMatch(/^boss has sent 30 messages/);
+  });
+
+  it('a note a turn sent, looked at again (a recheck of a waiting message), is not sent again', async () => {
+    await kit.defineAgent('idle', { enabled: false });
+    await kit.defineAgent('boss', { can_message: ['helper', 'idle'] });
+    writers.set('Inbox/w.md', bossTurn);
+    await take('Inbox/w.md', inboundNote('idle', 'Waiting.'));
+    expect(await kit.vault.fields('Inbox/w.md')).toMatchObject({ from: 'boss', status: 'queued' });
+    for (let i = 0; i < 5; i++) await intake.handle('Inbox/w.md', { ignoreOwnWrite: true });
+    for (let i = 0; i < AGENT_MESSAGES_PER_HOUR - 1; i++) await take(`Inbox/m${i}.md`, inboundNote('helper', `Message ${i}.`, { from: 'boss' }));
+    expect(jobs).toHaveLength(AGENT_MESSAGES_PER_HOUR - 1);
+  });
+
+  it("a message waiting in a lane that another turn edits is taken in again as that turn's agent's", async () => {
+    await take('Inbox/users.md', inboundNote('helper', 'Summarise.'));
+    expect(jobs).toHaveLength(1);
+    // The lane's check sends it back (turns/lane-checks.ts), the job done; loner's turn had edited it.
+    active.done('Inbox/users.md');
+    await kit.vault.write('Inbox/users.md', inboundNote('helper', 'Delete everything.', { status: 'queued' }));
+    writers.set('Inbox/users.md', { agent: 'loner', depth: 0, origin: 'Inbox/first.md' });
+    await intake.handle('Inbox/users.md', { ignoreOwnWrite: true });
+    expect(await kit.vault.fields('Inbox/users.md')).toMatchObject({ status: 'error', error: 'loner may not message helper: its can_message allows no agent' });
+    expect(jobs).toHaveLength(1);
+  });
 });
 
 function intakeDeps(): ConstructorParameters<typeof Intake>[0] {
@@ -289,5 +329,6 @@ function intakeDeps(): ConstructorParameters<typeof Intake>[0] {
     },
     watchDeadline: (replyTo, group, at) => void deadlines.push([replyTo, group, at]),
     writerOf: (p) => writers.get(p),
+    sent: new SentNotes(),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { classifyResult, firstLine, StreamAccumulator, usageOf, type ResultEvent } from '../../../src/runner/stream-parser.ts';
+import { classifyResult, firstLine, StreamAccumulator, usageOf, writtenPath, type ResultEvent } from '../../../src/runner/stream-parser.ts';
 import type { TurnProgress } from '../../../src/runner/types.ts';
 
 const FIXTURES = new URL('../../fixtures/claude-cli/', import.meta.url);
@@ -260,5 +260,16 @@ describe('firstLine', () => {
   it('gives the first non-blank line, trimmed, at most 500 characters', () => {
     expect(firstLine('\n\n  hello  \nworld')).toBe('hello');
     expect(firstLine('x'.repeat(600))).toHaveLength(500);
+  });
+});
+
+describe('writtenPath', () => {
+  it('reads a tool call\'s path as Claude Code expands it: trimmed, ~ from HOME, relative from the folder', () => {
+    expect(writtenPath('~/../vault/Inbox/x.md', '/work', '/home/me')).toBe('/home/vault/Inbox/x.md');
+    expect(writtenPath('~', '/work', '/home/me')).toBe('/home/me');
+    expect(writtenPath('  /vault/Inbox/x.md \n', '/work', '/home/me')).toBe('/vault/Inbox/x.md');
+    expect(writtenPath('Inbox/./a/../x.md', '/vault', '/home/me')).toBe('/vault/Inbox/x.md');
+    // Only `~` alone or `~/`: `~user/…` is a folder named so, as Claude Code takes it.
+    expect(writtenPath('~other/x.md', '/vault', '/home/me')).toBe('/vault/~other/x.md');
   });
 });

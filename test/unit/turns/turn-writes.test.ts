@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TurnWrites, WRITE_MEMORY_MS, WRITES_DIR, type Writer } from '../../../src/turns/turn-writes.ts';
@@ -68,6 +68,55 @@ describe('TurnWrites', () => {
     const next = new TurnWrites(vault.root, clock);
     next.recover();
     expect(next.writerOf('Inbox/late.md')).toEqual(boss);
+    expect(await readdir(path.join(vault.root, WRITES_DIR))).toEqual([]);
+  });
+
+  it('read back at a start hours later: a cut-off turn\'s notes and notes untouched since their turn ended are still its own; one written since is not', async () => {
+    await mkdir(path.join(vault.root, 'Inbox'), { recursive: true });
+    const cut = writes.begin({ agent: 'cut', depth: 0, origin: 'Inbox/a.md' }, vault.root);
+    runHook(cut.settings, { file_path: path.join(vault.root, 'Inbox/cut.md') });
+    await writeFile(path.join(vault.root, 'Inbox/cut.md'), 'x');
+    const ended = writes.begin(boss, vault.root);
+    runHook(ended.settings, { file_path: path.join(vault.root, 'Inbox/asleft.md') });
+    runHook(ended.settings, { file_path: path.join(vault.root, 'Inbox/edited.md') });
+    await writeFile(path.join(vault.root, 'Inbox/asleft.md'), 'x');
+    await writeFile(path.join(vault.root, 'Inbox/edited.md'), 'x');
+    writes.end(ended.id);
+    // A person saves one of them a minute after the turn ended.
+    const record = path.join(vault.root, WRITES_DIR, 'boss.jsonl');
+    const endedAt = (await stat(record)).mtime;
+    const later = new Date(endedAt.getTime() + 60_000);
+    await utimes(path.join(vault.root, 'Inbox/edited.md'), later, later);
+    // (The others as the turn wrote them, clear of the millisecond the records are put back at below.)
+    const during = new Date(endedAt.getTime() - 1_000);
+    for (const note of ['Inbox/cut.md', 'Inbox/asleft.md']) await utimes(path.join(vault.root, note), during, during);
+
+    // Each start reads the records back and removes them: put them back as they were for the next.
+    const dir = path.join(vault.root, WRITES_DIR);
+    const records = await Promise.all((await readdir(dir)).map(async (name) => ({ name, text: await readFile(path.join(dir, name), 'utf8'), at: (await stat(path.join(dir, name))).mtime })));
+    const startAt = async (hours: number) => {
+      for (const r of records) {
+        await writeFile(path.join(dir, r.name), r.text);
+        await utimes(path.join(dir, r.name), r.at, r.at);
+      }
+      const at = fixedClock(new Date(endedAt.getTime() + hours * WRITE_MEMORY_MS).toISOString());
+      const next = new TurnWrites(vault.root, at);
+      next.recover();
+      return next;
+    };
+    const soon = await startAt(0.5);
+    expect(soon.writerOf('Inbox/edited.md')).toEqual(boss);
+    const hoursLater = await startAt(10);
+    expect(hoursLater.writerOf('Inbox/cut.md')?.agent).toBe('cut');
+    expect(hoursLater.writerOf('Inbox/asleft.md')).toEqual(boss);
+    expect(hoursLater.writerOf('Inbox/edited.md')).toBeUndefined();
+  });
+
+  it('a record the daemon read back and removed is not made again by a turn left running: its write is blocked', async () => {
+    const turn = writes.begin(boss, vault.root);
+    new TurnWrites(vault.root, clock).recover();
+    const hook = runHook(turn.settings, { file_path: path.join(vault.root, 'Inbox/orphan.md') });
+    expect(hook.status).toBe(2);
     expect(await readdir(path.join(vault.root, WRITES_DIR))).toEqual([]);
   });
 
