@@ -219,6 +219,7 @@ export function buildPieces(options: PiecesOptions) {
     watchDeadline: (replyTo, group, deadline) => callbacks.watchDeadline(replyTo, group, deadline),
     writerOf,
     sent,
+    writeCount: (vaultPath) => writes.writeCount(vaultPath),
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });

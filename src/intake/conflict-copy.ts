@@ -12,7 +12,7 @@ import { roleOf } from '../vault/tags.ts';
  */
 const STAMPS = new Set([
   'status', 'queued_at', 'started_at', 'finished_at', 'thread', 'reply', 'error', 'waiting_for', 'retry_at', 'retry_attempt',
-  'recovered', 'origin_message', 'callback_note', 'callback_skipped', 'next_run',
+  'recovered', 'origin_message', 'callback_note', 'callback_skipped', 'next_run', 'written_by',
 ]);
 
 /**

@@ -1,4 +1,5 @@
 import { loadDefinition } from '../agents/load-definition.ts';
+import { refusedDefinition, stampedWriter, WRITTEN_BY } from '../agents/written-by.ts';
 import type { OperatorPolicy } from '../agents/policy.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { MessageOutcomes } from '../messages/outcome.ts';
@@ -17,6 +18,8 @@ import type { NoteIndex } from './note-index.ts';
 
 export interface IntakeDeps extends Omit<InboundDeps, 'startingUp'> {
   root: string;
+  /** How many writes of this note the turns recorded (turns/turn-writes.ts). */
+  writeCount: (vaultPath: string) => number;
   store: NoteStore;
   registry: AgentRegistry;
   index: NoteIndex;
@@ -41,6 +44,8 @@ export class Intake {
   /** During the start-up read, messages wait here until every definition is known. */
   #deferred: string[] | null = null;
   #startingUp = true;
+  /** Definitions stamped `written_by`, with the turns' write count for them then (see #madeByAgent). */
+  readonly #stamped = new Map<string, number>();
 
   constructor(deps: IntakeDeps) {
     this.#deps = deps;
@@ -135,9 +140,32 @@ export class Intake {
   }
 
   /** `size`: the note is over max_message_bytes (and `body` only its first part): the agent is invalid. */
+  /**
+   * The agent whose turn wrote this definition: recorded (turns/turn-writes.ts), or stamped earlier. An
+   * agent may not create or change an agent: a new agent is new powers (its own schedule, its own
+   * `can_message`), so a definition a turn wrote waits for a person. The stamp deleted with no turn
+   * writing since it was put there: a person accepted it.
+   */
+  #madeByAgent(vaultPath: string, data: FrontmatterData): { agent: string; origin?: string } | undefined {
+    const stamp = stampedWriter(data) ?? '';
+    const writer = this.#deps.writerOf(vaultPath);
+    const accepted = !stamp && this.#stamped.get(vaultPath) === this.#deps.writeCount(vaultPath);
+    if (writer && !accepted) return { agent: writer.agent, origin: writer.origin };
+    this.#stamped.delete(vaultPath);
+    return stamp ? { agent: stamp } : undefined;
+  }
+
   async #takeDefinition(vaultPath: string, data: FrontmatterData, body: string, size: number | undefined): Promise<void> {
     const { root, registry, policy, logger, outcomes, store } = this.#deps;
-    const result = loadDefinition(vaultPath, data, body, root, policy, size === undefined ? undefined : { size, limit: store.maxNoteBytes });
+    const loaded = loadDefinition(vaultPath, data, body, root, policy, size === undefined ? undefined : { size, limit: store.maxNoteBytes });
+    const made = this.#madeByAgent(vaultPath, data);
+    const result = made ? refusedDefinition(loaded, made) : loaded;
+    if (made && data[WRITTEN_BY] !== made.agent) {
+      // Stamped on the note, so the refusal outlasts the daemon's memory of the turn's writes; and the
+      // turn's writes so far remembered, so a person deleting the stamp is told from the turn writing again.
+      await store.update(vaultPath, { [WRITTEN_BY]: made.agent });
+      this.#stamped.set(vaultPath, this.#deps.writeCount(vaultPath));
+    }
     const problems = registry.set(vaultPath, result);
     if (problems.length > 0) {
       const error = problems.map((p) => `${p.field}: ${p.message}`).join('; ');

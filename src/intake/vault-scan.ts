@@ -1,5 +1,6 @@
 import type { FieldProblem } from '../agents/definition.ts';
 import { loadDefinition } from '../agents/load-definition.ts';
+import { refusedDefinition, stampedWriter } from '../agents/written-by.ts';
 import type { OperatorPolicy } from '../agents/policy.ts';
 import { AgentRegistry } from '../agents/registry.ts';
 import { NoteStore } from '../vault/note-store.ts';
@@ -58,7 +59,10 @@ export async function scanVault(root: string, policy: OperatorPolicy, maxNoteByt
   for (const note of notes) {
     if (note.role !== 'definition') continue;
     const size = oversized.get(note.path);
-    const problems = registry.set(note.path, loadDefinition(note.path, note.data, note.body, root, policy, size === undefined ? undefined : { size, limit: maxNoteBytes }));
+    const loaded = loadDefinition(note.path, note.data, note.body, root, policy, size === undefined ? undefined : { size, limit: maxNoteBytes });
+    // As the daemon reads it: one an agent's turn wrote (stamped so) is not an agent until a person accepts it.
+    const writer = stampedWriter(note.data);
+    const problems = registry.set(note.path, writer ? refusedDefinition(loaded, { agent: writer }) : loaded);
     if (problems.length > 0) definitionProblems.set(note.path, problems);
   }
   return { notes, unreadable, registry, definitionProblems, templateFolders: folders, oversized, maxNoteBytes };

@@ -43,7 +43,7 @@ export class TurnWrites {
   readonly #clock: Clock;
   readonly #live = new Map<string, { writer: Writer; file: string; seen: string[]; cwd: string }>();
   /** Vault path → its writer and when the write was recorded; forgotten after WRITE_MEMORY_MS. */
-  readonly #recent = new Map<string, { writer: Writer; at: number }>();
+  readonly #recent = new Map<string, { writer: Writer; at: number; count: number }>();
 
   constructor(root: string, clock: Clock) {
     this.#root = root;
@@ -81,7 +81,7 @@ export class TurnWrites {
     if (!turn) return;
     this.#live.delete(id);
     const now = this.#clock.now().getTime();
-    for (const vaultPath of this.#paths(turn.file, turn.seen, turn.cwd)) this.#recent.set(vaultPath, { writer: turn.writer, at: now });
+    for (const [vaultPath, count] of this.#paths(turn.file, turn.seen, turn.cwd)) this.#recent.set(vaultPath, { writer: turn.writer, at: now, count });
     try {
       // The turn is over: a note not written since this line is still as the turn left it (see recover).
       appendFileSync(turn.file, `${JSON.stringify({ ended: true })}\n`);
@@ -113,10 +113,10 @@ export class TurnWrites {
       const at = modifiedAt(file);
       if (writer && at !== undefined) {
         const ended = lines.some(isEndLine);
-        for (const vaultPath of this.#paths(file, [], this.#root)) {
+        for (const [vaultPath, count] of this.#paths(file, [], this.#root)) {
           const noteAt = modifiedAt(path.join(realRoot, vaultPath));
           const asLeft = !ended || (noteAt !== undefined && noteAt <= at);
-          this.#recent.set(vaultPath, { writer, at: asLeft ? now : at });
+          this.#recent.set(vaultPath, { writer, at: asLeft ? now : at, count });
         }
       }
       removeQuietly(file);
@@ -145,12 +145,32 @@ export class TurnWrites {
     for (const [key, value] of this.#recent) if (value.at < before) this.#recent.delete(key);
   }
 
-  /** The vault paths a record names: each path resolved from the turn's folder, on real paths. */
-  #paths(file: string, seen: string[], cwd: string): Set<string> {
-    const out = new Set<string>();
+  /**
+   * How many writes of this note the turns recorded (0 when none is remembered): a later write by the same
+   * turn changes it, a person's save does not (intake/intake.ts tells an accepted definition by it).
+   */
+  writeCount(vaultPath: string): number {
+    let count = 0;
+    for (const turn of this.#live.values()) count += this.#paths(turn.file, turn.seen, turn.cwd).get(vaultPath) ?? 0;
+    const recent = this.#recent.get(vaultPath);
+    return count + (recent && this.#clock.now().getTime() - recent.at <= WRITE_MEMORY_MS ? recent.count : 0);
+  }
+
+  /**
+   * The vault paths a record names, each resolved from the turn's folder on real paths, with how many
+   * writes name it (the hook's lines, or the stream's if it saw more: with hooks off, only the stream tells).
+   */
+  #paths(file: string, seen: string[], cwd: string): Map<string, number> {
+    const hooked = this.#count(readText(file).split('\n').slice(1).map(parseLine));
+    const streamed = this.#count(seen.map((f) => ({ file: f, cwd })));
+    const out = new Map(hooked);
+    for (const [vaultPath, n] of streamed) out.set(vaultPath, Math.max(n, out.get(vaultPath) ?? 0));
+    return out;
+  }
+
+  #count(named: Array<{ file: string; cwd: string } | undefined>): Map<string, number> {
+    const out = new Map<string, number>();
     const realRoot = realPathOf(this.#root);
-    const lines = readText(file).split('\n').slice(1);
-    const named = [...lines.map(parseLine), ...seen.map((f) => ({ file: f, cwd }))];
     for (const entry of named) {
       if (!entry) continue;
       let real: string;
@@ -160,7 +180,8 @@ export class TurnWrites {
         continue;
       }
       if (!isInside(real, realRoot)) continue;
-      out.add(path.relative(realRoot, real).split(path.sep).join('/'));
+      const vaultPath = path.relative(realRoot, real).split(path.sep).join('/');
+      out.set(vaultPath, (out.get(vaultPath) ?? 0) + 1);
     }
     return out;
   }

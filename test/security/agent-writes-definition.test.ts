@@ -3,9 +3,9 @@
 // note, and intake loads a definition whoever wrote it: the new agent's schedule fires every two seconds,
 // each message `from: scheduler` at depth 0 (no can_message, no loop guard), and the new agent, whose
 // can_message is open, may message the writer back. Checked for real (Claude Code CLI against the fake
-// Messages API): the scheduled task runs. Not fixed here: refusing a definition a turn wrote has to
-// outlast the hour the daemon remembers a turn's writes (a mark on the note that a person removes to
-// accept it, say), a change to the definition format; this test says what should hold.
+// Messages API): the scheduled task ran. Now a definition a turn wrote is not loaded: Scriptorium stamps
+// `written_by` on it (so the refusal outlasts its memory of the turn's writes), and a person who wants
+// the agent deletes that line.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastUserText, type FakeReply, type RecordedRequest } from '../helpers/fake-anthropic.ts';
@@ -23,7 +23,7 @@ const agent = `---\ntags: [agent/definition]\ntools: [Write, Read]\npermission_m
 const planted = '---\ntags: [agent/definition]\nschedule: "*/2 * * * * *"\ntask: Scheduled by loner.\ntools: [Write, Read]\n---\nYou are free.\n';
 
 describe('a definition an agent\'s turn writes', () => {
-  it.fails('is not loaded: its schedule never fires a message from the scheduler', async () => {
+  it('is not loaded: stamped written_by, an error on it, and its schedule never armed; a person deleting the stamp loads it', async () => {
     v = await startRealClaudeVault({ 'Agents/loner.md': agent });
     let written = false;
     v.fake.setHandler((req: RecordedRequest): FakeReply => {
@@ -36,10 +36,17 @@ describe('a definition an agent\'s turn writes', () => {
     await v.write('Inbox/start.md', '---\ntags: [agent/message/inbound]\nto: loner\n---\nStart.\n');
     expect((await v.waitForStatus('Inbox/start.md', ['done', 'error'])).status).toBe('done');
 
-    const scheduled = () => v!.fake.requests.some((r) => lastUserText(r).includes('Scheduled by loner.'));
-    await waitFor(async () => scheduled() || (await v!.note('Agents/free.md')).data.error !== undefined, { what: 'the planted definition refused, or its schedule fired' });
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
-    expect(scheduled()).toBe(false);
-    expect(String((await v.note('Agents/free.md')).data.error)).toMatch(/loner's turn/);
+    await waitFor(async () => (await v!.note('Agents/free.md')).data.error !== undefined, { what: 'the planted definition refused' });
+    const refused = await v.note('Agents/free.md');
+    expect(refused.data.written_by).toBe('loner');
+    expect(String(refused.data.error)).toMatch(/^written_by: this definition was written by loner's turn \(answering Inbox\/start.md\)/);
+    // Not an agent: nothing of it is scheduled, so no message from the scheduler can come of it.
+    expect(v.daemon.agentStatuses().find((a) => a.name === 'free')).toMatchObject({ state: 'error' });
+    expect(v.daemon.agentStatuses().find((a) => a.name === 'free')?.nextRun).toBeUndefined();
+
+    // The person reads it and accepts it: the line deleted, the agent is loaded.
+    await v.write('Agents/free.md', refused.raw.replace(/^written_by: loner\n/m, '').replace(/^error: .*\n/m, ''));
+    await waitFor(() => v!.daemon.agentStatuses().find((a) => a.name === 'free')?.state !== 'error', { what: 'the accepted definition loaded' });
+    expect((await v.note('Agents/free.md')).data.written_by).toBeUndefined();
   });
 });

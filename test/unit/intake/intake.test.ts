@@ -21,6 +21,8 @@ let deadlines: Array<[string, string, Date]>;
 let intake: Intake;
 /** Notes an agent's turn wrote, as TurnWrites would tell. */
 let writers: Map<string, Writer>;
+/** How many writes of each note the turns recorded, as TurnWrites would tell. */
+let counts: Map<string, number>;
 
 beforeEach(async () => {
   kit = await createStageKit();
@@ -29,6 +31,7 @@ beforeEach(async () => {
   active = new ActiveMessages();
   deadlines = [];
   writers = new Map();
+  counts = new Map();
   intake = new Intake(intakeDeps());
   intake.startUpDone();
 });
@@ -208,6 +211,42 @@ describe('what is not a message', () => {
   });
 });
 
+describe('a definition an agent\'s turn writes', () => {
+  const bossTurn: Writer = { agent: 'boss', depth: 0, origin: 'Inbox/task.md' };
+  const made = (path: string) => {
+    writers.set(path, bossTurn);
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+  };
+
+  it('is not loaded, is stamped written_by, and stays refused when the turn is long forgotten', async () => {
+    made('Agents/free.md');
+    await take('Agents/free.md', agentNote({ schedule: '*/2 * * * * *' }));
+    expect(kit.registry.lookup('free').kind).toBe('invalid');
+    const fields = await kit.vault.fields('Agents/free.md');
+    expect(fields.written_by).toBe('boss');
+    expect(String(fields.error)).toMatch(/^written_by: this definition was written by boss's turn \(answering Inbox\/task.md\), and an agent may not create or change an agent/);
+    writers.clear();
+    counts.clear();
+    await intake.handle('Agents/free.md', { ignoreOwnWrite: true });
+    expect(kit.registry.lookup('free').kind).toBe('invalid');
+  });
+
+  it('loads once a person deletes the stamp, but not when the turn writes it again without the stamp', async () => {
+    made('Agents/free.md');
+    await take('Agents/free.md', agentNote());
+    // The turn writes the note again, leaving the stamp out: still its own.
+    made('Agents/free.md');
+    await take('Agents/free.md', agentNote({ description: 'again' }));
+    expect(kit.registry.lookup('free').kind).toBe('invalid');
+    expect((await kit.vault.fields('Agents/free.md')).written_by).toBe('boss');
+    // A person deletes the stamp (no turn wrote since): accepted, within the hour the write is remembered.
+    const text = (await kit.vault.read('Agents/free.md')).replace(/^written_by: boss\n/m, '');
+    await take('Agents/free.md', text);
+    expect(kit.registry.lookup('free').kind).toBe('ok');
+    expect((await kit.vault.fields('Agents/free.md')).error).toBeUndefined();
+  });
+});
+
 describe("who sent a message: Scriptorium's word, not the note's", () => {
   const bossTurn: Writer = { agent: 'boss', depth: 2, origin: 'Inbox/task.md' };
   beforeEach(async () => {
@@ -330,5 +369,6 @@ function intakeDeps(): ConstructorParameters<typeof Intake>[0] {
     watchDeadline: (replyTo, group, at) => void deadlines.push([replyTo, group, at]),
     writerOf: (p) => writers.get(p),
     sent: new SentNotes(),
+    writeCount: (p) => counts.get(p) ?? 0,
   };
 }
