@@ -151,7 +151,9 @@ export class Intake {
     const writer = this.#deps.writerOf(vaultPath);
     const accepted = !stamp && this.#stamped.get(vaultPath) === this.#deps.writeCount(vaultPath);
     if (writer && !accepted) return { agent: writer.agent, origin: writer.origin };
-    this.#stamped.delete(vaultPath);
+    // Kept while the turn's writes are remembered: read again (the watcher, a recheck), it stays accepted,
+    // and a later write by a turn still changes the count.
+    if (!writer) this.#stamped.delete(vaultPath);
     return stamp ? { agent: stamp } : undefined;
   }
 

@@ -47,6 +47,9 @@ describe('a definition an agent\'s turn writes', () => {
     // The person reads it and accepts it: the line deleted, the agent is loaded.
     await v.write('Agents/free.md', refused.raw.replace(/^written_by: loner\n/m, '').replace(/^error: .*\n/m, ''));
     await waitFor(() => v!.daemon.agentStatuses().find((a) => a.name === 'free')?.state !== 'error', { what: 'the accepted definition loaded' });
+    // It stays accepted when read again (the daemon clears the error, the watcher sees that write).
+    await v.daemon.idle();
+    expect(v.daemon.agentStatuses().find((a) => a.name === 'free')?.state).not.toBe('error');
     expect((await v.note('Agents/free.md')).data.written_by).toBeUndefined();
   });
 });

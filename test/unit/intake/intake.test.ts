@@ -244,6 +244,10 @@ describe('a definition an agent\'s turn writes', () => {
     await take('Agents/free.md', text);
     expect(kit.registry.lookup('free').kind).toBe('ok');
     expect((await kit.vault.fields('Agents/free.md')).error).toBeUndefined();
+    // Read again (the watcher sees the error cleared, a recheck): still accepted, not stamped again.
+    await intake.handle('Agents/free.md', { ignoreOwnWrite: true });
+    expect(kit.registry.lookup('free').kind).toBe('ok');
+    expect((await kit.vault.fields('Agents/free.md')).written_by).toBeUndefined();
   });
 });
 
