@@ -25,6 +25,15 @@ export interface Writer {
   origin: string;
 }
 
+/** A running turn, and its record as last read (read again only when it has grown). */
+interface LiveTurn {
+  writer: Writer;
+  file: string;
+  seen: string[];
+  cwd: string;
+  read?: { text: string; seen: number; paths: Map<string, number> };
+}
+
 /** One line of a turn's record, as the hook appends it. */
 interface WriteLine {
   file?: unknown;
@@ -41,7 +50,7 @@ interface WriteLine {
 export class TurnWrites {
   readonly #root: string;
   readonly #clock: Clock;
-  readonly #live = new Map<string, { writer: Writer; file: string; seen: string[]; cwd: string }>();
+  readonly #live = new Map<string, LiveTurn>();
   /** Vault path → its writer and when the write was recorded; forgotten after WRITE_MEMORY_MS. */
   readonly #recent = new Map<string, { writer: Writer; at: number; count: number }>();
 
@@ -81,7 +90,9 @@ export class TurnWrites {
     if (!turn) return;
     this.#live.delete(id);
     const now = this.#clock.now().getTime();
-    for (const [vaultPath, count] of this.#paths(turn.file, turn.seen, turn.cwd)) this.#recent.set(vaultPath, { writer: turn.writer, at: now, count });
+    for (const [vaultPath, count] of this.#livePaths(turn)) this.#recent.set(vaultPath, { writer: turn.writer, at: now, count });
+    // The memory is kept to the last hour's writes: a long run does not grow it.
+    this.#forgetOld();
     try {
       // The turn is over: a note not written since this line is still as the turn left it (see recover).
       appendFileSync(turn.file, `${JSON.stringify({ ended: true })}\n`);
@@ -108,12 +119,13 @@ export class TurnWrites {
     const now = this.#clock.now().getTime();
     for (const name of names) {
       const file = path.join(dir, name);
-      const [header, ...lines] = readText(file).split('\n');
+      const text = readText(file);
+      const [header, ...lines] = text.split('\n');
       const writer = parseWriter(header);
       const at = modifiedAt(file);
       if (writer && at !== undefined) {
         const ended = lines.some(isEndLine);
-        for (const [vaultPath, count] of this.#paths(file, [], this.#root)) {
+        for (const [vaultPath, count] of this.#paths(text, [], this.#root)) {
           const noteAt = modifiedAt(path.join(realRoot, vaultPath));
           const asLeft = !ended || (noteAt !== undefined && noteAt <= at);
           this.#recent.set(vaultPath, { writer, at: asLeft ? now : at, count });
@@ -128,7 +140,7 @@ export class TurnWrites {
     // A running turn's record is read now: the hook wrote it before the tool wrote the note.
     let found: Writer | undefined;
     for (const turn of this.#live.values()) {
-      if (this.#paths(turn.file, turn.seen, turn.cwd).has(vaultPath)) found = turn.writer;
+      if (this.#livePaths(turn).has(vaultPath)) found = turn.writer;
     }
     if (found) return found;
     const recent = this.#recent.get(vaultPath);
@@ -151,17 +163,29 @@ export class TurnWrites {
    */
   writeCount(vaultPath: string): number {
     let count = 0;
-    for (const turn of this.#live.values()) count += this.#paths(turn.file, turn.seen, turn.cwd).get(vaultPath) ?? 0;
+    for (const turn of this.#live.values()) count += this.#livePaths(turn).get(vaultPath) ?? 0;
     const recent = this.#recent.get(vaultPath);
     return count + (recent && this.#clock.now().getTime() - recent.at <= WRITE_MEMORY_MS ? recent.count : 0);
   }
 
   /**
-   * The vault paths a record names, each resolved from the turn's folder on real paths, with how many
-   * writes name it (the hook's lines, or the stream's if it saw more: with hooks off, only the stream tells).
+   * A running turn's paths: every intake asks while a turn runs, so the record is resolved again only when
+   * it has grown (a new line) or the stream saw another write.
    */
-  #paths(file: string, seen: string[], cwd: string): Map<string, number> {
-    const hooked = this.#count(readText(file).split('\n').slice(1).map(parseLine));
+  #livePaths(turn: LiveTurn): Map<string, number> {
+    const text = readText(turn.file);
+    if (turn.read?.text !== text || turn.read.seen !== turn.seen.length) {
+      turn.read = { text, seen: turn.seen.length, paths: this.#paths(text, turn.seen, turn.cwd) };
+    }
+    return turn.read.paths;
+  }
+
+  /**
+   * The vault paths a record (its text) names, each resolved from the turn's folder on real paths, with how
+   * many writes name it (the hook's lines, or the stream's if it saw more: with hooks off, only the stream tells).
+   */
+  #paths(text: string, seen: string[], cwd: string): Map<string, number> {
+    const hooked = this.#count(text.split('\n').slice(1).map(parseLine));
     const streamed = this.#count(seen.map((f) => ({ file: f, cwd })));
     const out = new Map(hooked);
     for (const [vaultPath, n] of streamed) out.set(vaultPath, Math.max(n, out.get(vaultPath) ?? 0));
