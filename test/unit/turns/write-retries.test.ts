@@ -111,6 +111,8 @@ describe('notes a full disk kept from being written', () => {
 
     await diskHasRoomAgain();
     await waitFor(async () => (await kit.vault.fields('Inbox/q.md')).status === 'done', { what: 'the message done' });
+    // Its notes' write returns a moment after the `done` lands: the rest of it (journal, counts) by then.
+    await waitFor(() => retries.size === 0, { what: 'no write waiting' });
     const fields = await kit.vault.fields('Inbox/q.md');
     expect(await kit.vault.read(`${String(fields.reply).slice(2, -2)}.md`)).toContain('The answer.');
     expect(retries.size).toBe(0);
@@ -124,6 +126,8 @@ describe('notes a full disk kept from being written', () => {
     expect(await kit.journal.readAll()).toEqual([]);
     await diskHasRoomAgain();
     await waitFor(async () => (await kit.vault.fields('Inbox/q.md')).status === 'done', { what: 'the message done' });
+    // Its notes' write returns a moment after the `done` lands: the rest of it (journal, counts) by then.
+    await waitFor(() => retries.size === 0, { what: 'no write waiting' });
     expect((await kit.journal.readAll()).map((r) => r.t)).toEqual(['result', 'finished']);
   });
 
@@ -137,6 +141,8 @@ describe('notes a full disk kept from being written', () => {
     await waitFor(() => store.refused > refused, { what: 'a second try refused' });
     await diskHasRoomAgain();
     await waitFor(async () => (await kit.vault.fields('Inbox/q.md')).status === 'done', { what: 'the message done' });
+    // Its notes' write returns a moment after the `done` lands: the rest of it (journal, counts) by then.
+    await waitFor(() => retries.size === 0, { what: 'no write waiting' });
     expect(kit.counted).toHaveLength(1);
     expect(events.filter((e) => e.type === 'turn-finished')).toHaveLength(1);
     expect((await kit.vault.read('Threads/helper.md')).match(/The answer\./g)).toHaveLength(1);
@@ -167,6 +173,8 @@ describe('notes a full disk kept from being written', () => {
     expect(said('the vault can be written again')).toEqual([]);
     await diskHasRoomAgain();
     await waitFor(async () => (await kit.vault.fields('Inbox/q.md')).status === 'done', { what: 'the message done' });
+    // Said once the last waiting write has returned, a moment after the message's `done` is on disk.
+    await waitFor(() => retries.size === 0, { what: 'no write waiting' });
     expect(said('the vault can be written again')).toHaveLength(1);
     expect(said('cannot write to the vault; notes are written once it can be written again')).toHaveLength(1);
   });
