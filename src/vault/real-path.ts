@@ -72,9 +72,20 @@ export function realNotePath(realRoot: string, vaultPath: string, absolute: stri
   const folder = realPathOf(path.dirname(absolute));
   const place = path.join(folder, path.basename(absolute));
   if (!isInside(folder, realRoot)) throw new OutsideVaultError(vaultPath, place);
+  // The folder is real: only the note itself can still lead elsewhere, and only if it is a link. One
+  // lstat instead of resolving the whole path again (this runs on every read and write of a note).
+  if (!isLink(place)) return place;
   const whole = realPathOf(place);
   if (!isInside(whole, realRoot)) throw new OutsideVaultError(vaultPath, whole);
   return place;
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Why the vault path would lead outside the vault at `root` (given or real), or null when it stays inside. */
