@@ -45,20 +45,28 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
     write(humanLine(now().toTimeString().slice(0, 8), lvl, msg, all));
   };
 
-  return {
+  const logger: Logger = {
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (fields) => createLogger({ ...options, redact }, { ...bound, ...fields }),
   };
+  redactorOf.set(logger, redact);
+  return logger;
 }
+
+/** The redactor each logger made here applies to the lines it writes (and only to those it writes). */
+const redactorOf = new WeakMap<Logger, Redact>();
 
 /**
  * `inner`, with `redact` applied to every message and field before it gets them: the daemon's own secrets
  * (its API token...) reach no log line, whatever logger it was given (the CLI's, a test's).
  */
 export function redactingLogger(inner: Logger, redact: Redact): Logger {
+  // Already redacting with this very redactor, and only the lines its level lets through: wrapping it
+  // would redact every debug line twice, written or not.
+  if (redactorOf.get(inner) === redact) return inner;
   const wrap = (log: (msg: string, fields?: LogFields) => void) => (msg: string, fields?: LogFields) =>
     log(redact(msg), fields === undefined ? undefined : redactDeep(serializable(fields) as LogFields, redact));
   return {
