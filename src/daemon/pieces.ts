@@ -159,7 +159,7 @@ export function buildPieces(options: PiecesOptions) {
     notifier,
   };
   // Which turn wrote which file; a turn cut off by a stop left its record, read back now.
-  const writes = new TurnWrites(root, clock);
+  const writes = new TurnWrites(root, clock, redact);
   writes.recover();
   const writerOf = (vaultPath: string) => writes.writerOf(vaultPath);
   const sent = new SentNotes();

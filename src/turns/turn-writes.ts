@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EDIT_TOOLS } from '../runner/claude-args.ts';
 import type { Clock } from '../util/clock.ts';
+import type { Redact } from '../util/redact.ts';
 import { makeFolderBelowSync } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
 import { isInside, realPathOf } from '../vault/real-path.ts';
@@ -54,9 +55,13 @@ export class TurnWrites {
   /** Vault path → its writer and when the write was recorded; forgotten after WRITE_MEMORY_MS. */
   readonly #recent = new Map<string, { writer: Writer; at: number; count: number }>();
 
-  constructor(root: string, clock: Clock) {
+  readonly #redact: Redact;
+
+  /** `redact`: the daemon's redactor; a record is Scriptorium's own file, and a message's name may hold a secret. */
+  constructor(root: string, clock: Clock, redact: Redact = (text) => text) {
     this.#root = root;
     this.#clock = clock;
+    this.#redact = redact;
   }
 
   /** A turn starts: its record file, and the `--settings` JSON whose hook writes to it. */
@@ -70,7 +75,9 @@ export class TurnWrites {
       // Never the vault folder itself: one removed while the daemon runs is not made again.
       makeFolderBelowSync(realPathOf(this.#root), realPathOf(path.dirname(file)));
       // The header makes the file readable on its own: after a crash, the next start still knows the writer.
-      writeFileSync(file, `${JSON.stringify(writer)}\n`);
+      // (Redacted like everything the daemon writes: read back after a restart, an origin with a secret in
+      // its name then stamps a redacted link, as the store would have written it anyway.)
+      writeFileSync(file, `${this.#redact(JSON.stringify(writer))}\n`);
     } catch {
       // A full or read-only disk: the turn still runs, but its hook cannot record a write either, and
       // then refuses it (fail closed), so no note it could write goes unattributed.

@@ -139,4 +139,13 @@ describe('TurnWrites', () => {
     expect(runHook(turn.settings, { file_path: path.join(odd, 'Inbox/q.md') }, odd).status).toBe(0);
     expect(inner.writerOf('Inbox/q.md')).toEqual(boss);
   });
+
+  it("a secret in the answered message's name does not reach the record (the daemon's redactor is applied)", async () => {
+    const secret = 'scrpt9f8e7d6c5b4a3928170605';
+    const redacting = new TurnWrites(vault.root, clock, (text) => text.split(secret).join('[redacted api_token]'));
+    redacting.begin({ agent: 'boss', depth: 0, origin: `Inbox/use ${secret} now.md` }, vault.root);
+    const record = await readFile(path.join(vault.root, WRITES_DIR, 'boss.jsonl'), 'utf8');
+    expect(record).not.toContain(secret);
+    expect(record).toContain('Inbox/use [redacted api_token] now.md');
+  });
 });
