@@ -4,6 +4,8 @@ import { expandHome } from '../util/home.ts';
 import { modelProblem, toolProblem } from './arg-grammar.ts';
 import { checkWebhookUrl } from '../notify/webhook.ts';
 import { isSlug, slugify } from '../vault/paths.ts';
+import { MCP_NAME } from '../config/mcp-servers.ts';
+import { ENV_NAME } from '../config/secrets.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
 
 export type AgentMode = 'single-threaded' | 'multi-threaded';
@@ -56,6 +58,10 @@ export interface AgentDefinition {
   canMessage: string[] | undefined;
   /** Each reply is POSTed here as JSON (if the operator's policy allows the address). */
   notify: string | undefined;
+  /** MCP servers from the operator config this agent's turns get (`mcp:`). */
+  mcp: string[];
+  /** Secrets from the operator config put in this agent's turns' environment, by name (`env:`). */
+  env: string[];
   /** The note body: appended to Claude Code's own system prompt. */
   prompt: string;
 }
@@ -194,6 +200,10 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
       if (wrong) problem(field, `${show(entry)} ${wrong}`);
     }
   }
+  const mcp = list('mcp') ?? [];
+  for (const name of mcp) if (!MCP_NAME.test(name)) problem('mcp', `${show(name)} is not an MCP server name (letters, digits, "-" and "_", as in the operator config's mcp_servers)`);
+  const env = list('env') ?? [];
+  for (const name of env) if (!ENV_NAME.test(name)) problem('env', `${show(name)} is not an environment variable name (letters, digits and "_"); list the names of secrets the operator config holds, never their values`);
   const model = str('model');
   const modelWrong = model === undefined ? null : modelProblem(model);
   if (modelWrong) problem('model', `${show(model)} ${modelWrong}`);
@@ -220,6 +230,8 @@ export function parseDefinition(vaultPath: string, data: FrontmatterData, body: 
     enabled: bool('enabled', true),
     canMessage: list('can_message'),
     notify,
+    mcp: [...new Set(mcp)],
+    env: [...new Set(env)],
     prompt: body.trim(),
   };
   return problems.length > 0 ? { ok: false, name, problems } : { ok: true, definition };

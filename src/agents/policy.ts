@@ -1,4 +1,7 @@
 import type { AgentDefinition, FieldProblem, PermissionMode } from './definition.ts';
+import type { McpServerConfig } from '../config/mcp-servers.ts';
+import type { SecretConfig } from '../config/secrets.ts';
+import { mcpProblems } from './mcp-policy.ts';
 import { redactUrl } from '../notify/webhook.ts';
 import { workspaceProblem } from './workspace.ts';
 
@@ -31,6 +34,10 @@ export interface OperatorPolicy {
    * workspace): files anyone who can put a file there controls, hooks included.
    */
   settingSources?: SettingSource[] | undefined;
+  /** MCP servers a definition may choose (`mcp:`); none by default: a note must not start programs. */
+  mcpServers?: Record<string, McpServerConfig> | undefined;
+  /** Secrets a definition may choose (`env:`), by name; none by default. */
+  secrets?: Record<string, SecretConfig> | undefined;
 }
 
 export const SETTING_SOURCES = ['user', 'project', 'local'] as const;
@@ -83,6 +90,7 @@ export function checkPolicy(definition: AgentDefinition, policy: OperatorPolicy,
   }
   const workspace = workspaceProblem(definition.workspace, policy, vaultRoot);
   if (workspace) problems.push(workspace);
+  problems.push(...mcpProblems(definition, policy));
   if (definition.notify !== undefined && !notifyAllowed(definition.notify, policy)) {
     problems.push({
       field: 'notify',

@@ -8,6 +8,7 @@ import { LockError } from '../state/lock.ts';
 import { createLogFile, LOG_FILE } from '../util/log-file.ts';
 import { createLogger, formatHuman, type LogLevel } from '../util/logger.ts';
 import { createRedactor } from '../util/redact.ts';
+import { SecretsError } from '../config/secrets.ts';
 import { addConfigSecrets } from '../config/config-secrets.ts';
 import { err, UsageError } from './output.ts';
 import { attachProgress } from './progress.ts';
@@ -96,12 +97,16 @@ export async function startCommand(argv: string[]): Promise<number> {
       err(format === 'human' ? formatHuman(JSON.parse(line) as Record<string, unknown>) : line);
     },
   });
-  const daemon = new Daemon({
-    vault,
-    config,
-    logger,
-    redact,
-  });
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon({ vault, config, logger, redact });
+  } catch (error) {
+    // A secret with no value, or a secrets file that cannot be used: a config problem, said as one.
+    if (!(error instanceof SecretsError)) throw error;
+    err(`scriptorium: ${values.config ?? defaultConfigPath()}: ${error.message}`);
+    logFile.close();
+    return 2;
+  }
   attachProgress(daemon.events, logger);
   // Signals are wired before the start-up scan, which may already start turns: Ctrl-C, a closed
   // terminal (SIGHUP) or a service manager's SIGTERM all stop cleanly, whenever they come.

@@ -5,6 +5,8 @@ import YAML from 'yaml';
 import { expandHome } from '../util/home.ts';
 import { parseDuration, PERMISSION_MODES, type PermissionMode } from '../agents/definition.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../vault/note-size.ts';
+import { parseMcpServers } from './mcp-servers.ts';
+import { parseSecrets } from './secrets.ts';
 import { SAFE_POLICY, SETTING_SOURCES, type OperatorPolicy, type SettingSource } from '../agents/policy.ts';
 
 /** The operator's settings for this machine: they live outside the vault, so no note can change them. */
@@ -44,6 +46,8 @@ export interface DaemonConfig {
   notifyBaseDelayMs: number;
   /** Message and definition notes over this many bytes are refused without being read whole (vault/note-size.ts). */
   maxMessageBytes: number;
+  /** `NAME=value` lines outside the vault: the values of `secrets` (config/secrets.ts); the environment otherwise. */
+  secretsFile: string | undefined;
 }
 
 export const DEFAULT_CONFIG: DaemonConfig = {
@@ -68,6 +72,7 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   notifyBaseDelayMs: 2_000,
   // 4 MiB: see DEFAULT_MAX_MESSAGE_BYTES for why.
   maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  secretsFile: undefined,
 };
 
 function stringList(value: unknown): string[] | null {
@@ -183,6 +188,22 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         // Under 64 KB a note's own frontmatter might not fit; the size is read with stat, so any larger limit costs nothing.
         if (!Number.isInteger(value) || (value as number) < 65_536) throw bad(key, 'a whole number of bytes from 65536 (64 KB), such as 4194304 (4 MiB)');
         config.maxMessageBytes = value as number;
+        break;
+      case 'mcp_servers': {
+        const servers = parseMcpServers(value);
+        if (typeof servers === 'string') throw new ConfigError(`${file}: mcp_servers: ${servers}`);
+        config.policy.mcpServers = servers;
+        break;
+      }
+      case 'secrets': {
+        const secrets = parseSecrets(value);
+        if (typeof secrets === 'string') throw new ConfigError(`${file}: secrets: ${secrets}`);
+        config.policy.secrets = secrets;
+        break;
+      }
+      case 'secrets_file':
+        if (typeof value !== 'string' || !path.isAbsolute(expandHome(value))) throw bad(key, 'an absolute path to a file of NAME=value lines (~/ allowed)');
+        config.secretsFile = expandHome(value);
         break;
       case 'use_polling':
         if (typeof value !== 'boolean') throw bad(key, 'true or false');

@@ -13,6 +13,7 @@ import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { createLogger, redactingLogger, type Logger } from '../util/logger.ts';
 import { createRedactor, type Redactor } from '../util/redact.ts';
+import { readSecrets } from '../config/secrets.ts';
 import { addConfigSecrets } from '../config/config-secrets.ts';
 import { probeWrite } from '../vault/write-health.ts';
 import { buildPieces, type Pieces } from './pieces.ts';
@@ -33,6 +34,8 @@ export interface DaemonOptions {
   logger?: Logger;
   /** Default: a new one with this process's environment; either way the config's secrets are added to it. */
   redact?: Redactor;
+  /** Where the values of the config's `secrets` not in its `secrets_file` come from; default this process's environment. */
+  env?: NodeJS.ProcessEnv;
   onTurnFinished?: (entry: TurnLogEntry) => void;
 }
 
@@ -73,6 +76,9 @@ export class Daemon {
     this.config = { ...DEFAULT_CONFIG, ...options.config, policy: { ...DEFAULT_CONFIG.policy, ...options.config?.policy } };
     this.redact = options.redact ?? createRedactor();
     addConfigSecrets(this.redact, this.config);
+    // Read once, now: a secret with no value stops the start with a sentence naming it (cli/start.ts).
+    const secretValues = readSecrets(this.config.policy.secrets ?? {}, this.config.secretsFile, options.env ?? process.env, this.root);
+    for (const [name, value] of secretValues) this.redact.add(name, value);
     // Whatever logger it was given: that logger's own redactor need not know the config's secrets.
     this.#logger = redactingLogger(options.logger ?? createLogger({ redact: this.redact }), this.redact);
     this.#clock = options.clock ?? systemClock;
@@ -83,6 +89,7 @@ export class Daemon {
       clock: this.#clock,
       logger: this.#logger,
       redact: this.redact,
+      secretValues,
       runner: options.runner,
       stopSignal: this.#abort.signal,
       stopping: () => this.#closing !== undefined,

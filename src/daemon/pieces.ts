@@ -52,6 +52,8 @@ export interface PiecesOptions {
   logger: Logger;
   /** The daemon's one redactor: its environment's secrets, the config's, and each `notify:` URL's once read. */
   redact: Redactor;
+  /** The operator's secrets, read once at start: each turn gets those its agent chose. */
+  secretValues: ReadonlyMap<string, string>;
   runner: Runner | undefined;
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
   stopSignal: AbortSignal;
@@ -173,6 +175,7 @@ export function buildPieces(options: PiecesOptions) {
     policy: config.policy,
     rootAsGiven: options.rootAsGiven,
     settingSources: config.policy.settingSources ?? DEFAULT_SETTING_SOURCES,
+    secretValues: options.secretValues,
     stopSignal,
     threads: { root, exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
     threadCreated: (threadPath) => index.addThread(threadPath),

@@ -2,6 +2,7 @@ import { createRedactor, redactDeep } from '../util/redact.ts';
 import { addConfigSecrets } from '../config/config-secrets.ts';
 import { checkAuth, checkClaude } from './claude-check.ts';
 import { checkConfig } from './config-check.ts';
+import { describeMcpAndSecrets } from './mcp-check.ts';
 import { checkDaemon } from './daemon-state.ts';
 import { skipped, type DoctorReport, type Section } from './findings.ts';
 import { checkNode } from './node-check.ts';
@@ -25,6 +26,8 @@ export interface DoctorOptions {
 export async function runDoctor(options: DoctorOptions, seams: DoctorSeams = systemSeams()): Promise<DoctorReport> {
   const sections: Section[] = [checkNode(seams.nodeVersion)];
   const { section: config, config: daemonConfig, source } = checkConfig(options.configFile, options.claudePath);
+  // Secrets are looked for as `start` would: in the file, then in this environment; the vault bounds the file.
+  config.findings.push(...describeMcpAndSecrets(daemonConfig, seams.env, options.vault));
   sections.push(config);
   const { section: claude, resolved } = await checkClaude(daemonConfig.claudePath, source, options.configFile, seams);
   sections.push(claude);

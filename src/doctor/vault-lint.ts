@@ -9,6 +9,7 @@ import { scanVault, type VaultScan } from '../intake/vault-scan.ts';
 import { tooBigError } from '../vault/note-size.ts';
 import type { ScannedNote } from '../vault/scan.ts';
 import type { Finding, Section } from './findings.ts';
+import { agentGrants } from '../agents/mcp-policy.ts';
 
 const ERRORS_SHOWN = 5;
 
@@ -27,6 +28,10 @@ export async function checkVault(root: string, policy: OperatorPolicy, maxNoteBy
     findings.push({ level: 'warn', message: 'no agent definitions: add a note tagged agent/definition (in Agents/; "scriptorium init" writes an example)' });
   } else {
     findings.push({ level: 'info', message: `agents ready to run: ${valid.join(', ') || 'none'}` });
+  }
+  for (const definition of scan.registry.definitions()) {
+    const grants = agentGrants(definition);
+    if (grants) findings.push({ level: 'info', file: definition.path, message: grants });
   }
   for (const [file, problems] of scan.definitionProblems) {
     for (const problem of problems) findings.push({ level: 'fail', file, field: problem.field, message: problem.message });

@@ -10,12 +10,13 @@ import type { ScannedNote } from '../vault/scan.ts';
 import { facts, invalidField, str } from './fields.ts';
 import { HALT_FILE, haltReason } from './halt.ts';
 import type { ExplainContext, Explanation } from './types.ts';
+import { agentGrants } from '../agents/mcp-policy.ts';
 
 export function explainDefinition(root: string, note: ScannedNote, ctx: ExplainContext): Explanation {
   const { path, data, body } = note;
   const parsed = parseDefinition(path, data, body, root);
   const name = parsed.ok ? parsed.definition.name : parsed.name;
-  const shown = facts(data, ['enabled', 'mode', 'schedule', 'tz', 'next_run', 'daily_budget_usd', 'max_runs_per_hour', 'can_message', 'error']);
+  const shown = facts(data, ['enabled', 'mode', 'schedule', 'tz', 'next_run', 'daily_budget_usd', 'max_runs_per_hour', 'can_message', 'mcp', 'env', 'error']);
   shown.name = name;
   shown.daemon = ctx.daemon ? `running (pid ${ctx.daemon.pid})` : 'not running';
   const result = (verdict: string, reasons: string[], next?: string): Explanation => ({ note: path, role: 'definition', verdict, reasons, facts: shown, ...(next ? { next } : {}) });
@@ -40,6 +41,8 @@ export function explainDefinition(root: string, note: ScannedNote, ctx: ExplainC
   // What each turn checks as it starts (the daemon's turns/turns.ts): the folder must be there.
   const place = turnWorkspace(d.workspace, d.path, ctx.policy, root);
   if ('error' in place) reasons.push(`Its messages fail: ${place.error}`);
+  const grants = agentGrants(d);
+  if (grants) reasons.push(`Each turn ${grants.replace(`${d.name} gets `, 'gets ')}, and nothing else from the operator config.`);
   if (!d.enabled) reasons.push('enabled: false — messages to it wait, queued, and its schedule does not fire.');
   reasons.push(...scheduleReasons(d, shown, ctx));
   const waiting = ctx.scan.notes.filter((n) => {

@@ -4,20 +4,17 @@ import type { DelegateContext } from './delegate-server.ts';
 import { MCP_SERVER_NAME } from './names.ts';
 
 /**
- * The `--mcp-config` JSON that makes Claude Code start `scriptorium mcp` for one turn. The entry is this
- * package's own CLI (run.js when built, run.ts from source on Node 22's type stripping), started by the
- * same Node that runs the daemon.
+ * The one `--mcp-config` JSON of a turn: `scriptorium mcp` (when the turn delegates) beside the operator's
+ * servers the agent chose. Scriptorium's entry is this package's own CLI (run.js when built, run.ts from
+ * source on Node 22's type stripping), started by the same Node that runs the daemon. Undefined when the
+ * turn gets no server at all.
  */
-export function delegateMcpConfig(vault: string, context: DelegateContext): string {
-  const here = fileURLToPath(import.meta.url);
-  const entry = path.join(path.dirname(here), '..', 'cli', `run${path.extname(here)}`);
-  return JSON.stringify({
-    mcpServers: {
-      [MCP_SERVER_NAME]: {
-        type: 'stdio',
-        command: process.execPath,
-        args: [entry, 'mcp', '--vault', vault, '--context', JSON.stringify(context)],
-      },
-    },
-  });
+export function turnMcpConfig(vault: string, context: DelegateContext | undefined, chosen: Record<string, Record<string, unknown>>): string | undefined {
+  const servers: Record<string, unknown> = { ...chosen };
+  if (context) {
+    const here = fileURLToPath(import.meta.url);
+    const entry = path.join(path.dirname(here), '..', 'cli', `run${path.extname(here)}`);
+    servers[MCP_SERVER_NAME] = { type: 'stdio', command: process.execPath, args: [entry, 'mcp', '--vault', vault, '--context', JSON.stringify(context)] };
+  }
+  return Object.keys(servers).length > 0 ? JSON.stringify({ mcpServers: servers }) : undefined;
 }

@@ -58,8 +58,10 @@ export function claudeArgs(request: TurnRequest, promptOnStdin = false): string[
   for (const tool of request.allowedTools) args.push(`--allowedTools=${tool}`);
   for (const tool of request.disallowedTools) args.push(`--disallowedTools=${tool}`);
   for (const dir of request.addDirs) args.push(`--add-dir=${dir}`);
-  // Only Scriptorium's own MCP server: servers from the user's Claude settings stay out of unattended turns.
-  if (request.mcpConfig) args.push(`--mcp-config=${request.mcpConfig}`, '--strict-mcp-config');
+  // Only the servers in this turn's config (Scriptorium's own, and the operator's the agent chose): servers
+  // from the user's Claude settings or a `.mcp.json` stay out of unattended turns, whatever else is loaded.
+  if (request.mcpConfig) args.push(`--mcp-config=${request.mcpConfig}`);
+  args.push('--strict-mcp-config');
   args.push('--max-turns', String(request.maxTurns));
   args.push('--max-budget-usd', String(request.maxBudgetUsd));
   if (!promptOnStdin) args.push('--', request.prompt);

@@ -36,6 +36,17 @@ function withRetryDefault(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env.CLAUDE_CODE_MAX_RETRIES === undefined ? { ...env, CLAUDE_CODE_MAX_RETRIES: '2' } : env;
 }
 
+/** The request's secrets set in, and the secrets it may not have taken out. */
+function withTurnEnv(env: NodeJS.ProcessEnv, overlay: TurnRequest['env']): NodeJS.ProcessEnv {
+  if (!overlay) return env;
+  const out = { ...env };
+  for (const [name, value] of Object.entries(overlay)) {
+    if (value === undefined) delete out[name];
+    else out[name] = value;
+  }
+  return out;
+}
+
 function notStarted(error: string): TurnResult {
   return {
     ok: false,
@@ -75,7 +86,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
     new Promise<TurnResult>((resolve) => {
       const started = Date.now();
       const promptOnStdin = request.promptLater !== undefined || Buffer.byteLength(request.prompt) > MAX_PROMPT_ARG_BYTES;
-      const env = withRetryDefault(scrubEnv(options.env ?? process.env));
+      const env = withRetryDefault(withTurnEnv(scrubEnv(options.env ?? process.env), request.env));
       // A file a tool call names is reported as the file the process really writes: its own HOME and folder.
       const home = env.HOME || os.homedir();
       const report = request.onProgress;

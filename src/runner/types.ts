@@ -31,8 +31,13 @@ export interface TurnRequest {
   settingSources: SettingSource[];
   /** `--settings` JSON: Scriptorium's own hook that records which files the turn writes (turns/turn-writes.ts). */
   settings?: string | undefined;
-  /** `--mcp-config` JSON (with `--strict-mcp-config`): the tools Scriptorium serves to this turn. */
+  /** `--mcp-config` JSON (always with `--strict-mcp-config`): Scriptorium's own tools and the operator's servers the agent chose. */
   mcpConfig?: string | undefined;
+  /**
+   * Set in (a value) or taken out of (undefined) the turn's environment: the secrets the agent chose, and
+   * the other configured secrets withheld. Holds secret values: never log a TurnRequest whole.
+   */
+  env?: Record<string, string | undefined>;
   /** Aborting stops the turn (shutdown); the result then has `errorKind: 'aborted'`. */
   signal?: AbortSignal;
   onProgress?: (progress: TurnProgress) => void;

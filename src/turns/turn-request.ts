@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { AgentDefinition } from '../agents/definition.ts';
 import { SHELL_TOOLS, type SettingSource } from '../agents/policy.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
-import { delegateMcpConfig } from '../mcp/launch.ts';
+import type { OperatorPolicy } from '../agents/policy.ts';
+import { turnMcpConfig } from '../mcp/launch.ts';
 import { MCP_TOOL_NAMES } from '../mcp/names.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import type { InboundMessage } from '../messages/inbound.ts';
@@ -23,6 +24,10 @@ export interface RequestDeps {
   allowShell: boolean;
   /** The Claude Code settings turns load (`setting_sources`). */
   settingSources: SettingSource[];
+  /** The operator's MCP servers and secrets, by name (what `mcp:` and `env:` choose from). */
+  policy: Pick<OperatorPolicy, 'mcpServers' | 'secrets'>;
+  /** The secrets' values, read when the daemon started (config/secrets.ts). */
+  secretValues: ReadonlyMap<string, string>;
   /** Aborted at shutdown once the grace period is over. */
   stopSignal: AbortSignal;
   onProgress: (message: InboundMessage, agent: AgentDefinition, progress: TurnProgress) => void;
@@ -45,7 +50,9 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
           .filter((d) => d.name !== agent.name && d.enabled && mayAddress(agent, d.name))
           // One line each: the directory travels in the turn's arguments.
           .map((d) => ({ name: d.name, description: d.description ? oneLine(d.description, 200) : undefined }));
-  const mcpConfig = directory.length > 0 ? delegateMcpConfig(root, { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message) }) : undefined;
+  const delegates = directory.length > 0 ? { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message) } : undefined;
+  const chosen = Object.fromEntries(agent.mcp.flatMap((name) => (deps.policy.mcpServers?.[name] ? [[name, deps.policy.mcpServers[name].entry]] : [])));
+  const mcpConfig = turnMcpConfig(root, delegates, chosen);
   return {
     agent: agent.name,
     prompt: buildPrompt(message, {
@@ -55,7 +62,7 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
       senderIsAgent: message.from !== 'user' && registry.lookup(message.from.toLowerCase()).kind !== 'unknown',
       self: agent.name,
       directory,
-      delegateTool: mcpConfig !== undefined,
+      delegateTool: delegates !== undefined,
     }),
     systemPrompt: agent.prompt,
     sessionId: thread.session ?? randomUUID(),
@@ -63,8 +70,9 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
     cwd: agent.workspace,
     model: agent.model,
     tools: agent.tools,
-    allowedTools: [...preApproved(agent.tools), ...(mcpConfig ? MCP_TOOL_NAMES : [])],
+    allowedTools: [...preApproved(agent.tools), ...(delegates ? MCP_TOOL_NAMES : [])],
     mcpConfig,
+    env: turnEnv(deps, agent),
     // Deny rules win in every permission mode: without allow_shell no shell runs, whatever `tools` says
     // (`tools: default` would otherwise offer Bash).
     disallowedTools: [...agent.disallowedTools, ...protectedPaths([...new Set([root, realRoot, deps.rootAsGiven ?? root])], registry), ...(deps.allowShell ? [] : SHELL_TOOLS)],
@@ -77,6 +85,16 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
     signal: deps.stopSignal,
     onProgress: (progress) => deps.onProgress(message, agent, progress),
   };
+}
+
+/**
+ * The secrets in the turn's environment: the agent's chosen ones with their values, every other configured
+ * secret taken out (it may be in the daemon's own environment, which turns otherwise inherit).
+ */
+function turnEnv(deps: RequestDeps, agent: AgentDefinition): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const name of Object.keys(deps.policy.secrets ?? {})) env[name] = agent.env.includes(name) ? deps.secretValues.get(name) : undefined;
+  return env;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface TurnDeps extends LaneCheckDeps, RecordDeps {
   /** The operator's policy: a workspace is checked again, by its real path, as each turn starts. */
   policy: OperatorPolicy;
   settingSources: SettingSource[];
+  /** The values of the operator's secrets (config/secrets.ts): each turn gets those its agent chose. */
+  secretValues: ReadonlyMap<string, string>;
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
   stopSignal: AbortSignal;
   threads: ThreadLookup;
@@ -96,7 +98,7 @@ export class Turns {
     log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
     const notices: string[] = [];
-    const requestDeps = { root: deps.root, rootAsGiven: deps.rootAsGiven, registry: deps.registry, allowShell: deps.allowShell, settingSources: deps.settingSources, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
+    const requestDeps = { root: deps.root, rootAsGiven: deps.rootAsGiven, registry: deps.registry, allowShell: deps.allowShell, settingSources: deps.settingSources, policy: deps.policy, secretValues: deps.secretValues, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
     const first = turnRequest(requestDeps, agent, message, threadPath, thread, startedAt);
     let asRun = message;
     // The process starts now; its prompt follows when the grace is over, read again if the note's writer

@@ -38,11 +38,16 @@ const TOKEN_SHAPES: RegExp[] = [
 
 export const REDACTED = '[redacted]';
 
+/** Whether a variable's name says its value is secret (`GH_TOKEN` yes, `GIT_AUTHOR_NAME` no). */
+export function namedLikeSecret(name: string): boolean {
+  return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toUpperCase());
+}
+
 /** The secret-looking variables of `env`, longest value first (so a value containing another is caught whole). */
 export function secretValues(env: NodeJS.ProcessEnv): Array<{ name: string; value: string }> {
   return Object.entries(env)
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-    .filter(([name, value]) => SECRET_NAME.test(name) && !NOT_SECRET.has(name.toUpperCase()) && value.trim().length >= MIN_SECRET_LENGTH && !/^(true|false)$/i.test(value))
+    .filter(([name, value]) => namedLikeSecret(name) && value.trim().length >= MIN_SECRET_LENGTH && !/^(true|false)$/i.test(value))
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => b.value.length - a.value.length);
 }

@@ -179,6 +179,28 @@ describe('scriptorium doctor', () => {
     expect(ran.stdout).toContain('agents ready to run: helper, shell');
   });
 
+  it('MCP servers and secrets: names and where each value comes from, what each agent gets; a missing value fails; no value is shown', async () => {
+    const { env } = await setUp({ 'Agents/gh.md': agentNote({ mcp: ['github'], env: ['GITHUB_TOKEN'], tools: ['Read', 'mcp__github__*'] }) });
+    const secrets = path.join(path.dirname(env.SCRIPTORIUM_CONFIG!), 'secrets.env');
+    await writeFile(secrets, 'GITHUB_TOKEN=ghp_from_the_file_0123456789abcdef\n');
+    await writeFile(
+      env.SCRIPTORIUM_CONFIG!,
+      `mcp_servers:\n  github: { command: github-mcp, env: { GH: "\${GITHUB_TOKEN}" }, agents: [gh] }\nsecrets: [GITHUB_TOKEN, DB_PASSWORD]\nsecrets_file: ${JSON.stringify(secrets)}\n`,
+    );
+    const ran = await doctor([vault.root, '--claude', FAKE_CLAUDE, '--offline'], { ...env, DB_PASSWORD: 'from-the-environment-1234' });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('MCP servers (mcp_servers): github (runs github-mcp, only to gh)');
+    expect(ran.stdout).toContain('secrets (names only): GITHUB_TOKEN (from secrets_file, to any agent that chooses it); DB_PASSWORD (from the environment, to any agent that chooses it)');
+    expect(ran.stdout).toContain('Agents/gh.md  gh gets MCP servers github; secrets GITHUB_TOKEN (names; values are never shown)');
+    expect(ran.stdout).not.toContain('ghp_from_the_file');
+    expect(ran.stdout).not.toContain('from-the-environment-1234');
+
+    const missing = await doctor([vault.root, '--claude', FAKE_CLAUDE, '--offline'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('DB_PASSWORD (NO VALUE, to any agent that chooses it)');
+    expect(missing.stdout).toContain('secrets: DB_PASSWORD has no value');
+  });
+
   it('max_message_bytes is shown with the policy; a message or definition over it is a problem by file and field', async () => {
     const filler = (bytes: number) => 'All work and no play makes a long note.\n'.repeat(bytes / 40);
     const { env } = await setUp({

@@ -245,6 +245,20 @@ describe('messages that wait or will not run, read from the vault alone (no daem
     expect(d.reasons[0]).toBe('invalid field max_turns: expected a whole number above 0, found "forty"');
   });
 
+  it('an agent choosing an MCP server and a secret: refused until the config offers them, then each turn\'s grants are named', async () => {
+    const v = await vaultWith();
+    const definition = await v.writeAgent('gh', { mcp: ['github'], env: ['GITHUB_TOKEN'], tools: ['Read', 'mcp__github__*'] });
+    const refused = await explain(v.root, definition);
+    expect(refused.verdict).toBe('agent "gh": refused by the operator\'s policy');
+    expect(refused.reasons[0]).toBe('invalid field mcp: github is not an MCP server the operator configured on this machine (mcp_servers in the Scriptorium config: none)');
+    const config = path.join(v.root, '.scriptorium', 'config.yaml');
+    await v.write('.scriptorium/config.yaml', 'mcp_servers:\n  github: { command: github-mcp }\nsecrets: [GITHUB_TOKEN]\n');
+    const allowed = await explain(v.root, definition, '--config', config);
+    expect(allowed.verdict).toBe('agent "gh": valid, enabled');
+    expect(allowed.reasons).toContain('Each turn gets MCP servers github; secrets GITHUB_TOKEN (names; values are never shown), and nothing else from the operator config.');
+    expect(allowed.facts).toMatchObject({ mcp: '["github"]', env: '["GITHUB_TOKEN"]' });
+  });
+
   it("a definition the operator's policy refuses, and the same definition under a config that allows it", async () => {
     const v = await vaultWith();
     const definition = await v.writeAgent('sheller', { tools: ['Read', 'Bash'] });

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { Daemon } from '../../src/daemon/daemon.ts';
+import { SecretsError } from '../../src/config/secrets.ts';
+import { SAFE_POLICY } from '../../src/agents/policy.ts';
 import { createLogger } from '../../src/util/logger.ts';
 import { TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
 import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
@@ -55,4 +57,11 @@ it('keeps environment secrets out of notes, logs and state files', async () => {
   expect(all).not.toContain(OTHER);
   // The user's own message note is kept byte for byte apart from the fields Scriptorium sets.
   expect(await vault.body(ok)).toContain('[[fake:leak-env:SCRIPTORIUM_TEST_API_KEY]]');
+});
+
+it('a configured secret with no value stops the daemon before it starts, naming the secret and nothing else', async () => {
+  vault = await createTempVault();
+  expect(() => new Daemon({ vault: vault!.root, config: { ...TEST_CONFIG, policy: { ...SAFE_POLICY, secrets: { MISSING_TOKEN: { agents: undefined } } } }, env: {} })).toThrow(
+    new SecretsError('secrets: MISSING_TOKEN has no value: set it in the environment "scriptorium start" runs in, or in a secrets_file'),
+  );
 });

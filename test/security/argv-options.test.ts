@@ -63,7 +63,7 @@ function argvFor(agent: AgentDefinition, messageBody: string, session?: string):
   const reading = readInbound('Inbox/m.md', { tags: ['agent/message/inbound'], to: agent.name, status: 'ready' }, messageBody);
   if (!reading.ok) throw new Error(reading.error);
   const request = turnRequest(
-    { root: VAULT, registry, allowShell: false, settingSources: ['user'], stopSignal: new AbortController().signal, onProgress: () => {} },
+    { root: VAULT, registry, allowShell: false, settingSources: ['user'], policy: {}, secretValues: new Map(), stopSignal: new AbortController().signal, onProgress: () => {} },
     agent,
     reading.message,
     'Threads/helper.md',

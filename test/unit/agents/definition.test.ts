@@ -40,8 +40,17 @@ describe('parseDefinition defaults', () => {
       catchUp: true,
       enabled: true,
       canMessage: undefined,
+      mcp: [],
+      env: [],
       prompt: 'You research things.',
     });
+  });
+
+  it('mcp and env are lists of names; a value-looking entry is refused, never echoed whole', () => {
+    const ok = parseDefinition('Agents/a.md', { mcp: ['github', 'github'], env: 'GITHUB_TOKEN, DB_URL' }, '', VAULT);
+    expect(ok.ok && [ok.definition.mcp, ok.definition.env]).toEqual([['github'], ['GITHUB_TOKEN', 'DB_URL']]);
+    const bad = parseDefinition('Agents/a.md', { mcp: ['--evil'], env: ['ghp_abc=123'] }, '', VAULT);
+    expect(!bad.ok && bad.problems.map((p) => p.field)).toEqual(['mcp', 'env']);
   });
 
   it('the default scheduled task text is documented', () => {

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { parseDefinition, type AgentDefinition } from '../../../src/agents/definition.ts';
 import { checkPolicy, SAFE_POLICY, type OperatorPolicy } from '../../../src/agents/policy.ts';
 import type { FrontmatterData } from '../../../src/vault/frontmatter.ts';
+import type { McpServerConfig } from '../../../src/config/mcp-servers.ts';
 
 const VAULT = path.resolve('/vault');
+const GITHUB: McpServerConfig = { entry: { type: 'stdio', command: 'github-mcp', env: { GITHUB_PERSONAL_ACCESS_TOKEN: '${GITHUB_TOKEN}' } }, agents: undefined, references: ['GITHUB_TOKEN'] };
 const ALLOW_ALL: OperatorPolicy = { allowBypassPermissions: true, allowShell: true, allowWorkspaceOutsideVault: true };
 
 function def(data: FrontmatterData): AgentDefinition {
@@ -103,10 +105,11 @@ describe('checkPolicy with the operator\'s allowlists', () => {
   });
 
   it('tools outside allowed_tools are refused by name; patterns and wildcards match the tool', () => {
-    const policy: OperatorPolicy = { ...SAFE_POLICY, allowedTools: ['Read', 'Grep', 'Glob', 'WebFetch', 'mcp__github__*'] };
-    expect(checkPolicy(def({ tools: ['Read', 'WebFetch(domain:example.com)', 'mcp__github__search'] }), policy, VAULT)).toEqual([]);
+    const policy: OperatorPolicy = { ...SAFE_POLICY, allowedTools: ['Read', 'Grep', 'Glob', 'WebFetch', 'mcp__github__*'], mcpServers: { github: GITHUB } };
+    expect(checkPolicy(def({ tools: ['Read', 'WebFetch(domain:example.com)', 'mcp__github__search'], mcp: ['github'] }), policy, VAULT)).toEqual([]);
     expect(checkPolicy(def({ tools: ['Read', 'Write', 'mcp__gitlab__x'] }), policy, VAULT)).toEqual([
       { field: 'tools', message: 'Write, mcp__gitlab__x is not among the tools the operator allows on this machine (allowed_tools: Read, Grep, Glob, WebFetch, mcp__github__*)' },
+      { field: 'tools', message: 'the tools of gitlab (mcp__gitlab__x) need the server itself: no MCP server gitlab is configured on this machine (mcp_servers in the Scriptorium config: github)' },
     ]);
     // The default tools count as asked for: a read-only machine refuses a default definition, saying why.
     expect(checkPolicy(def({}), policy, VAULT).map((p) => p.field)).toEqual(['tools']);
@@ -134,5 +137,47 @@ describe('checkPolicy with the operator\'s allowlists', () => {
     expect(refused[0]!.message).not.toContain('supersecret');
     expect(checkPolicy(def({ notify: 'https://hooks.example.com/other' }), policy, VAULT).map((p) => p.field)).toEqual(['notify']);
     expect(checkPolicy(def({ notify: 'https://hooks.example.com/scriptorium/' }), SAFE_POLICY, VAULT).map((p) => p.field)).toEqual(['notify']);
+  });
+});
+
+describe('checkPolicy: MCP servers (mcp:) and secrets (env:) come from the operator config only', () => {
+  const policy: OperatorPolicy = {
+    ...SAFE_POLICY,
+    mcpServers: { github: GITHUB, files: { entry: { type: 'stdio', command: 'files-mcp' }, agents: ['other'], references: [] } },
+    secrets: { GITHUB_TOKEN: { agents: undefined }, DB_PASSWORD: { agents: ['other'] } },
+  };
+
+  it('a configured server with the secrets it uses is allowed, with its tools', () => {
+    expect(checkPolicy(def({ mcp: ['github'], env: ['GITHUB_TOKEN'], tools: ['Read', 'mcp__github__*'] }), policy, VAULT)).toEqual([]);
+  });
+
+  it('a server or secret the operator did not configure is refused by name, listing what is configured', () => {
+    expect(checkPolicy(def({ mcp: ['slack'], env: ['AWS_SECRET'] }), policy, VAULT)).toEqual([
+      { field: 'mcp', message: 'slack is not an MCP server the operator configured on this machine (mcp_servers in the Scriptorium config: github, files)' },
+      { field: 'env', message: 'AWS_SECRET is not a secret the operator configured on this machine (secrets in the Scriptorium config: GITHUB_TOKEN, DB_PASSWORD)' },
+    ]);
+    // With nothing configured, nothing can be chosen.
+    expect(checkPolicy(def({ mcp: ['github'], env: ['GITHUB_TOKEN'] }), SAFE_POLICY, VAULT).map((p) => p.field)).toEqual(['mcp', 'env']);
+  });
+
+  it('a server or secret offered to other agents only is refused to this one', () => {
+    expect(checkPolicy(def({ mcp: ['files'], env: ['DB_PASSWORD'] }), policy, VAULT)).toEqual([
+      { field: 'mcp', message: 'the operator offers files only to other (mcp_servers.files.agents in the Scriptorium config)' },
+      { field: 'env', message: 'the operator offers DB_PASSWORD only to other (secrets in the Scriptorium config)' },
+    ]);
+  });
+
+  it('a server whose config uses a secret needs that secret chosen too', () => {
+    expect(checkPolicy(def({ mcp: ['github'] }), policy, VAULT)).toEqual([
+      { field: 'env', message: 'github uses the secret GITHUB_TOKEN (${GITHUB_TOKEN} in its config): add GITHUB_TOKEN to env' },
+    ]);
+  });
+
+  it('tools of a server the agent does not get are a problem, not a silent no-op; Scriptorium\'s own tools need nothing', () => {
+    expect(checkPolicy(def({ tools: ['mcp__github__search'] }), policy, VAULT)).toEqual([
+      { field: 'tools', message: 'the tools of github (mcp__github__search) need the server itself: add mcp: [github]' },
+    ]);
+    expect(checkPolicy(def({ tools: ['mcp__scriptorium__delegate'] }), policy, VAULT)).toEqual([]);
+    expect(checkPolicy(def({ mcp: ['scriptorium'] }), policy, VAULT).map((p) => p.field)).toEqual(['mcp']);
   });
 });

@@ -41,6 +41,7 @@ beforeEach(async () => {
     allowShell: false,
     policy: SAFE_POLICY,
     settingSources: ['user'],
+    secretValues: new Map(),
     stopSignal: new AbortController().signal,
     threads: { root: kit.vault.root, exists: (p) => kit.store.exists(p), threads: kit.index.threads(), templateFolders: [] },
     threadCreated: (p) => kit.index.addThread(p),
