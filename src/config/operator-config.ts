@@ -44,6 +44,12 @@ export interface DaemonConfig {
   notifyBaseDelayMs: number;
   /** Message and definition notes over this many bytes are refused without being read whole (vault/note-size.ts). */
   maxMessageBytes: number;
+  /**
+   * What all agents together may spend in a local day and a local month (state/vault-budget.ts); past
+   * either, no turn starts until the day or month is over. Unset: no cap.
+   */
+  dailyBudgetUsd: number | undefined;
+  monthlyBudgetUsd: number | undefined;
 }
 
 export const DEFAULT_CONFIG: DaemonConfig = {
@@ -68,6 +74,8 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   notifyBaseDelayMs: 2_000,
   // 4 MiB: see DEFAULT_MAX_MESSAGE_BYTES for why.
   maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  dailyBudgetUsd: undefined,
+  monthlyBudgetUsd: undefined,
 };
 
 function stringList(value: unknown): string[] | null {
@@ -108,7 +116,9 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
   const config: DaemonConfig = { ...DEFAULT_CONFIG, policy: { ...DEFAULT_CONFIG.policy } };
   let apiPort: number | undefined;
   let apiToken: string | undefined;
-  const bad = (key: string, expected: string) => new ConfigError(`${file}: ${key} expected ${expected}, found ${JSON.stringify(fromFile[key])}`);
+  // JSON would show YAML's .inf and .nan as null.
+  const shown = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
+  const bad = (key: string, expected: string) => new ConfigError(`${file}: ${key} expected ${expected}, found ${shown(fromFile[key])}`);
   for (const [key, value] of Object.entries(fromFile)) {
     switch (key) {
       case 'concurrency':
@@ -183,6 +193,12 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         // Under 64 KB a note's own frontmatter might not fit; the size is read with stat, so any larger limit costs nothing.
         if (!Number.isInteger(value) || (value as number) < 65_536) throw bad(key, 'a whole number of bytes from 65536 (64 KB), such as 4194304 (4 MiB)');
         config.maxMessageBytes = value as number;
+        break;
+      case 'daily_budget_usd':
+      case 'monthly_budget_usd':
+        // A YAML number only: "5$" or "five" must not pass as no cap at all.
+        if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw bad(key, 'a number of dollars above 0, such as 5 or 2.50');
+        config[key === 'daily_budget_usd' ? 'dailyBudgetUsd' : 'monthlyBudgetUsd'] = value;
         break;
       case 'use_polling':
         if (typeof value !== 'boolean') throw bad(key, 'true or false');
