@@ -6,7 +6,7 @@ import { ConfigError, defaultConfigPath, loadConfig, type DaemonConfig } from '.
 import { createRedactor } from '../util/redact.ts';
 import { lockHolder } from '../state/lock.ts';
 import { readStatus } from '../state/status-file.ts';
-import { readRecentTurns } from '../state/turns-log.ts';
+import { readTurnsSince } from '../state/turns-log.ts';
 import { explainNote, HALT_FILE, type ExplainContext, type Explanation } from '../explain/explain.ts';
 import type { ScheduleState } from '../schedule/scheduler.ts';
 import { linkTarget } from '../vault/links.ts';
@@ -54,7 +54,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const context = await readContext(found.root, config.policy, configFile, config.maxMessageBytes);
+  const context = await readContext(found.root, config, configFile);
   const explanation = explainNote(found.root, found.vaultPath, context);
   // It quotes notes' names, fields and errors: a secret in them (the API token...) is not printed.
   const redact = createRedactor();
@@ -122,8 +122,12 @@ function locateNote(arg: string, vaultOption: string | undefined): { root: strin
 }
 
 /** Everything explain decides from, read once; the daemon, if one runs, is only read from. */
-async function readContext(root: string, policy: ExplainContext['policy'], policySource: string, maxNoteBytes: number): Promise<ExplainContext> {
-  const [pid, status, turns, scan] = await Promise.all([lockHolder(root), readStatus(root), readRecentTurns(root, 20_000), scanVault(root, policy, maxNoteBytes)]);
+async function readContext(root: string, config: DaemonConfig, policySource: string): Promise<ExplainContext> {
+  const { policy, maxMessageBytes: maxNoteBytes } = config;
+  const now = new Date();
+  // This month, for the budgets (as the daemon reads it), and the last many turns, for a note's own turn.
+  const monthStart = new Date(now.getFullYear(), now.getMonth(), 1);
+  const [pid, status, turns, scan] = await Promise.all([lockHolder(root), readStatus(root), readTurnsSince(root, monthStart, 20_000), scanVault(root, policy, maxNoteBytes)]);
   const readText = (file: string): string | null => {
     try {
       return readFileSync(file, 'utf8');
@@ -155,9 +159,10 @@ async function readContext(root: string, policy: ExplainContext['policy'], polic
     daemon: pid === null ? null : { pid, status },
     // Its presence halts, whatever it says (an unreadable HALT.md included).
     halt: existsSync(path.join(root, HALT_FILE)) ? (readText(path.join(root, HALT_FILE)) ?? '') : null,
+    budget: { dailyUsd: config.dailyBudgetUsd, monthlyUsd: config.monthlyBudgetUsd },
     turns,
     schedule,
-    now: new Date(),
+    now,
   };
 }
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { usd } from '../state/ledger.ts';
 import { lockHolder } from '../state/lock.ts';
 import { readStatus } from '../state/status-file.ts';
 import { readRecentTurns } from '../state/turns-log.ts';
@@ -7,7 +8,8 @@ import { resolveVault } from './vault-arg.ts';
 
 export const STATUS_HELP = `scriptorium status [vault] [--json]
 
-Agents (idle / working / queued:N), the latest turns and their cost.`;
+Agents (idle / working / queued:N), the latest turns and their cost; the vault's spending against
+the operator config's daily_budget_usd / monthly_budget_usd, and whether a cap has stopped turns.`;
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -37,11 +39,19 @@ export async function statusCommand(argv: string[]): Promise<number> {
               : a.state,
   }));
   if (values.json) {
-    out(JSON.stringify({ vault, running, pid, agents, turns }, null, 2));
+    out(JSON.stringify({ vault, running, pid, spending: running ? status?.spending : undefined, agents, turns }, null, 2));
     return 0;
   }
   out(running ? `Scriptorium is running on ${vault} (pid ${pid}, since ${status?.startedAt ?? '?'})` : `Scriptorium is not running on ${vault}`);
   if (running && status?.halted) out(`HALTED: ${status.haltReason ?? 'HALT.md is present'} (scriptorium resume to go on)`);
+  if (running && status?.spending) {
+    const { todayUsd, monthUsd, dailyBudgetUsd, monthlyBudgetUsd, stopped } = status.spending;
+    if (stopped) out(`SPENDING STOPPED: ${stopped}`);
+    if (dailyBudgetUsd !== undefined || monthlyBudgetUsd !== undefined) {
+      const of = (cap: number | undefined) => (cap === undefined ? '' : ` of ${usd(cap)}`);
+      out(`Vault spending: ${usd(todayUsd)}${of(dailyBudgetUsd)} today, ${usd(monthUsd)}${of(monthlyBudgetUsd)} this month`);
+    }
+  }
   if (agents.length === 0) {
     out(status ? '\nNo agents.' : '\nNo agents known yet: start the daemon once (scriptorium start).');
   } else {

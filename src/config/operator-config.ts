@@ -48,6 +48,12 @@ export interface DaemonConfig {
   maxMessageBytes: number;
   /** `NAME=value` lines outside the vault: the values of `secrets` (config/secrets.ts); the environment otherwise. */
   secretsFile: string | undefined;
+  /**
+   * What all agents together may spend in a local day and a local month (state/vault-budget.ts); past
+   * either, no turn starts until the day or month is over. Unset: no cap.
+   */
+  dailyBudgetUsd: number | undefined;
+  monthlyBudgetUsd: number | undefined;
 }
 
 export const DEFAULT_CONFIG: DaemonConfig = {
@@ -73,6 +79,8 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   // 4 MiB: see DEFAULT_MAX_MESSAGE_BYTES for why.
   maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   secretsFile: undefined,
+  dailyBudgetUsd: undefined,
+  monthlyBudgetUsd: undefined,
 };
 
 function stringList(value: unknown): string[] | null {
@@ -113,7 +121,9 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
   const config: DaemonConfig = { ...DEFAULT_CONFIG, policy: { ...DEFAULT_CONFIG.policy } };
   let apiPort: number | undefined;
   let apiToken: string | undefined;
-  const bad = (key: string, expected: string) => new ConfigError(`${file}: ${key} expected ${expected}, found ${JSON.stringify(fromFile[key])}`);
+  // JSON would show YAML's .inf and .nan as null.
+  const shown = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v));
+  const bad = (key: string, expected: string) => new ConfigError(`${file}: ${key} expected ${expected}, found ${shown(fromFile[key])}`);
   for (const [key, value] of Object.entries(fromFile)) {
     switch (key) {
       case 'concurrency':
@@ -204,6 +214,12 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
       case 'secrets_file':
         if (typeof value !== 'string' || !path.isAbsolute(expandHome(value))) throw bad(key, 'an absolute path to a file of NAME=value lines (~/ allowed)');
         config.secretsFile = expandHome(value);
+        break;
+      case 'daily_budget_usd':
+      case 'monthly_budget_usd':
+        // A YAML number only: "5$" or "five" must not pass as no cap at all.
+        if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw bad(key, 'a number of dollars above 0, such as 5 or 2.50');
+        config[key === 'daily_budget_usd' ? 'dailyBudgetUsd' : 'monthlyBudgetUsd'] = value;
         break;
       case 'use_polling':
         if (typeof value !== 'boolean') throw bad(key, 'true or false');

@@ -8,7 +8,7 @@ import type { DaemonEvents } from '../state/events.ts';
 import { HALT_NOTE } from '../state/halt-note.ts';
 import { acquireLock } from '../state/lock.ts';
 import type { AgentStatus } from '../state/status-file.ts';
-import { readRecentTurns, type TurnLogEntry } from '../state/turns-log.ts';
+import { readTurnsSince, type TurnLogEntry } from '../state/turns-log.ts';
 import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { createLogger, redactingLogger, type Logger } from '../util/logger.ts';
@@ -22,9 +22,6 @@ import { catchUp, takeInVault, type StartupDeps } from './startup.ts';
 import { RECENT_TURNS } from './status-view.ts';
 
 export { HALT_NOTE };
-
-/** Turns read back from turns.jsonl at start, for budgets and rate limits (a day's worth and more). */
-const LEDGER_TURNS = 20_000;
 
 export interface DaemonOptions {
   vault: string;
@@ -141,9 +138,16 @@ export class Daemon {
     this.#stopVaultWatch = watchVaultFolder(this.root, this.config.vaultCheckMs, () => this.#vaultGone());
     await p.store.removeStaleTemp();
     this.#startedAt = isoLocal(this.#clock.now());
-    const recorded = await readRecentTurns(this.root, LEDGER_TURNS);
+    // The budgets count this month (the vault's monthly cap, the dashboard's month column; today is in
+    // it) and the last hour (max_runs_per_hour), and the dashboard shows the last few turns: nothing older
+    // is read, however long turns.jsonl has grown.
+    const now = this.#clock.now();
+    const since = Math.min(new Date(now.getFullYear(), now.getMonth(), 1).getTime(), now.getTime() - 3_600_000);
+    const recorded = await readTurnsSince(this.root, new Date(since), RECENT_TURNS);
     for (const entry of recorded) p.ledger.record(entry);
     p.view.addTurns(...recorded.slice(-RECENT_TURNS));
+    // Already over a vault cap: said once, and looked at again when the day or month is over.
+    p.vaultCap.check();
     await p.halt.check();
     if (this.#closing) return; // stopped while starting: nothing more is opened
     const startup = this.#startupDeps();

@@ -24,6 +24,7 @@ import { appendTurn, TURNS_FILE, type TurnLogEntry } from '../state/turns-log.ts
 import type { RecoveryDeps } from '../state/recovery.ts';
 import { writeTurnNotes, type TurnNotesDeps } from '../turns/turn-notes.ts';
 import { Turns } from '../turns/turns.ts';
+import { VaultCap } from '../turns/vault-cap.ts';
 import { TurnWrites } from '../turns/turn-writes.ts';
 import { SentNotes } from '../intake/sent-notes.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
@@ -97,6 +98,8 @@ export function buildPieces(options: PiecesOptions) {
   const journal = new Journal(root, { redact });
   const ledger = new Ledger();
   const holds = new Map<string, string>();
+  const budget = { dailyUsd: config.dailyBudgetUsd, monthlyUsd: config.monthlyBudgetUsd };
+  const vaultCap = new VaultCap({ ledger, budget, clock, logger, recheckAt: (when) => rechecks.at(when) });
   const folders = templateFolders(root);
   const notifier = new ReplyNotifier({
     root,
@@ -152,6 +155,8 @@ export function buildPieces(options: PiecesOptions) {
     messagesTo: (agent) => index.inboundTo(agent),
     onTurnFinished: (entry) => {
       ledger.record(entry);
+      // The turn that reaches a cap is when it is said (once), not the next message's check.
+      vaultCap.check();
       view.addTurns(entry);
       // A full or read-only disk is said once by `health`, not again for every turn.
       appendTurn(root, redactDeep(entry, redact)).catch((error) => void (health.failed(error, TURNS_FILE) || logger.error('could not record the turn', { error: errorMessage(error) })));
@@ -182,6 +187,7 @@ export function buildPieces(options: PiecesOptions) {
     graceOf: (messagePath) => noteEvents.graceOf(messagePath),
     ledger,
     holds,
+    vaultCap,
     recheckAt: (when) => rechecks.at(when),
     maxAttempts: config.maxAttempts,
     retryBaseMs: config.retryBaseMs,
@@ -235,7 +241,7 @@ export function buildPieces(options: PiecesOptions) {
     isHalted: () => halt.halted,
     onNextRun: (agent, next) => nextRuns.show(agent, next),
   });
-  const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt });
+  const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, budget, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt });
   const dashboard = config.dashboard ? new DashboardWriter({ store, logger, snapshot: options.dashboardSnapshot, minIntervalMs: config.dashboardIntervalMs }) : undefined;
   // Each turn's start and end shows on the dashboard.
   events.subscribe((event) => {
@@ -255,7 +261,7 @@ export function buildPieces(options: PiecesOptions) {
     await scheduler.sync(registry.definitions());
   }
 
-  return { health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
+  return { health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
 }
 
 export type Pieces = ReturnType<typeof buildPieces>;

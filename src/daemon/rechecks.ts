@@ -42,6 +42,9 @@ export class WaitingRechecks {
     const delay = Math.max(0, at - this.#deps.clock.now().getTime());
     this.#timer = setTimeout(() => {
       this.#time = undefined;
+      // Woken before its time only because a long wait (a month's spending cap) is cut into hours:
+      // nothing is due yet, and every waiting note is not read again each hour for nothing.
+      if (this.#deps.clock.now().getTime() < at) return this.at(when);
       void this.now();
     }, Math.min(delay + 1_000, MAX_RECHECK_MS));
     this.#timer.unref?.();

@@ -5,6 +5,7 @@ import type { Lanes } from '../queue/lanes.ts';
 import { budgetHold, type Ledger } from '../state/ledger.ts';
 import type { AgentStatus, DaemonStatus } from '../state/status-file.ts';
 import type { TurnLogEntry } from '../state/turns-log.ts';
+import { vaultSpending, type VaultBudget, type VaultSpending } from '../state/vault-budget.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 
 /** Turns kept in memory for the dashboard and the API's /status. */
@@ -16,6 +17,8 @@ export interface StatusSources {
   registry: AgentRegistry;
   lanes: Lanes;
   ledger: Ledger;
+  /** The operator's caps on the whole vault's spending. */
+  budget: VaultBudget;
   index: NoteIndex;
   clock: Clock;
   /** Agents whose messages wait on a budget or rate limit, with the reason. */
@@ -79,8 +82,14 @@ export class StatusView {
       halted: halt.halted,
       haltReason: halt.reason,
       concurrency,
+      spending: this.spending(),
       agents: this.agentStatuses(),
     };
+  }
+
+  /** Today's and this month's spending, the caps, and whether one of them has stopped turns. */
+  spending(): VaultSpending {
+    return vaultSpending(this.#s.ledger, this.#s.budget, this.#s.clock.now());
   }
 
   health(): Record<string, unknown> {
@@ -97,6 +106,7 @@ export class StatusView {
       halted: halt.halted,
       haltReason: halt.reason,
       concurrency,
+      spending: this.spending(),
       agents: this.agentStatuses(),
       recentTurns: [...this.#recentTurns].reverse(),
     };
@@ -130,15 +140,18 @@ export class StatusView {
       .filter(([p]) => index.get(p)?.role === 'inbound' || registry.has(p))
       .map(([p, reason]) => ({ path: p, reason }))
       .sort((a, b) => a.path.localeCompare(b.path));
+    const spending = vaultSpending(ledger, this.#s.budget, now);
     return {
       halted: halt.halted,
       haltReason: halt.reason,
+      spendingStopped: spending.stopped,
       agents,
       turns: [...this.#recentTurns].reverse(),
       errors: inError,
       totals: {
-        costToday: ledger.totalSince(midnight),
-        costMonth: ledger.totalSince(new Date(now.getFullYear(), now.getMonth(), 1)),
+        // The very figures the vault's caps are held to.
+        costToday: spending.todayUsd,
+        costMonth: spending.monthUsd,
         turnsToday: ledger.turnsSince(midnight),
       },
     };

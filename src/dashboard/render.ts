@@ -34,6 +34,8 @@ export type DashboardTurn = Omit<TurnLogEntry, 'session'>;
 export interface DashboardSnapshot {
   halted: boolean;
   haltReason?: string | undefined;
+  /** Set while the vault is over a spending cap of the operator config: why no turn starts. */
+  spendingStopped?: string | undefined;
   agents: DashboardAgent[];
   /** Newest first; at most {@link MAX_TURNS} are shown. */
   turns: DashboardTurn[];
@@ -70,15 +72,20 @@ export function renderDashboard(snapshot: DashboardSnapshot): string {
 function summary(s: DashboardSnapshot): string[] {
   const { turnsToday, costToday, costMonth } = s.totals;
   const line = `${turnsToday} ${turnsToday === 1 ? 'turn' : 'turns'} today · ${money(costToday)} today · ${money(costMonth)} this month`;
-  if (!s.halted) return [line];
-  // A callout is core Obsidian: the banner stands out without a plugin.
-  const reason = s.haltReason?.trim() ? oneLine(s.haltReason).replace(/\.+$/, '') : 'HALT.md is present';
-  return [
-    '> [!warning] Halted',
-    `> ${reason}. No turn starts and no schedule fires until \`scriptorium resume\` (or HALT.md is deleted).`,
-    '',
-    line,
-  ];
+  // Callouts are core Obsidian: the banners stand out without a plugin.
+  const banners: string[] = [];
+  if (s.halted) {
+    const reason = s.haltReason?.trim() ? oneLine(s.haltReason).replace(/\.+$/, '') : 'HALT.md is present';
+    banners.push('> [!warning] Halted', `> ${reason}. No turn starts and no schedule fires until \`scriptorium resume\` (or HALT.md is deleted).`, '');
+  }
+  if (s.spendingStopped?.trim()) {
+    banners.push(
+      '> [!warning] Spending stopped',
+      `> ${oneLine(s.spendingStopped).replace(/\.+$/, '')}. No turn starts for any agent until then: messages wait \`queued\` and run by themselves. Running turns finish.`,
+      '',
+    );
+  }
+  return [...banners, line];
 }
 
 function agentsSection(agents: DashboardAgent[]): string[] {

@@ -7,6 +7,7 @@ import { checkDaemon } from './daemon-state.ts';
 import { skipped, type DoctorReport, type Section } from './findings.ts';
 import { checkNode } from './node-check.ts';
 import { systemSeams, type DoctorSeams } from './seams.ts';
+import { checkSpending } from './spending-check.ts';
 import { checkVault } from './vault-lint.ts';
 
 /**
@@ -34,7 +35,14 @@ export async function runDoctor(options: DoctorOptions, seams: DoctorSeams = sys
   sections.push(await checkAuth(resolved, options.offline, seams));
   const vault = await checkVault(options.vault, daemonConfig.policy, daemonConfig.maxMessageBytes);
   sections.push(vault.section);
-  sections.push(vault.exists ? await checkDaemon(options.vault) : skipped('daemon', 'Daemon', 'skipped: there is no vault to look at'));
+  if (vault.exists) {
+    const daemon = await checkDaemon(options.vault);
+    // Beside the halt note: a reached cap stops every turn as HALT.md does.
+    daemon.findings.push(...(await checkSpending(options.vault, daemonConfig, options.configFile, new Date())));
+    sections.push(daemon);
+  } else {
+    sections.push(skipped('daemon', 'Daemon', 'skipped: there is no vault to look at'));
+  }
   // Claude Code's stderr and the notes' own errors are quoted: a key in them must not reach a pasted report.
   const redact = createRedactor(seams.env);
   addConfigSecrets(redact, daemonConfig);
@@ -60,3 +68,4 @@ export { checkConfig, describePolicy } from './config-check.ts';
 export { AUTH_ARGS, AUTH_NOTE, AUTH_TIMEOUT_MS, VERSION_TIMEOUT_MS, authFinding, checkAuth, checkClaude, resolveExecutable } from './claude-check.ts';
 export { checkVault } from './vault-lint.ts';
 export { checkDaemon } from './daemon-state.ts';
+export { checkSpending } from './spending-check.ts';

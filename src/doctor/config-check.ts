@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { PERMISSION_MODES } from '../agents/definition.ts';
 import { DEFAULT_SETTING_SOURCES, type OperatorPolicy, type SettingSource } from '../agents/policy.ts';
 import { ConfigError, DEFAULT_CONFIG, loadConfig, type DaemonConfig } from '../config/operator-config.ts';
+import { usd } from '../state/ledger.ts';
 import { showBytes } from '../vault/note-size.ts';
 import type { Finding, Section } from './findings.ts';
 
@@ -45,11 +46,20 @@ export function describePolicy(config: DaemonConfig): Finding[] {
     line(`Claude Code settings loaded by turns (setting_sources): ${describeSources(policy.settingSources ?? DEFAULT_SETTING_SOURCES)}`),
     line(`notify URLs: ${policy.allowedNotifyUrls?.length ? policy.allowedNotifyUrls.join(', ') : 'none (notify: is refused)'}`),
     line(`concurrency: ${config.concurrency} turn${config.concurrency === 1 ? '' : 's'} at once`),
+    line(`vault spending caps, all agents together: ${describeCaps(config)}`),
     line(`message size limit (max_message_bytes): ${showBytes(config.maxMessageBytes)}; a larger message or definition is refused unread`),
     line(config.api ? `HTTP API: on, 127.0.0.1:${config.api.port === 0 ? '(any free port)' : config.api.port}, token set` : 'HTTP API: off (api_port and api_token turn it on)'),
     line(`dashboard: ${config.dashboard ? 'Dashboard.md kept at the vault root' : 'off'}`),
     line(`claude: ${config.claudePath}`),
   ];
+}
+
+function describeCaps(config: DaemonConfig): string {
+  const caps = [
+    config.dailyBudgetUsd === undefined ? undefined : `${usd(config.dailyBudgetUsd)} a day (daily_budget_usd)`,
+    config.monthlyBudgetUsd === undefined ? undefined : `${usd(config.monthlyBudgetUsd)} a month (monthly_budget_usd)`,
+  ].filter((cap) => cap !== undefined);
+  return caps.length > 0 ? `${caps.join(', ')}; past one, no turn starts until the day or month is over` : 'none (daily_budget_usd and monthly_budget_usd set them)';
 }
 
 function describeSources(sources: SettingSource[]): string {

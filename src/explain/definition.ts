@@ -9,6 +9,7 @@ import { wikilink } from '../vault/links.ts';
 import type { ScannedNote } from '../vault/scan.ts';
 import { facts, invalidField, str } from './fields.ts';
 import { HALT_FILE, haltReason } from './halt.ts';
+import { vaultStop } from './spending.ts';
 import type { ExplainContext, Explanation } from './types.ts';
 import { agentGrants } from '../agents/mcp-policy.ts';
 
@@ -54,6 +55,8 @@ export function explainDefinition(root: string, note: ScannedNote, ctx: ExplainC
   const ledger = new Ledger();
   for (const turn of ctx.turns) ledger.record(turn);
   const hold = budgetHold(ledger, d, ctx.now);
+  const stopped = vaultStop(ctx);
+  if (stopped) reasons.push(`Its messages wait, as every agent's do: ${stopped.reason}.`);
   if (hold) reasons.push(`Its messages wait: ${hold.reason}.`);
   if (!ctx.daemon) reasons.push('No daemon runs on this vault: nothing runs and no schedule fires until "scriptorium start".');
   if (ctx.halt !== null) reasons.push(`Halted (${haltReason(ctx) ?? HALT_FILE}): no turn starts and no schedule fires.`);

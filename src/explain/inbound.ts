@@ -9,6 +9,7 @@ import { linkTarget, targetToPath } from '../vault/links.ts';
 import type { ScannedNote } from '../vault/scan.ts';
 import { facts, str } from './fields.ts';
 import { HALT_FILE, haltReason } from './halt.ts';
+import { vaultStop } from './spending.ts';
 import { refusal, type Blocker } from './refusal.ts';
 import { tooBigError } from '../vault/note-size.ts';
 import type { ExplainContext, Explanation } from './types.ts';
@@ -150,6 +151,16 @@ function pendingBlockers(root: string, m: InboundMessage, ctx: ExplainContext): 
   }
   if (ctx.halt !== null) {
     blockers.push({ verdict: 'waits: halted', reason: `Halted: ${HALT_FILE} is present (${haltReason(ctx) ?? 'no reason given'}); no turn starts while it exists.`, next: `Run "scriptorium resume" (or delete ${HALT_FILE}).` });
+  }
+  // The daemon's order (turns/lane-checks.ts): the vault's caps before the agent's own limits.
+  const stopped = vaultStop(ctx);
+  if (stopped) {
+    const where = ctx.policySource ? ` (${ctx.policySource})` : '';
+    blockers.push({
+      verdict: `waits: vault ${stopped.cap} reached`,
+      reason: `waiting_for: ${stopped.reason}. It is the operator's cap on the whole vault: no agent's turn starts until the ${stopped.cap === 'daily_budget_usd' ? 'day' : 'month'} is over, and then this message runs by itself.`,
+      next: `Raise ${stopped.cap} in the operator config${where} and restart the daemon${stopped.until ? `, or let it wait until ${isoLocal(stopped.until)}` : ''}.`,
+    });
   }
   if (agent) {
     const ledger = new Ledger();

@@ -4,6 +4,7 @@ import type { TurnLogEntry } from '../state/turns-log.ts';
 import type { ScheduleState } from '../schedule/scheduler.ts';
 import type { VaultScan } from '../intake/vault-scan.ts';
 import type { NoteRole } from '../vault/tags.ts';
+import type { VaultBudget } from '../state/vault-budget.ts';
 
 /** The answer to `scriptorium explain <note>`: why it did or did not run. */
 export interface Explanation {
@@ -33,6 +34,8 @@ export interface ExplainContext {
   daemon: { pid: number; status: DaemonStatus | null } | null;
   /** HALT.md's text while it exists (halted), null otherwise. */
   halt: string | null;
+  /** The operator config's caps on the whole vault's spending; absent: none known. */
+  budget?: VaultBudget;
   /** `.scriptorium/turns.jsonl`, as the daemon's ledger reads it. */
   turns: TurnLogEntry[];
   /** `.scriptorium/schedule.json`. */

@@ -4,17 +4,38 @@ const HOUR_MS = 3_600_000;
 
 /**
  * What each agent has spent and how often it ran, from the recorded turns (`.scriptorium/turns.jsonl`
- * at start, then every finished turn): the base for `daily_budget_usd` and `max_runs_per_hour`.
+ * at start, then every finished turn): the base for `daily_budget_usd` and `max_runs_per_hour`, and for
+ * the vault's caps of the operator config (state/vault-budget.ts).
  */
 export class Ledger {
   readonly #turns = new Map<string, Array<{ at: number; cost: number }>>();
+  /**
+   * All agents' spending by local day and by local month: the vault's caps are looked at before every
+   * turn, so they are one lookup, not a sum over every turn on record.
+   */
+  readonly #byDay = new Map<string, number>();
+  readonly #byMonth = new Map<string, number>();
 
   record(entry: Pick<TurnLogEntry, 'agent' | 'at' | 'costUsd'>): void {
     const at = new Date(entry.at).getTime();
     if (!Number.isFinite(at)) return;
+    const cost = Number.isFinite(entry.costUsd) ? entry.costUsd : 0;
     const list = this.#turns.get(entry.agent) ?? [];
-    list.push({ at, cost: Number.isFinite(entry.costUsd) ? entry.costUsd : 0 });
+    list.push({ at, cost });
     this.#turns.set(entry.agent, list);
+    const day = dayKey(new Date(at));
+    this.#byDay.set(day, (this.#byDay.get(day) ?? 0) + cost);
+    this.#byMonth.set(monthKey(day), (this.#byMonth.get(monthKey(day)) ?? 0) + cost);
+  }
+
+  /** Spent by every agent on `now`'s local day. */
+  vaultToday(now: Date): number {
+    return this.#byDay.get(dayKey(now)) ?? 0;
+  }
+
+  /** Spent by every agent in `now`'s local month. */
+  vaultThisMonth(now: Date): number {
+    return this.#byMonth.get(monthKey(dayKey(now))) ?? 0;
   }
 
   /** Spent since local midnight of `now`. */
@@ -33,13 +54,6 @@ export class Ledger {
     return (this.#turns.get(agent) ?? []).filter((t) => t.at >= since.getTime()).reduce((sum, t) => sum + t.cost, 0);
   }
 
-  /** Spent by every agent since `since`. */
-  totalSince(since: Date): number {
-    let sum = 0;
-    for (const agent of this.#turns.keys()) sum += this.spentSince(agent, since);
-    return sum;
-  }
-
   /** Turns recorded since `since`, all agents. */
   turnsSince(since: Date): number {
     let n = 0;
@@ -55,8 +69,17 @@ export class Ledger {
   }
 }
 
+/** `2026-06-01`, the local calendar day: "today" is the machine's, as for `daily_budget_usd`. */
+function dayKey(date: Date): string {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+function monthKey(day: string): string {
+  return day.slice(0, 7);
+}
+
 /** Dollars as a person reads them: cents, or more digits for amounts under a cent. */
-function usd(n: number): string {
+export function usd(n: number): string {
   return `$${n >= 0.01 || n === 0 ? n.toFixed(2) : n.toPrecision(2)}`;
 }
 

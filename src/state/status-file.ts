@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NoteStore } from '../vault/note-store.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
+import type { VaultSpending } from './vault-budget.ts';
 
 /** What `scriptorium status` reads while the daemon runs: `.scriptorium/status.json`. */
 export interface DaemonStatus {
@@ -12,6 +13,8 @@ export interface DaemonStatus {
   halted: boolean;
   haltReason?: string | undefined;
   concurrency: number;
+  /** What the vault spent today and this month, its caps, and the reason turns are stopped while one is reached. */
+  spending?: VaultSpending | undefined;
   agents: AgentStatus[];
 }
 

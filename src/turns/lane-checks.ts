@@ -11,6 +11,7 @@ import type { NoteStore } from '../vault/note-store.ts';
 import { attribute } from '../intake/sender.ts';
 import type { SentNotes } from '../intake/sent-notes.ts';
 import type { Writer } from './turn-writes.ts';
+import type { VaultCap } from './vault-cap.ts';
 
 export interface LaneCheckDeps {
   store: NoteStore;
@@ -21,6 +22,8 @@ export interface LaneCheckDeps {
   ledger: Ledger;
   /** Agents whose messages wait on a budget or rate limit, with the reason (shown by status). */
   holds: Map<string, string>;
+  /** The vault's spending caps (operator config): past one, no agent's turn starts. */
+  vaultCap: Pick<VaultCap, 'check'>;
   /** Look at waiting messages again at this time (a budget day, a rate window or a retry ends). */
   recheckAt: (when: Date) => void;
   /** The agent whose turn wrote this note, if one did (turns/turn-writes.ts). */
@@ -104,6 +107,15 @@ export async function checkAtLane(deps: LaneCheckDeps, job: Job): Promise<LaneCh
     // Disabled after it was queued: it keeps waiting, and runs when the agent is enabled again.
     if (job.direct) await wait();
     log.info('agent disabled; message waits', { agent: agent.name });
+    return skip();
+  }
+  // The whole vault over the operator's daily or monthly cap: every agent's message waits, visibly, and
+  // is looked at again when the day or the month is over (the cap asks for that look itself).
+  const stopped = deps.vaultCap.check();
+  if (stopped) {
+    if (message.waitingFor !== stopped.reason || job.direct) await wait({ waiting_for: stopped.reason });
+    // Debug only: the cap itself is logged once when it is reached (turns/vault-cap.ts), not per message.
+    log.debug('message waits: the vault spending cap is reached', { agent: agent.name, cap: stopped.cap });
     return skip();
   }
   // Over its daily budget or its runs per hour: the message waits, visibly, and is looked at again

@@ -12,6 +12,7 @@ import { UsageError } from '../../src/cli/output.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { explainNote, type ExplainContext, type Explanation } from '../../src/explain/explain.ts';
 import { AGENT_MESSAGES_PER_HOUR } from '../../src/messages/delegation.ts';
+import { readStatus } from '../../src/state/status-file.ts';
 import { isoLocal } from '../../src/util/clock.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { scanVault } from '../../src/intake/vault-scan.ts';
@@ -460,6 +461,27 @@ describe('against the real daemon (fake claude)', () => {
     expect(e.verdict).toBe('waits: max_runs_per_hour reached');
     expect(e.reasons[0]).toBe(`waiting_for: ${waiting}.`);
     expect(e.next).toMatch(/^Raise max_runs_per_hour in Agents\/helper\.md, or let it wait until /);
+  });
+
+  it("the vault's daily_budget_usd: the daemon holds every agent's message, and explain gives the same reason, from the config or from the daemon", async () => {
+    const h = await harness({ config: { dailyBudgetUsd: 0.0001 } });
+    await h.vault.writeAgent('helper');
+    await h.start();
+    await waitForStatus(h.vault, await h.vault.writeMessage('first', 'helper', 'One.'), 'done');
+    const second = await h.vault.writeMessage('second', 'helper', 'Two.');
+    const waiting = await waitFor(async () => (await h.vault.fields(second)).waiting_for, { what: 'waiting_for on the note' });
+    expect(String(waiting)).toMatch(/^vault daily_budget_usd reached: /);
+    const config = path.join(h.vault.root, '.scriptorium', 'operator.yaml');
+    await writeFile(config, 'daily_budget_usd: 0.0001\n');
+    const e = await explain(h.vault.root, second, '--config', config);
+    expect(e.verdict).toBe('waits: vault daily_budget_usd reached');
+    expect(e.reasons[0]).toBe(`waiting_for: ${waiting}. It is the operator's cap on the whole vault: no agent's turn starts until the day is over, and then this message runs by itself.`);
+    expect(e.next).toMatch(new RegExp(`^Raise daily_budget_usd in the operator config \\(${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) and restart the daemon, or let it wait until `));
+    // No cap in the config explain reads: the running daemon's status.json says it.
+    await waitFor(async () => (await readStatus(h.vault.root))?.spending?.stopped, { what: 'status.json saying spending stopped' });
+    const fromDaemon = await explain(h.vault.root, second);
+    expect(fromDaemon.verdict).toBe('waits: vault daily_budget_usd reached');
+    expect(fromDaemon.reasons[0]).toBe(e.reasons[0]);
   });
 
   it('retry_at: a temporary failure is retried later, and explain says when', async () => {

@@ -99,6 +99,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('daily_budget_usd and monthly_budget_usd cap the whole vault; unset, there is no cap', async () => {
+    expect(DEFAULT_CONFIG.dailyBudgetUsd).toBeUndefined();
+    expect(DEFAULT_CONFIG.monthlyBudgetUsd).toBeUndefined();
+    const config = await load('daily_budget_usd: 5\nmonthly_budget_usd: 120.5\n');
+    expect(config).toMatchObject({ dailyBudgetUsd: 5, monthlyBudgetUsd: 120.5 });
+    expect((await load('daily_budget_usd: 0.25')).monthlyBudgetUsd).toBeUndefined();
+    const lines = describePolicy(config).map((f) => f.message);
+    expect(lines).toContain('vault spending caps, all agents together: $5.00 a day (daily_budget_usd), $120.50 a month (monthly_budget_usd); past one, no turn starts until the day or month is over');
+    expect(describePolicy(DEFAULT_CONFIG).map((f) => f.message)).toContain('vault spending caps, all agents together: none (daily_budget_usd and monthly_budget_usd set them)');
+  });
+
   it('max_message_bytes: 4 MiB unless set, so a large prompt (a 2 MB pasted log) still runs', async () => {
     expect((await load('')).maxMessageBytes).toBe(4 * 1024 * 1024);
     expect(DEFAULT_CONFIG.maxMessageBytes).toBeGreaterThan(2_000_000);
@@ -153,6 +164,11 @@ describe('loadConfig', () => {
     ['allowed_permission_modes: [plan, yolo]', 'allowed_permission_modes expected a list of acceptEdits, auto, bypassPermissions, default, dontAsk, manual, plan, found ["plan","yolo"]'],
     ['allowed_tools: 3', 'allowed_tools expected a list of tool names such as [Read, Grep, WebSearch, "mcp__github__*"], found 3'],
     ['allowed_workspaces: [code]', 'allowed_workspaces expected a list of absolute folders (~/ allowed), found ["code"]'],
+    ['daily_budget_usd: 0', 'daily_budget_usd expected a number of dollars above 0, such as 5 or 2.50, found 0'],
+    ['daily_budget_usd: -1', 'daily_budget_usd expected a number of dollars above 0, such as 5 or 2.50, found -1'],
+    ['daily_budget_usd: "5"', 'daily_budget_usd expected a number of dollars above 0, such as 5 or 2.50, found "5"'],
+    ['monthly_budget_usd: $100', 'monthly_budget_usd expected a number of dollars above 0, such as 5 or 2.50, found "$100"'],
+    ['monthly_budget_usd: .inf', 'monthly_budget_usd expected a number of dollars above 0, such as 5 or 2.50, found Infinity'],
     ['allowed_notify_urls: [ftp://x]', 'allowed_notify_urls expected a list of http:// or https:// address prefixes, found ["ftp://x"]'],
   ])('a wrong type names the file and the key: %s', async (yaml, message) => {
     expect(await errorOf(yaml)).toBe(`${file}: ${message}`);

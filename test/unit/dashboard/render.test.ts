@@ -176,6 +176,18 @@ describe('renderDashboard', () => {
     expect(renderDashboard({ ...halted, haltReason: undefined })).toContain('> HALT.md is present. No turn starts');
   });
 
+  it("a vault over the operator's spending cap gets a banner at the top saying so and why", () => {
+    const reason = 'vault daily_budget_usd reached: $5.02 spent today of $5.00 (operator config); waits until tomorrow';
+    const body = parseFrontmatter(renderDashboard({ ...day(), spendingStopped: reason })).body;
+    expect(body).toContain(
+      `# Dashboard\n\n> [!warning] Spending stopped\n> ${reason}. No turn starts for any agent until then: messages wait \`queued\` and run by themselves. Running turns finish.\n\n25 turns today`,
+    );
+    // Halted as well: both are said, the halt first.
+    const both = parseFrontmatter(renderDashboard({ ...day(), halted: true, haltReason: 'maintenance', spendingStopped: reason })).body;
+    expect(both.indexOf('[!warning] Halted')).toBeLessThan(both.indexOf('[!warning] Spending stopped'));
+    expect(renderDashboard(day())).not.toContain('Spending stopped');
+  });
+
   it('an agent in error shows why, and a working agent its queue', () => {
     const rows = tableRows(
       section(

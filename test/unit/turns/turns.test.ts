@@ -7,6 +7,8 @@ import type { Runner, TurnRequest, TurnResult } from '../../../src/runner/types.
 import { TurnWrites } from '../../../src/turns/turn-writes.ts';
 import { SentNotes } from '../../../src/intake/sent-notes.ts';
 import { Turns } from '../../../src/turns/turns.ts';
+import { VaultCap } from '../../../src/turns/vault-cap.ts';
+import type { VaultBudget } from '../../../src/state/vault-budget.ts';
 import { SAFE_POLICY } from '../../../src/agents/policy.ts';
 import { turnResult } from '../../helpers/gated-runner.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
@@ -18,6 +20,7 @@ let requests: TurnRequest[];
 let answers: TurnResult[];
 let rechecks: Date[];
 let holds: Map<string, string>;
+let budget: VaultBudget;
 let turns: Turns;
 let turnDeps: ConstructorParameters<typeof Turns>[0];
 const depsOf = (_: Turns) => turnDeps;
@@ -33,6 +36,7 @@ beforeEach(async () => {
   answers = [];
   rechecks = [];
   holds = new Map();
+  budget = { dailyUsd: undefined, monthlyUsd: undefined };
   await kit.defineAgent('helper');
   turnDeps = {
     ...kit.turnNotes,
@@ -48,6 +52,7 @@ beforeEach(async () => {
     graceOf: () => undefined,
     ledger: kit.ledger,
     holds,
+    vaultCap: new VaultCap({ ledger: kit.ledger, budget, clock: kit.clock, logger: kit.logger, recheckAt: (when) => void rechecks.push(when) }),
     recheckAt: (when) => void rechecks.push(when),
     maxAttempts: 3,
     retryBaseMs: 60_000,
@@ -207,6 +212,36 @@ describe('when its lane takes it', () => {
     expect(String((await kit.vault.fields(job.message)).waiting_for)).toMatch(/^daily_budget_usd reached/);
     expect(holds.get('spender')).toMatch(/^daily_budget_usd reached/);
     expect(rechecks).toHaveLength(1);
+  });
+
+  it("past the vault's daily cap, any agent's message waits with the reason on it, and is looked at again at midnight", async () => {
+    budget.dailyUsd = 1;
+    kit.ledger.record({ agent: 'spender', at: '2026-06-01T09:00:00Z', costUsd: 0.6 });
+    kit.ledger.record({ agent: 'other', at: '2026-06-01T09:30:00Z', costUsd: 0.5 });
+    const job = await queued('q', 'helper', {}, true);
+    expect(await run(job)).toBe('done');
+    expect(requests).toHaveLength(0);
+    expect(await kit.vault.fields(job.message)).toMatchObject({
+      status: 'queued',
+      waiting_for: 'vault daily_budget_usd reached: $1.10 spent today of $1.00 (operator config); waits until tomorrow',
+    });
+    // Not the agent's own limit: status shows it once, for the vault, not on each agent.
+    expect(holds.size).toBe(0);
+    const midnight = new Date(kit.clock.now());
+    midnight.setHours(24, 0, 0, 0);
+    expect(rechecks).toEqual([midnight]);
+    expect(kit.logger.lines.filter((l) => l.msg === 'vault spending cap reached; no new turn starts')).toHaveLength(1);
+
+    // A second message: the same wait, and no second "reached" line.
+    const second = await queued('second', 'helper');
+    await run(second);
+    expect(kit.logger.lines.filter((l) => l.msg === 'vault spending cap reached; no new turn starts')).toHaveLength(1);
+
+    kit.clock.set(midnight.toISOString());
+    expect(await run(second)).toBe('done');
+    expect(requests).toHaveLength(1);
+    expect((await kit.vault.fields(second.message)).waiting_for).toBeUndefined();
+    expect(kit.logger.lines.filter((l) => l.msg === 'vault spending cap over; turns start again')).toHaveLength(1);
   });
 
   it('a message whose agent was disabled meanwhile waits; taken at once, it now says queued', async () => {
