@@ -54,6 +54,10 @@ export interface DaemonConfig {
    */
   dailyBudgetUsd: number | undefined;
   monthlyBudgetUsd: number | undefined;
+  /** A tool call that needs permission becomes an approval note (`approvals`); off: it is denied, as Claude Code does headless. */
+  approvals: boolean;
+  /** How long an approval waits for a person before the call is denied (`approval_timeout`). */
+  approvalTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG: DaemonConfig = {
@@ -81,6 +85,9 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   secretsFile: undefined,
   dailyBudgetUsd: undefined,
   monthlyBudgetUsd: undefined,
+  approvals: true,
+  // A day: long enough to answer from wherever you are; the waiting turn holds its lane meanwhile.
+  approvalTimeoutMs: 24 * 3_600_000,
 };
 
 function stringList(value: unknown): string[] | null {
@@ -221,6 +228,17 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw bad(key, 'a number of dollars above 0, such as 5 or 2.50');
         config[key === 'daily_budget_usd' ? 'dailyBudgetUsd' : 'monthlyBudgetUsd'] = value;
         break;
+      case 'approvals':
+        if (typeof value !== 'boolean') throw bad(key, 'true or false');
+        config.approvals = value;
+        break;
+      case 'approval_timeout': {
+        const ms = parseDuration(value);
+        // Claude Code waits at most ~24.8 days on one tool call.
+        if (ms === null || ms > 2 ** 31 - 120_000) throw bad(key, 'a duration such as 30m, 8h or 24h (at most 24 days)');
+        config.approvalTimeoutMs = ms;
+        break;
+      }
       case 'use_polling':
         if (typeof value !== 'boolean') throw bad(key, 'true or false');
         config.usePolling = value;

@@ -137,6 +137,7 @@ export class Daemon {
     this.#releaseLock = await acquireLock(this.root);
     this.#stopVaultWatch = watchVaultFolder(this.root, this.config.vaultCheckMs, () => this.#vaultGone());
     await p.store.removeStaleTemp();
+    await p.channel.start();
     this.#startedAt = isoLocal(this.#clock.now());
     // The budgets count this month (the vault's monthly cap, the dashboard's month column; today is in
     // it) and the last hour (max_runs_per_hour), and the dashboard shows the last few turns: nothing older
@@ -272,6 +273,8 @@ export class Daemon {
       ['scheduler', () => p.scheduler.close()],
       ['in-flight notes', async () => void (await Promise.allSettled(p.noteEvents.handling()))],
       ['queue', () => p.lanes.close()],
+      // Approvals still waiting are denied (the turns' lines close), so their turns can end within the grace.
+      ['turn channel', () => p.channel.close()],
       ['running turns', () => this.#stopTurns(graceMs)],
       ['webhooks', () => p.notifier.close()],
       ['status', () => p.status.close()],

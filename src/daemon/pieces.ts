@@ -43,6 +43,8 @@ import { NextRunWriter } from './next-run.ts';
 import { WaitingRechecks } from './rechecks.ts';
 import { StatusView } from './status-view.ts';
 import { StatusWriter } from './status-writer.ts';
+import { TurnChannel } from '../channel/turn-channel.ts';
+import { Approvals } from '../approvals/approvals.ts';
 
 export interface PiecesOptions {
   root: string;
@@ -169,6 +171,11 @@ export function buildPieces(options: PiecesOptions) {
   const writes = new TurnWrites(root, clock, redact);
   writes.recover();
   const writerOf = (vaultPath: string) => writes.writerOf(vaultPath);
+  // Turns reach the daemon through this (ask_user, permission prompts); approvals wait for a person here.
+  const channel = new TurnChannel(logger);
+  const approvals = config.approvals
+    ? new Approvals({ store, clock, logger, timeoutMs: config.approvalTimeoutMs, writerOf, changed: () => changed(), notify: (agent, payload) => notifier.post(agent, payload) })
+    : undefined;
   const sent = new SentNotes();
   // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
   const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater };
@@ -181,6 +188,9 @@ export function buildPieces(options: PiecesOptions) {
     rootAsGiven: options.rootAsGiven,
     settingSources: config.policy.settingSources ?? DEFAULT_SETTING_SOURCES,
     secretValues: options.secretValues,
+    channel,
+    approvals,
+    approvalTimeoutMs: config.approvalTimeoutMs,
     stopSignal,
     threads: { root, exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
     threadCreated: (threadPath) => index.addThread(threadPath),
@@ -229,6 +239,7 @@ export function buildPieces(options: PiecesOptions) {
     writerOf,
     sent,
     writeCount: (vaultPath) => writes.writeCount(vaultPath),
+    approvals,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });
@@ -241,7 +252,7 @@ export function buildPieces(options: PiecesOptions) {
     isHalted: () => halt.halted,
     onNextRun: (agent, next) => nextRuns.show(agent, next),
   });
-  const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, budget, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt });
+  const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, budget, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt, needsYou: () => approvals?.needsYou() ?? [] });
   const dashboard = config.dashboard ? new DashboardWriter({ store, logger, snapshot: options.dashboardSnapshot, minIntervalMs: config.dashboardIntervalMs }) : undefined;
   // Each turn's start and end shows on the dashboard.
   events.subscribe((event) => {
@@ -261,7 +272,7 @@ export function buildPieces(options: PiecesOptions) {
     await scheduler.sync(registry.definitions());
   }
 
-  return { health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
+  return { channel, approvals, health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
 }
 
 export type Pieces = ReturnType<typeof buildPieces>;

@@ -3,7 +3,7 @@ import type { DashboardAgent, DashboardSnapshot } from '../dashboard/render.ts';
 import type { NoteIndex } from '../intake/note-index.ts';
 import type { Lanes } from '../queue/lanes.ts';
 import { budgetHold, type Ledger } from '../state/ledger.ts';
-import type { AgentStatus, DaemonStatus } from '../state/status-file.ts';
+import type { AgentStatus, DaemonStatus, NeedsYou } from '../state/status-file.ts';
 import type { TurnLogEntry } from '../state/turns-log.ts';
 import { vaultSpending, type VaultBudget, type VaultSpending } from '../state/vault-budget.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
@@ -27,6 +27,8 @@ export interface StatusSources {
   halt: { halted: boolean; reason: string | undefined };
   /** When the daemon started (empty until it has). */
   startedAt: () => string;
+  /** What waits for a person: approvals (and questions). */
+  needsYou: () => NeedsYou[];
 }
 
 /**
@@ -83,6 +85,7 @@ export class StatusView {
       haltReason: halt.reason,
       concurrency,
       spending: this.spending(),
+      needsYou: this.#s.needsYou(),
       agents: this.agentStatuses(),
     };
   }
@@ -107,6 +110,7 @@ export class StatusView {
       haltReason: halt.reason,
       concurrency,
       spending: this.spending(),
+      needsYou: this.#s.needsYou(),
       agents: this.agentStatuses(),
       recentTurns: [...this.#recentTurns].reverse(),
     };
@@ -145,6 +149,7 @@ export class StatusView {
       halted: halt.halted,
       haltReason: halt.reason,
       spendingStopped: spending.stopped,
+      needsYou: this.#s.needsYou(),
       agents,
       turns: [...this.#recentTurns].reverse(),
       errors: inError,

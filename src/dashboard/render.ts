@@ -1,4 +1,5 @@
 import type { TurnLogEntry } from '../state/turns-log.ts';
+import type { NeedsYou } from '../state/status-file.ts';
 import { stringifyNote } from '../vault/frontmatter.ts';
 import { wikilink } from '../vault/links.ts';
 import { ROLE_TAGS } from '../vault/tags.ts';
@@ -36,6 +37,8 @@ export interface DashboardSnapshot {
   haltReason?: string | undefined;
   /** Set while the vault is over a spending cap of the operator config: why no turn starts. */
   spendingStopped?: string | undefined;
+  /** Approvals to decide and questions to answer: shown first, since a turn waits on each. */
+  needsYou?: NeedsYou[] | undefined;
   agents: DashboardAgent[];
   /** Newest first; at most {@link MAX_TURNS} are shown. */
   turns: DashboardTurn[];
@@ -54,6 +57,8 @@ export function renderDashboard(snapshot: DashboardSnapshot): string {
     '',
     ...summary(snapshot),
     '',
+    // Only when something waits: a turn stands still until a person acts.
+    ...(snapshot.needsYou?.length ? ['## Needs you', '', ...needsYouSection(snapshot.needsYou), ''] : []),
     '## Agents',
     '',
     ...agentsSection(snapshot.agents),
@@ -86,6 +91,13 @@ function summary(s: DashboardSnapshot): string[] {
     );
   }
   return [...banners, line];
+}
+
+function needsYouSection(items: NeedsYou[]): string[] {
+  return table(
+    ['Note', 'Agent', 'Asks', 'Since', 'Until'],
+    items.map((i) => [wikilink(i.path, i.kind === 'approval' ? 'approve or deny' : 'answer'), i.agent, oneLine(i.what), when(i.since), when(i.expiresAt)]),
+  );
 }
 
 function agentsSection(agents: DashboardAgent[]): string[] {

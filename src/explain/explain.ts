@@ -5,6 +5,7 @@ import { readScriptoriumNote, type ScannedNote } from '../vault/scan.ts';
 import { isInFolders } from '../vault/template-folders.ts';
 import { explainDefinition } from './definition.ts';
 import { facts } from './fields.ts';
+import { readDecision } from '../approvals/approval-note.ts';
 import { HALT_FILE, haltReason } from './halt.ts';
 import { explainInbound } from './inbound.ts';
 import { explainOutbound, explainThread, whyNotScriptorium } from './other-notes.ts';
@@ -61,7 +62,22 @@ export function explainNote(root: string, vaultPath: string, ctx: ExplainContext
       return explainOutbound(read);
     case 'dashboard':
       return { note: vaultPath, role: 'dashboard', verdict: 'a dashboard: never runs', reasons: ['agent/dashboard notes are shown, never run.'], facts: {} };
+    case 'approval':
+      return explainApproval(read, ctx);
   }
+}
+
+/** An approval note: what it asks, and whether a turn still waits for it (only a running daemon's turns can). */
+function explainApproval(note: ScannedNote, ctx: ExplainContext): Explanation {
+  const decision = readDecision(note.data.decision);
+  const shown = facts(note.data, ['agent', 'tool', 'input', 'message', 'decision', 'decided_by', 'decided_at', 'expires_at', 'error']);
+  const base = { note: note.path, role: 'approval' as const, facts: shown };
+  if (decision === null) return { ...base, verdict: 'an approval with a decision that is not allow or deny', reasons: [`decision: ${JSON.stringify(note.data.decision)} is not allow, deny or pending.`], next: 'Set decision: allow or decision: deny.' };
+  if (decision !== 'pending') return { ...base, verdict: `an approval, decided: ${decision}`, reasons: [`Decided${typeof note.data.decided_by === 'string' ? ` by ${note.data.decided_by}` : ''}${typeof note.data.decided_at === 'string' ? ` at ${note.data.decided_at}` : ''}.`] };
+  const waiting = ctx.daemon?.status?.needsYou?.some((item) => item.path === note.path) === true;
+  return waiting
+    ? { ...base, verdict: 'waits for you: an approval', reasons: [`${String(note.data.agent)}'s turn waits until you decide; at ${String(note.data.expires_at)} it is denied.`], next: 'Set decision: allow or decision: deny (add reason: for the agent if you like).' }
+    : { ...base, verdict: 'an approval nothing waits for', reasons: [ctx.daemon ? 'The running daemon has no turn waiting for it (the turn ended, or the daemon was restarted since): a decision here changes nothing.' : 'No daemon runs on this vault: no turn waits for it.'] };
 }
 
 /** The daemon's rule (intake/conflict-copy.ts): a name only a sync tool writes, or one a person may choose too beside an original with the same text. */

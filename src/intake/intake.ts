@@ -31,6 +31,8 @@ export interface IntakeDeps extends Omit<InboundDeps, 'startingUp'> {
   outcomes: MessageOutcomes;
   /** `notify:` webhooks for reply notes still `pending`. */
   notifier: { notify(replyPath: string): void };
+  /** Approval notes: a person's decision lets a waiting tool call go on (approvals/approvals.ts). */
+  approvals?: { seen(vaultPath: string, data: FrontmatterData): Promise<void> } | undefined;
 }
 
 /**
@@ -132,6 +134,10 @@ export class Intake {
           if (this.#deferred) this.#deferred.push(vaultPath);
           else this.#deps.notifier.notify(vaultPath);
         }
+        return 'other';
+      case 'approval':
+        index.set(vaultPath, { role });
+        await this.#deps.approvals?.seen(vaultPath, data);
         return 'other';
       default:
         index.set(vaultPath, { role });

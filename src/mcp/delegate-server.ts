@@ -5,6 +5,8 @@ import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { MCP_SERVER_NAME } from './names.ts';
+import type { ChannelAddress } from '../channel/protocol.ts';
+import { registerTurnTools } from './turn-tools.ts';
 
 /** Who is calling: fixed by the daemon when it starts the turn, never chosen by the model. */
 export interface DelegateContext {
@@ -16,6 +18,12 @@ export interface DelegateContext {
   may: Array<{ name: string; description?: string | undefined }>;
   /** The message this turn answers: delegations point back to it, and so does the final reply. */
   message?: string | undefined;
+  /** How `ask_user` and the permission prompt reach the daemon; without it neither is served. */
+  channel?: ChannelAddress | undefined;
+  /** Serve the permission prompt tool (the operator's `approvals` is on). */
+  approvals?: boolean | undefined;
+  /** Serve `ask_user`. */
+  ask?: boolean | undefined;
 }
 
 export { MCP_SERVER_NAME, MCP_TOOL_NAMES } from './names.ts';
@@ -48,6 +56,10 @@ export function createDelegateServer(store: NoteStore, context: DelegateContext,
     const path = await store.create(note.dir, note.base, note.content);
     return { path, id };
   };
+
+  if (context.channel) registerTurnTools(server, context.channel, { approvals: context.approvals === true, ask: context.ask === true });
+  // No one to hand work to (can_message: [], or at the depth limit): no delegation tools.
+  if (context.may.length === 0) return server;
 
   server.registerTool(
     'list_agents',

@@ -46,6 +46,28 @@ export class ReplyNotifier {
     void delivery.finally(() => this.#inFlight.delete(replyPath));
   }
 
+  /**
+   * Post an event that is not a reply (an approval waiting for a person) to the agent's `notify:` address,
+   * if the operator allows it. Nothing is stamped on a note: the event's note is live on its own. Never throws.
+   */
+  post(agentName: string, event: Record<string, unknown>): void {
+    const { registry, policy, store, logger } = this.#options;
+    const agent = registry.lookup(agentName);
+    const url = agent.kind === 'ok' ? agent.definition.notify : undefined;
+    if (!url || !notifyAllowed(url, policy) || this.#abort.signal.aborted) return;
+    const key = `${agentName}:${String(event.note)}`;
+    const payload = redactDeep({ event: event.type, vault: path.basename(this.#options.root), ...event, type: undefined }, store.redact);
+    const deliver = this.#options.deliver ?? deliverWebhook;
+    const delivery = deliver(url, payload, { ...this.#options.retry, signal: this.#abort.signal }).then(
+      (result) => {
+        if (!result.ok && !this.#abort.signal.aborted) logger.warn('event not delivered to webhook', { note: event.note, event: event.type, error: result.error });
+      },
+      (error: unknown) => logger.error('webhook delivery failed', { note: event.note, error: errorMessage(error) }),
+    );
+    this.#inFlight.set(key, delivery);
+    void delivery.finally(() => this.#inFlight.delete(key));
+  }
+
   get busy(): boolean {
     return this.#inFlight.size > 0;
   }

@@ -62,6 +62,7 @@ export function claudeArgs(request: TurnRequest, promptOnStdin = false): string[
   // from the user's Claude settings or a `.mcp.json` stay out of unattended turns, whatever else is loaded.
   if (request.mcpConfig) args.push(`--mcp-config=${request.mcpConfig}`);
   args.push('--strict-mcp-config');
+  if (request.permissionPromptTool) args.push(`--permission-prompt-tool=${request.permissionPromptTool}`);
   args.push('--max-turns', String(request.maxTurns));
   args.push('--max-budget-usd', String(request.maxBudgetUsd));
   if (!promptOnStdin) args.push('--', request.prompt);

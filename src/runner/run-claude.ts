@@ -4,6 +4,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { claudeArgs, scrubEnv } from './claude-args.ts';
 import { classifyResult, firstLine, StreamAccumulator, usageOf, writtenPath } from './stream-parser.ts';
+import { TurnTimeout } from './turn-timeout.ts';
 import { EMPTY_USAGE, type Runner, type TurnRequest, type TurnResult } from './types.ts';
 
 export interface ClaudeRunnerOptions {
@@ -138,7 +139,9 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
         });
       };
 
-      timers.push(setTimeout(() => stop('timeout'), request.timeoutMs));
+      // The turn's own limit, which stands still while a person decides an approval (runner/turn-timeout.ts).
+      const timeout = request.timeout ?? new TurnTimeout(request.timeoutMs);
+      timeout.start(() => stop('timeout'));
       const onAbort = () => stop('aborted');
       if (request.signal?.aborted) onAbort();
       request.signal?.addEventListener('abort', onAbort, { once: true });
@@ -176,6 +179,7 @@ export function createClaudeRunner(options: ClaudeRunnerOptions): Runner {
         exited = true;
         if (child.pid) liveGroups.delete(child.pid);
         timers.forEach(clearTimeout);
+        timeout.clear();
         request.signal?.removeEventListener('abort', onAbort);
         // The group may still hold grandchildren (a background shell the turn started).
         if (child.pid) killGroup(child.pid, 'SIGKILL');

@@ -1,5 +1,6 @@
 import type { PermissionMode } from '../agents/definition.ts';
 import type { SettingSource } from '../agents/policy.ts';
+import type { TurnTimeout } from './turn-timeout.ts';
 
 /** Everything one `claude -p` turn needs; built by the daemon from the agent definition and the message. */
 export interface TurnRequest {
@@ -26,6 +27,10 @@ export interface TurnRequest {
   maxTurns: number;
   maxBudgetUsd: number;
   timeoutMs: number;
+  /** The limit as a timer the daemon can pause (an approval waiting for a person); made from `timeoutMs` when absent. */
+  timeout?: TurnTimeout | undefined;
+  /** `--permission-prompt-tool`: a call that needs permission is put to the daemon (approvals) instead of being denied. */
+  permissionPromptTool?: string | undefined;
   addDirs: string[];
   /** `--setting-sources`: which of Claude Code's settings (user, project, local) the turn loads; the operator's choice. */
   settingSources: SettingSource[];

@@ -15,7 +15,21 @@ export interface DaemonStatus {
   concurrency: number;
   /** What the vault spent today and this month, its caps, and the reason turns are stopped while one is reached. */
   spending?: VaultSpending | undefined;
+  /** What waits for a person: approvals to decide and questions to answer, oldest first. */
+  needsYou?: NeedsYou[] | undefined;
   agents: AgentStatus[];
+}
+
+/** One thing a person must do for a turn to go on. */
+export interface NeedsYou {
+  kind: 'approval' | 'question';
+  /** The note to open: the approval note, or the reply note that holds the question. */
+  path: string;
+  agent: string;
+  /** The call (`Write: Notes/x.md (120 characters)`) or the question, in a line. */
+  what: string;
+  since: string;
+  expiresAt?: string | undefined;
 }
 
 export interface AgentStatus {

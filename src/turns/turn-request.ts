@@ -5,7 +5,9 @@ import { SHELL_TOOLS, type SettingSource } from '../agents/policy.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { OperatorPolicy } from '../agents/policy.ts';
 import { turnMcpConfig } from '../mcp/launch.ts';
-import { MCP_TOOL_NAMES } from '../mcp/names.ts';
+import { ASK_TOOL_NAME, MCP_TOOL_NAMES, PERMISSION_TOOL_NAME } from '../mcp/names.ts';
+import type { ChannelAddress } from '../channel/protocol.ts';
+import { APPROVALS_DIR } from '../approvals/approval-note.ts';
 import { MAX_DELEGATION_DEPTH, mayAddress } from '../messages/delegation.ts';
 import type { InboundMessage } from '../messages/inbound.ts';
 import { buildPrompt } from '../messages/prompt.ts';
@@ -28,6 +30,10 @@ export interface RequestDeps {
   policy: Pick<OperatorPolicy, 'mcpServers' | 'secrets'>;
   /** The secrets' values, read when the daemon started (config/secrets.ts). */
   secretValues: ReadonlyMap<string, string>;
+  /** This turn's line to the daemon (channel/turn-channel.ts): `ask_user` and approvals go through it. */
+  channel?: ChannelAddress | undefined;
+  /** Calls that need permission become approval notes (`approvals`), waiting at most `timeoutMs`. */
+  approvals?: { on: boolean; timeoutMs: number } | undefined;
   /** Aborted at shutdown once the grace period is over. */
   stopSignal: AbortSignal;
   onProgress: (message: InboundMessage, agent: AgentDefinition, progress: TurnProgress) => void;
@@ -50,9 +56,13 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
           .filter((d) => d.name !== agent.name && d.enabled && mayAddress(agent, d.name))
           // One line each: the directory travels in the turn's arguments.
           .map((d) => ({ name: d.name, description: d.description ? oneLine(d.description, 200) : undefined }));
-  const delegates = directory.length > 0 ? { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message) } : undefined;
+  const delegates = directory.length > 0;
+  const approvals = deps.channel !== undefined && deps.approvals?.on === true;
+  // Scriptorium's own server: the delegation tools when there is someone to hand work to, `ask_user` and
+  // the permission prompt when the turn has its line to the daemon.
+  const own = delegates || deps.channel ? { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message), channel: deps.channel, approvals } : undefined;
   const chosen = Object.fromEntries(agent.mcp.flatMap((name) => (deps.policy.mcpServers?.[name] ? [[name, deps.policy.mcpServers[name].entry]] : [])));
-  const mcpConfig = turnMcpConfig(root, delegates, chosen);
+  const mcpConfig = turnMcpConfig(root, own, chosen, approvals ? deps.approvals!.timeoutMs + 60_000 : undefined);
   return {
     agent: agent.name,
     prompt: buildPrompt(message, {
@@ -62,7 +72,7 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
       senderIsAgent: message.from !== 'user' && registry.lookup(message.from.toLowerCase()).kind !== 'unknown',
       self: agent.name,
       directory,
-      delegateTool: delegates !== undefined,
+      delegateTool: delegates,
     }),
     systemPrompt: agent.prompt,
     sessionId: thread.session ?? randomUUID(),
@@ -70,8 +80,9 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
     cwd: agent.workspace,
     model: agent.model,
     tools: agent.tools,
-    allowedTools: [...preApproved(agent.tools), ...(delegates ? MCP_TOOL_NAMES : [])],
+    allowedTools: [...preApproved(agent.tools), ...(delegates ? MCP_TOOL_NAMES : []), ...(deps.channel ? [ASK_TOOL_NAME] : [])],
     mcpConfig,
+    permissionPromptTool: approvals ? PERMISSION_TOOL_NAME : undefined,
     env: turnEnv(deps, agent),
     // Deny rules win in every permission mode: without allow_shell no shell runs, whatever `tools` says
     // (`tools: default` would otherwise offer Bash).
@@ -98,15 +109,15 @@ function turnEnv(deps: RequestDeps, agent: AgentDefinition): Record<string, stri
 }
 
 /**
- * An agent must not widen its own powers or lift a halt by writing a note: edits to definition notes,
- * HALT.md and dot-folders are denied (absolute paths, Claude Code's `//` form).
+ * An agent must not widen its own powers, lift a halt or decide an approval by writing a note: edits to
+ * definition notes, HALT.md, approval notes and dot-folders are denied (absolute paths, Claude Code's `//` form).
  */
 function protectedPaths(roots: string[], registry: AgentRegistry): string[] {
   // The vault as given and as it really is, when a link leads to it: a rule must match whichever form an
   // edit names.
   return roots.flatMap((root) => {
     const abs = (p: string) => `Edit(/${path.join(root, p).split(path.sep).join('/')})`;
-    return [...registry.paths().map(abs), abs('HALT.md'), abs('.*/**'), abs('**/.*/**')];
+    return [...registry.paths().map(abs), abs('HALT.md'), abs(`${APPROVALS_DIR}/**`), abs('.*/**'), abs('**/.*/**')];
   });
 }
 

@@ -17,8 +17,10 @@ import { originOf, turnRequest } from './turn-request.ts';
 import type { TurnWrites } from './turn-writes.ts';
 import type { OperatorPolicy, SettingSource } from '../agents/policy.ts';
 import { turnWorkspace } from '../agents/workspace.ts';
+import { TurnTimeout } from '../runner/turn-timeout.ts';
+import { openTurnLine, type TurnLineDeps } from './turn-line.ts';
 
-export interface TurnDeps extends LaneCheckDeps, RecordDeps {
+export interface TurnDeps extends LaneCheckDeps, RecordDeps, Omit<TurnLineDeps, 'allowedTools'> {
   root: string;
   /** The vault folder as the user named it, when a link leads to `root`: deny rules cover both forms. */
   rootAsGiven?: string | undefined;
@@ -27,6 +29,8 @@ export interface TurnDeps extends LaneCheckDeps, RecordDeps {
   /** The operator's policy: a workspace is checked again, by its real path, as each turn starts. */
   policy: OperatorPolicy;
   settingSources: SettingSource[];
+  /** How long an approval may wait for a person (`approval_timeout`). */
+  approvalTimeoutMs: number;
   /** The values of the operator's secrets (config/secrets.ts): each turn gets those its agent chose. */
   secretValues: ReadonlyMap<string, string>;
   /** Aborted at shutdown once the grace period is over: running turns are stopped. */
@@ -98,7 +102,22 @@ export class Turns {
     log.debug('turn started', { agent: agent.name, thread: threadPath, resume: thread.session !== undefined });
 
     const notices: string[] = [];
-    const requestDeps = { root: deps.root, rootAsGiven: deps.rootAsGiven, registry: deps.registry, allowShell: deps.allowShell, settingSources: deps.settingSources, policy: deps.policy, secretValues: deps.secretValues, stopSignal: deps.stopSignal, onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p) };
+    // The turn's limit, paused while a person decides an approval, and its line to the daemon.
+    const timeout = new TurnTimeout(agent.timeoutMs);
+    const line = openTurnLine({ ...deps, allowedTools: deps.policy.allowedTools }, { agent, message: job.message, thread: threadPath, timeout, log });
+    const requestDeps = {
+      root: deps.root,
+      rootAsGiven: deps.rootAsGiven,
+      registry: deps.registry,
+      allowShell: deps.allowShell,
+      settingSources: deps.settingSources,
+      policy: deps.policy,
+      secretValues: deps.secretValues,
+      channel: line?.address,
+      approvals: { on: deps.approvals !== undefined, timeoutMs: deps.approvalTimeoutMs },
+      stopSignal: deps.stopSignal,
+      onProgress: (m: InboundMessage, a: AgentDefinition, p: TurnProgress) => this.#progress(m, a, p),
+    };
     const first = turnRequest(requestDeps, agent, message, threadPath, thread, startedAt);
     let asRun = message;
     // The process starts now; its prompt follows when the grace is over, read again if the note's writer
@@ -125,6 +144,7 @@ export class Turns {
       ...first,
       settings: record.settings,
       promptLater,
+      timeout,
       signal: AbortSignal.any([deps.stopSignal, cancel]),
       onProgress: (p: TurnProgress) => (p.type === 'write' ? deps.writes.saw(record.id, p.file) : first.onProgress?.(p)),
     };
@@ -132,6 +152,7 @@ export class Turns {
       result = await this.#runTurn(request, notices, log);
     } finally {
       deps.writes.end(record.id);
+      line?.close();
     }
     await marked;
     if (cancel.aborted && !result.ok && result.errorKind === 'aborted') {

@@ -22,6 +22,7 @@ export const ROLE_TAGS = {
   outbound: 'agent/message/outbound',
   thread: 'agent/thread',
   dashboard: 'agent/dashboard',
+  approval: 'agent/approval',
 } as const;
 
 export type NoteRole = keyof typeof ROLE_TAGS;
@@ -30,7 +31,7 @@ export type NoteRole = keyof typeof ROLE_TAGS;
 export function roleOf(tagsValue: unknown): NoteRole | null {
   const tags = normalizeTags(tagsValue);
   // Order matters only for a note carrying two role tags: the one that never wakes anything wins.
-  const order: NoteRole[] = ['outbound', 'thread', 'dashboard', 'definition', 'inbound'];
+  const order: NoteRole[] = ['outbound', 'thread', 'dashboard', 'approval', 'definition', 'inbound'];
   for (const role of order) if (tags.includes(ROLE_TAGS[role])) return role;
   return null;
 }

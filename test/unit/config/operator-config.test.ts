@@ -54,6 +54,8 @@ describe('loadConfig', () => {
       notifyMaxAttempts: 5,
       notifyBaseDelayMs: 2_000,
       maxMessageBytes: 4 * 1024 * 1024,
+      approvals: true,
+      approvalTimeoutMs: 24 * 60 * 60 * 1000,
       vaultCheckMs: 2_000,
       writeRetryBaseMs: 1_000,
       writeRetryMaxMs: 30_000,

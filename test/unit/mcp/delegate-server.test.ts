@@ -74,9 +74,18 @@ describe('the delegate MCP server', () => {
     expect(result.text).toBe('worker: Does the legwork.\nwriter');
   });
 
-  it('list_agents says so when there is no agent to message', async () => {
+  it('with no agent to message (or no line to the daemon), no tool of its own is offered', async () => {
     const { client } = await connect({ ...CONTEXT, may: [] });
-    expect((await call(client, 'list_agents')).text).toBe('No agents.');
+    expect(client.getServerCapabilities()?.tools).toBeUndefined();
+  });
+
+  it('with its line to the daemon: ask_user when asked for, and the permission prompt when approvals are on', async () => {
+    const { client } = await connect({ ...CONTEXT, may: [], channel: { socket: '/nonexistent/turns.sock', token: 't' }, approvals: true, ask: true });
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['approve', 'ask_user']);
+    // The daemon cannot be reached: the call is denied, saying why, never allowed.
+    const answer = JSON.parse((await call(client, 'approve', { tool_name: 'Write', input: { file_path: '/x' } })).text) as { behavior: string; message: string };
+    expect(answer.behavior).toBe('deny');
+    expect(answer.message).toMatch(/^Permission could not be asked \(.*\), so Write was not run\.$/);
   });
 
   it('delegate writes an inbound note in Inbox/, stamped by the daemon-given context, not the model', async () => {

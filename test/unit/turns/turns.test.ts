@@ -46,6 +46,7 @@ beforeEach(async () => {
     policy: SAFE_POLICY,
     settingSources: ['user'],
     secretValues: new Map(),
+    approvalTimeoutMs: 60_000,
     stopSignal: new AbortController().signal,
     threads: { root: kit.vault.root, exists: (p) => kit.store.exists(p), threads: kit.index.threads(), templateFolders: [] },
     threadCreated: (p) => kit.index.addThread(p),

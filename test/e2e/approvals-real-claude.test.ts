@@ -1,0 +1,113 @@
+// Approvals as notes, with the real Claude Code CLI: a Write that needs permission (permission_mode:
+// default) becomes an approval note; a person's `decision: allow` lets it run, `deny` tells the model no;
+// a write outside the vault is refused at once, with no note at all.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ContentBlock, RecordedRequest } from '../helpers/fake-anthropic.ts';
+import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { REAL_CLAUDE_PATIENCE_MS } from '../helpers/real-claude.ts';
+import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
+
+let v: RealClaudeVault | undefined;
+let outside: string | undefined;
+afterEach(async () => {
+  await v?.close();
+  v = undefined;
+  if (outside) await rm(outside, { recursive: true, force: true });
+  outside = undefined;
+});
+
+const WRITER = '---\ntags: [agent/definition]\npermission_mode: default\ntools: [Read, Write]\n---\nYou are WRITER.\n';
+
+/** The last tool result the model was sent, as text ('' when the last user message holds none). */
+const toolResult = (req: RecordedRequest): { text: string; isError: boolean } | undefined => {
+  const last = req.body.messages.filter((m) => m.role === 'user').at(-1)?.content;
+  const block = (Array.isArray(last) ? last : []).find((b) => b.type === 'tool_result');
+  if (!block) return undefined;
+  const content = block.content;
+  const text = typeof content === 'string' ? content : ((content as ContentBlock[] | undefined) ?? []).map((b) => b.text ?? '').join('');
+  return { text, isError: block.is_error === true };
+};
+
+/** The fake model: write the file the message names, then report what the tool said. */
+function writeThenReport(file: (req: RecordedRequest) => string) {
+  return (req: RecordedRequest) => {
+    const result = toolResult(req);
+    if (result) return { text: `${result.isError ? 'REFUSED' : 'WROTE'}: ${result.text}` };
+    return { toolUse: { name: 'Write', input: { file_path: file(req), content: 'approved text\n' } } };
+  };
+}
+
+async function approvalNotes(vault: string): Promise<string[]> {
+  return (await readdir(path.join(vault, 'Approvals')).catch(() => [] as string[])).map((n) => `Approvals/${n}`);
+}
+
+async function decide(vault: string, note: string, fields: string): Promise<void> {
+  // As a person does in Obsidian: the note edited in place.
+  const raw = await readFile(path.join(vault, note), 'utf8');
+  await writeFile(path.join(vault, note), raw.replace('decision: pending', fields));
+}
+
+describe('approvals as notes', () => {
+  it('allowed by editing the note: the Write runs, and the note says who decided and when', async () => {
+    v = await startRealClaudeVault({ 'Agents/writer.md': WRITER, 'Notes/.keep': '' });
+    const target = path.join(v.vault, 'Notes', 'out.md');
+    v.fake.setHandler(writeThenReport(() => target));
+    await v.write('Inbox/please.md', '---\ntags: [agent/message/inbound]\nto: writer\n---\nWrite the note.\n');
+
+    let note = '';
+    await waitFor(async () => ((note = (await approvalNotes(v!.vault))[0] ?? ''), note !== ''), { timeoutMs: REAL_CLAUDE_PATIENCE_MS, what: 'an approval note' });
+    const asked = await v.note(note);
+    expect(asked.data).toMatchObject({ tags: ['agent/approval'], agent: 'writer', tool: 'Write', decision: 'pending', message: '[[Inbox/please]]', thread: '[[Threads/writer]]' });
+    expect(asked.data.input).toBe(`${target} (14 characters)`);
+    expect(asked.body).toContain('"content": "approved text\\n"');
+    // The turn waits: the message still runs, the file is not there, the Dashboard says what waits.
+    expect((await v.note('Inbox/please.md')).data.status).toBe('running');
+    expect(existsSync(target)).toBe(false);
+    await waitFor(async () => (await readFile(path.join(v!.vault, 'Dashboard.md'), 'utf8')).includes('## Needs you'), { what: 'Needs you on the Dashboard' });
+
+    await decide(v.vault, note, 'decision: allow');
+    const done = await v.waitForStatus('Inbox/please.md', ['done', 'error']);
+    expect(done.status).toBe('done');
+    expect(await readFile(target, 'utf8')).toBe('approved text\n');
+    const reply = await v.note(`${String(done.reply).slice(2, -2)}.md`);
+    expect(reply.body).toMatch(/^WROTE: File created successfully/);
+    await waitFor(async () => (await v!.note(note)).data.decided_by === 'user', { what: 'decided_by on the approval note' });
+    expect((await v.note(note)).data.decided_at).toEqual(expect.any(String));
+  });
+
+  it('denied by editing the note, with a reason: the Write does not run and the model is told why', async () => {
+    v = await startRealClaudeVault({ 'Agents/writer.md': WRITER, 'Notes/.keep': '' });
+    const target = path.join(v.vault, 'Notes', 'out.md');
+    v.fake.setHandler(writeThenReport(() => target));
+    await v.write('Inbox/please.md', '---\ntags: [agent/message/inbound]\nto: writer\n---\nWrite the note.\n');
+    let note = '';
+    await waitFor(async () => ((note = (await approvalNotes(v!.vault))[0] ?? ''), note !== ''), { timeoutMs: REAL_CLAUDE_PATIENCE_MS, what: 'an approval note' });
+    await decide(v.vault, note, 'decision: deny\nreason: not in that folder');
+    const done = await v.waitForStatus('Inbox/please.md', ['done', 'error']);
+    expect(done.status).toBe('done');
+    expect(existsSync(target)).toBe(false);
+    const reply = await v.note(`${String(done.reply).slice(2, -2)}.md`);
+    expect(reply.body).toMatch(/^REFUSED: The user denied Write: not in that folder\./);
+    expect(parseFrontmatter(await readFile(path.join(v.vault, 'Dashboard.md'), 'utf8')).body).not.toContain('## Needs you');
+  });
+
+  it('what the operator forbids is refused at once, never asked: a file outside the vault', async () => {
+    outside = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-e2e-outside-'));
+    const target = path.join(outside, 'escape.md');
+    v = await startRealClaudeVault({ 'Agents/writer.md': WRITER });
+    v.fake.setHandler(writeThenReport(() => target));
+    await v.write('Inbox/escape.md', '---\ntags: [agent/message/inbound]\nto: writer\n---\nWrite outside.\n');
+    const done = await v.waitForStatus('Inbox/escape.md', ['done', 'error']);
+    expect(done.status).toBe('done');
+    expect(existsSync(target)).toBe(false);
+    const reply = await v.note(`${String(done.reply).slice(2, -2)}.md`);
+    expect(reply.body).toMatch(/^REFUSED: /);
+    expect(reply.body).toContain(`Refused by the operator's policy on this machine: ${target} is outside the folders this agent works in`);
+    expect(await approvalNotes(v.vault)).toEqual([]);
+  });
+});
