@@ -29,6 +29,7 @@ export function explainInbound(root: string, note: ScannedNote, ctx: ExplainCont
     if (reading.status === 'ready' || reading.status === 'queued' || reading.status === 'running') {
       return result(`will not run: invalid field ${reading.field}`, [`${invalid}.`, ctx.daemon ? 'The daemon marks it status: error when it reads it.' : 'When the daemon starts, it marks it status: error.'], `Fix ${reading.field}, then set status: ready.`);
     }
+    if (reading.status === 'waiting') return result('waits for your answer', [`${invalid}.`], `Fix ${reading.field}.`);
     const ended = explainEnded(reading.status, data, ctx);
     return result(ended.verdict, [...ended.reasons, `To run it again, first fix ${invalid}.`], `Fix ${reading.field}, then set status: ready.`);
   }
@@ -66,6 +67,13 @@ export function explainInbound(root: string, note: ScannedNote, ctx: ExplainCont
         }
       }
       return result(ended.verdict, reasons, next);
+    }
+    case 'waiting': {
+      const question = str(data.question);
+      return result('waits for your answer', [
+        `Its agent ${m.to} asked you a question${question ? ` in ${question}` : ''}; its turn ended, and the same conversation goes on with your answer.`,
+        ...chain,
+      ], `Open ${question ?? 'the reply note'}, write your answer under "## Your answer", then set that note's status: ready.`);
     }
     case 'running': {
       if (ctx.daemon) {

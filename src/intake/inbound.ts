@@ -61,7 +61,7 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
   }
   if (active.has(vaultPath)) return;
   if (!reading.ok) {
-    if (reading.status === 'draft' || reading.status === 'done' || reading.status === 'error' || reading.status === 'cancelled') return;
+    if (reading.status === 'draft' || reading.status === 'done' || reading.status === 'error' || reading.status === 'cancelled' || reading.status === 'waiting') return;
     logger.warn('message invalid', { note: vaultPath, field: reading.field, error: reading.error });
     // An invalid status is the user's to fix: the error goes on the note, the status stays.
     if (reading.status === null) await outcomes.showError(vaultPath, data.error, reading.error);
@@ -74,6 +74,8 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
     case 'done':
     case 'error':
     case 'cancelled':
+    // Its agent asked the user a question: the answer, in the reply note, queues it again (questions/).
+    case 'waiting':
       return;
     case 'running':
       // Found running at start: the daemon stopped mid-turn. Re-running could repeat what the turn

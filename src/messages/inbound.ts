@@ -22,6 +22,8 @@ export interface InboundMessage {
   retryAttempt?: number;
   /** For delegated messages and callbacks: the message whose turn started the delegation. */
   originMessage?: string | undefined;
+  /** Link target of `answer:`: the reply note in which the user answered the agent's question (its turn resumes with it). */
+  answer?: string | undefined;
   /** Fan-in: delegated messages sharing a group wake the delegating agent once. */
   group?: { id: string; size: number; deadline: Date | undefined } | undefined;
   body: string;
@@ -128,6 +130,7 @@ export function readInbound(path: string, data: FrontmatterData, body: string): 
       group: readGroup(data),
       originMessage: linkTarget(data.origin_message) ?? undefined,
       waitingFor: typeof data.waiting_for === 'string' ? data.waiting_for : undefined,
+      answer: linkTarget(data.answer) ?? undefined,
       retryAt: typeof data.retry_at === 'string' && !Number.isNaN(new Date(data.retry_at).getTime()) ? new Date(data.retry_at) : undefined,
       retryAttempt: Number.isInteger(data.retry_attempt) ? (data.retry_attempt as number) : 0,
       body: body.trim(),

@@ -128,6 +128,14 @@ export class MessageOutcomes {
     return true;
   }
 
+  /**
+   * Its turn asked the user a question (`ask_user`): `waiting`, with the reply note that holds the question.
+   * It has not ended: no one is called back until its answer has run.
+   */
+  async wait(path: string, fields: FrontmatterData): Promise<boolean> {
+    return (await this.#move(path, ['running', 'waiting'], { retry_attempt: undefined, retry_at: undefined, ...fields })) !== null;
+  }
+
   /** A message that ended some other way (cancelled before it ran): whoever delegated it hears. */
   ended(path: string): Promise<void> {
     return this.#deps.ended(path);

@@ -1,9 +1,10 @@
 /**
  * An inbound message's lifecycle. The user writes `draft` or `ready` (or nothing, which means ready);
- * Scriptorium moves it along `queued → running → done | error`. `cancelled` is the user's way to stop a
+ * Scriptorium moves it along `queued → running → done | error`, or `running → waiting → queued` when its agent
+ * asked the user a question. `cancelled` is the user's way to stop a
  * message (waiting or running). Setting a finished message back to `ready` runs it again.
  */
-export const MESSAGE_STATUSES = ['draft', 'ready', 'queued', 'running', 'done', 'error', 'cancelled'] as const;
+export const MESSAGE_STATUSES = ['draft', 'ready', 'queued', 'running', 'waiting', 'done', 'error', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /**
@@ -17,7 +18,9 @@ const SCRIPTORIUM_MOVES: Record<MessageStatus, readonly MessageStatus[]> = {
   draft: [],
   ready: ['queued', 'error'],
   queued: ['running', 'error', 'queued'],
-  running: ['done', 'error', 'queued'],
+  running: ['done', 'error', 'queued', 'waiting'],
+  // The agent asked the user a question (`ask_user`): the answer queues it again, on the same session.
+  waiting: ['queued', 'error'],
   done: [],
   error: [],
   cancelled: [],

@@ -42,6 +42,8 @@ export interface StartedRecord {
 /** Everything needed to write the turn's notes again, byte for byte the same decisions. */
 export interface ResultRecord {
   t: 'result';
+  /** The turn asked the user this (`ask_user`): its reply note holds the question, and the message waits for the answer. */
+  question?: string | undefined;
   msg: string;
   agent: string;
   mode: 'single-threaded' | 'multi-threaded';

@@ -28,6 +28,8 @@ export interface FinishedTurn {
   notices: string[];
   /** The session the turn was started with (a fresh one unless it resumed). */
   sessionTried: string;
+  /** What the turn asked the user with `ask_user`, if it asked (and succeeded). */
+  question?: string | undefined;
   startedAt: string;
 }
 
@@ -77,6 +79,7 @@ export async function recordTurn(deps: RecordDeps, done: FinishedTurn): Promise<
     origin,
     threadBefore: { turnCount: done.thread.turnCount, costUsd: done.thread.costUsd, usage: done.thread.usage, session: done.thread.session },
     errorKind: result.errorKind,
+    ...(result.ok && done.question ? { question: done.question } : {}),
   };
   // Not journaled (the disk is full): the record is kept in memory while its notes wait, and journaled
   // first when they are tried again. A crash meanwhile runs the turn again, as for a turn cut off.

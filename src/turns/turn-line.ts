@@ -21,9 +21,12 @@ export interface TurnLineDeps {
 /**
  * One turn's line to the daemon: a call that needs permission is refused at once when the operator's
  * policy forbids it (approvals/forbidden.ts), and otherwise becomes an approval note; the turn's own
- * timeout stands still while a person decides.
+ * timeout stands still while a person decides. `ask_user` questions are kept for the turn's end.
  */
-export function openTurnLine(deps: TurnLineDeps, turn: { agent: AgentDefinition; message: string; thread: string; timeout: TurnTimeout; log: Logger }): { address: ChannelAddress; close(): void } | undefined {
+export function openTurnLine(
+  deps: TurnLineDeps,
+  turn: { agent: AgentDefinition; message: string; thread: string; timeout: TurnTimeout; log: Logger },
+): { address: ChannelAddress; close(): void; questions: string[] } | undefined {
   const { channel, approvals } = deps;
   if (!channel) return undefined;
   const realRoot = realPathOf(deps.root);
@@ -35,7 +38,9 @@ export function openTurnLine(deps: TurnLineDeps, turn: { agent: AgentDefinition;
     vault: realRoot,
     definitions: deps.registry.paths(),
   };
-  return channel.open({
+  // What the model asked the user (`ask_user`); after the turn, its reply note carries them.
+  const questions: string[] = [];
+  const line = channel.open({
     permission: async (call, signal) => {
       const forbidden = forbiddenCall(call.tool_name, call.input, ceiling);
       if (forbidden) {
@@ -45,6 +50,13 @@ export function openTurnLine(deps: TurnLineDeps, turn: { agent: AgentDefinition;
       if (!approvals) return { behavior: 'deny', message: `${call.tool_name} needs permission, and asking is off on this machine.` };
       return approvals.ask({ agent: turn.agent.name, message: turn.message, thread: turn.thread, pause: () => turn.timeout.pause(), resume: () => turn.timeout.resume() }, call, signal);
     },
-    ask: async () => ({ text: 'Questions to the user are not available in this turn. Answer as best you can.', isError: true }),
+    ask: async (question) => {
+      questions.push(question.trim());
+      turn.log.info('the agent asks the user a question; its turn ends', { agent: turn.agent.name });
+      return {
+        text: 'Your question is on its way to the user, in the reply note of this turn. End your turn now, briefly, without guessing the answer: their answer comes back to you as the next message in this conversation.',
+      };
+    },
   });
+  return { ...line, questions };
 }

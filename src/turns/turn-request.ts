@@ -60,7 +60,7 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
   const approvals = deps.channel !== undefined && deps.approvals?.on === true;
   // Scriptorium's own server: the delegation tools when there is someone to hand work to, `ask_user` and
   // the permission prompt when the turn has its line to the daemon.
-  const own = delegates || deps.channel ? { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message), channel: deps.channel, approvals } : undefined;
+  const own = delegates || deps.channel ? { agent: agent.name, depth: message.delegationDepth, may: directory, message: originOf(message), channel: deps.channel, approvals, ask: deps.channel !== undefined } : undefined;
   const chosen = Object.fromEntries(agent.mcp.flatMap((name) => (deps.policy.mcpServers?.[name] ? [[name, deps.policy.mcpServers[name].entry]] : [])));
   const mcpConfig = turnMcpConfig(root, own, chosen, approvals ? deps.approvals!.timeoutMs + 60_000 : undefined);
   return {

@@ -18,6 +18,7 @@ import type { TurnWrites } from './turn-writes.ts';
 import type { OperatorPolicy, SettingSource } from '../agents/policy.ts';
 import { turnWorkspace } from '../agents/workspace.ts';
 import { TurnTimeout } from '../runner/turn-timeout.ts';
+import { answerRun } from './answer-run.ts';
 import { openTurnLine, type TurnLineDeps } from './turn-line.ts';
 
 export interface TurnDeps extends LaneCheckDeps, RecordDeps, Omit<TurnLineDeps, 'allowedTools'> {
@@ -68,8 +69,17 @@ export class Turns {
     const grace = deps.graceOf(job.message);
     const check = await checkAtLane(deps, job);
     if (!check.run) return check.outcome;
-    const { message } = check;
+    let { message } = check;
     let agent = check.agent;
+    // The user's answer to this agent's question: the turn resumes the conversation with it, as the user's words.
+    if (message.answer) {
+      const answered = await answerRun(store, message);
+      if ('error' in answered) {
+        await outcomes.fail(job.message, 'queued', answered.error);
+        return 'done';
+      }
+      message = answered.message;
+    }
 
     let threadPath: string;
     let thread;
@@ -159,7 +169,8 @@ export class Turns {
       result = { ...result, errorKind: 'cancelled', error: 'Cancelled: this message was set to cancelled while its turn ran, so the turn was stopped.' };
     }
     await promptLater;
-    await recordTurn(deps, { agent, message: asRun, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt) });
+    const question = line?.questions.join('\n\n') || undefined;
+    await recordTurn(deps, { agent, message: asRun, threadPath, thread, result, notices, sessionTried: request.sessionId, startedAt: isoLocal(startedAt), question });
     return 'done';
   }
 
