@@ -18,7 +18,7 @@ export type LiveTurnStart = Omit<LiveTurnView, 'tools' | 'lastActivity'> & { thr
 /**
  * A running turn shown in its thread note (threads/live-block.ts): every `intervalMs` its section is
  * rendered again and written when it reads differently (a tool call, a retry, another minute). A turn
- * that ends before the first look writes nothing: most turns are that fast, and they pay no write for it.
+ * that ends before the first look writes nothing: a quick turn pays no write for being watchable.
  * Each write re-reads the note and replaces only the section as last written, so what the user types
  * elsewhere in the note is kept; once they edit or remove the section, it is left alone for the rest of
  * the turn. When the turn ends its record takes the section's place (turns/turn-notes.ts).
