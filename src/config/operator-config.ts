@@ -41,6 +41,11 @@ export interface DaemonConfig {
   dashboard: boolean;
   /** At most one dashboard write per this many ms. */
   dashboardIntervalMs: number;
+  /**
+   * A running turn is shown in its thread note from this long after it starts, and that section is written
+   * at most this often (turns/live-turn.ts); 0: never. Not a setting in the config file.
+   */
+  liveTurnIntervalMs: number;
   /** Outbound webhooks (`notify:`): attempts and the first backoff. */
   notifyMaxAttempts: number;
   notifyBaseDelayMs: number;
@@ -78,6 +83,7 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   api: undefined,
   dashboard: true,
   dashboardIntervalMs: 3_000,
+  liveTurnIntervalMs: 3_000,
   notifyMaxAttempts: 5,
   notifyBaseDelayMs: 2_000,
   // 4 MiB: see DEFAULT_MAX_MESSAGE_BYTES for why.

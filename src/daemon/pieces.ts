@@ -205,6 +205,7 @@ export function buildPieces(options: PiecesOptions) {
     writerOf,
     sent,
     writeLater,
+    liveIntervalMs: config.liveTurnIntervalMs,
   });
   const jobs = new JobQueue({
     lanes,

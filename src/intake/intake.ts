@@ -3,6 +3,7 @@ import { refusedDefinition, stampedWriter, WRITTEN_BY } from '../agents/written-
 import type { OperatorPolicy } from '../agents/policy.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { MessageOutcomes } from '../messages/outcome.ts';
+import { hasLiveBlock, withoutLiveBlocks } from '../threads/live-block.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
@@ -139,9 +140,25 @@ export class Intake {
         index.set(vaultPath, { role });
         await this.#deps.approvals?.seen(vaultPath, data);
         return 'other';
+      case 'thread':
+        index.set(vaultPath, { role });
+        // A running turn's section left by a daemon that stopped mid-turn (killed, crashed, its journal
+        // gone): found in the start-up read, before any turn runs, it is removed (turns/live-turn.ts).
+        if (this.#deferred && size === undefined && hasLiveBlock(raw)) await this.#removeLiveBlocks(vaultPath);
+        return 'other';
       default:
         index.set(vaultPath, { role });
         return 'other';
+    }
+  }
+
+  async #removeLiveBlocks(vaultPath: string): Promise<void> {
+    const { store, logger } = this.#deps;
+    try {
+      await store.edit(vaultPath, (raw) => withoutLiveBlocks(raw));
+      logger.info('removed the section of a turn cut off while it ran from its thread note', { note: vaultPath });
+    } catch (error) {
+      logger.warn('could not remove the section of a turn cut off while it ran from its thread note', { note: vaultPath, error: errorMessage(error) });
     }
   }
 

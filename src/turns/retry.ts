@@ -1,5 +1,6 @@
 import type { MessageOutcomes } from '../messages/outcome.ts';
 import type { Journal } from '../state/journal.ts';
+import { withoutLiveBlocks } from '../threads/live-block.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
@@ -35,6 +36,8 @@ export async function scheduleRetry(
   const waiting = `attempt ${failedAttempts} of ${deps.maxAttempts} failed (${error}); trying again at ${retryAt.toTimeString().slice(0, 8)}`;
   await journal.append({ t: 'retry', msg: turn.messagePath, attempt: failedAttempts, retryAt: isoLocal(retryAt), error, at: isoLocal(now) });
   await outcomes.retry(turn.messagePath, { retry_at: isoLocal(retryAt), retry_attempt: failedAttempts, waiting_for: waiting });
+  // No record takes the place of the turn's live section (turns/live-turn.ts): it goes.
+  await store.edit(turn.threadPath, (raw) => withoutLiveBlocks(raw, turn.threadTurns + 1));
   await store.update(turn.threadPath, { status: turn.threadTurns > 0 ? 'ok' : 'working' });
   logger.warn('transient failure; will retry', { note: turn.messagePath, attempt: failedAttempts, retryAt: retryAt.toISOString(), error });
   deps.recheckAt(retryAt);

@@ -4,6 +4,7 @@ import { outboundNote } from '../messages/outbound.ts';
 import type { DaemonEvents } from '../state/events.ts';
 import type { Journal, ResultRecord } from '../state/journal.ts';
 import type { TurnLogEntry } from '../state/turns-log.ts';
+import { withTurnRecord } from '../threads/live-block.ts';
 import { newThreadNote, readThreadState, renderTurn, threadFieldsAfterTurn } from '../threads/thread-note.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -101,12 +102,13 @@ async function writeReply(deps: TurnNotesDeps, record: ResultRecord, at: Date): 
   await deps.store.write(record.reply, reply);
 }
 
-/** The turn appended to its thread note, unless it is there already (a replay after a crash). */
+/** The turn added to its thread note, unless it is there already (a replay after a crash). */
 async function writeThreadTurn(deps: TurnNotesDeps, record: ResultRecord, at: Date): Promise<void> {
   const { raw: threadRaw, existing } = await readThreadForUpdate(deps, record, at);
   if (threadRaw.includes(wikilink(record.reply))) return;
+  const number = record.threadBefore.turnCount + 1;
   const turnText = renderTurn({
-    number: record.threadBefore.turnCount + 1,
+    number,
     at,
     from: record.from,
     messagePath: record.msg,
@@ -125,8 +127,8 @@ async function writeThreadTurn(deps: TurnNotesDeps, record: ResultRecord, at: Da
   const cleared = existing && record.threadBefore.session !== undefined && readThreadState(parseFrontmatter(threadRaw).data).session === undefined;
   const session = cleared ? '' : record.session;
   const fields = threadFieldsAfterTurn(before, { ok: record.ok, session, costUsd: record.costUsd, usage: record.usage, at });
-  const updated = updateFrontmatterText(threadRaw, fields);
-  await deps.store.write(record.thread, (updated.endsWith('\n') ? updated : updated + '\n') + turnText);
+  // In the place of the turn's live section, if it had one (turns/live-turn.ts); appended otherwise.
+  await deps.store.write(record.thread, withTurnRecord(updateFrontmatterText(threadRaw, fields), number, turnText));
 }
 
 /**

@@ -12,6 +12,7 @@ import { targetToPath, wikilink } from '../vault/links.ts';
 import { attribute } from '../intake/sender.ts';
 import { checkAtLane, type LaneCheckDeps } from './lane-checks.ts';
 import { openThread, type ThreadLookup } from './open-thread.ts';
+import { LiveTurn } from './live-turn.ts';
 import { recordTurn, type RecordDeps } from './record-turn.ts';
 import { originOf, turnRequest } from './turn-request.ts';
 import type { TurnWrites } from './turn-writes.ts';
@@ -46,6 +47,8 @@ export interface TurnDeps extends LaneCheckDeps, RecordDeps, Omit<TurnLineDeps, 
   graceOf: (messagePath: string) => Promise<boolean> | undefined;
   /** Which turn wrote which file: each turn's writes are recorded, so the messages it writes are its agent's. */
   writes: TurnWrites;
+  /** A running turn is shown in its thread note from this long after it starts, at most this often (0: never). */
+  liveIntervalMs: number;
 }
 
 /**
@@ -150,19 +153,28 @@ export class Turns {
     });
     let result: TurnResult;
     const record = deps.writes.begin({ agent: agent.name, depth: message.delegationDepth, origin: originOf(message) }, agent.workspace);
+    const live =
+      deps.liveIntervalMs > 0
+        ? new LiveTurn({ store, clock, logger: log, intervalMs: deps.liveIntervalMs }, { threadPath, number: thread.turnCount + 1, from: message.from, messagePath: message.path, startedAt })
+        : undefined;
     const request = {
       ...first,
       settings: record.settings,
       promptLater,
       timeout,
       signal: AbortSignal.any([deps.stopSignal, cancel]),
-      onProgress: (p: TurnProgress) => (p.type === 'write' ? deps.writes.saw(record.id, p.file) : first.onProgress?.(p)),
+      onProgress: (p: TurnProgress) => {
+        live?.saw(p);
+        return p.type === 'write' ? deps.writes.saw(record.id, p.file) : first.onProgress?.(p);
+      },
     };
     try {
       result = await this.#runTurn(request, notices, log);
     } finally {
       deps.writes.end(record.id);
       line?.close();
+      // Its last write lands before the record that takes its place (or, for a retry, removes it).
+      await live?.stop();
     }
     await marked;
     if (cancel.aborted && !result.ok && result.errorKind === 'aborted') {

@@ -303,13 +303,25 @@ export class NoteStore {
    * first so an edit the user saved a moment ago is kept. Returns the new text, or null if the note is gone.
    */
   update(vaultPath: string, updates: FrontmatterData): Promise<string | null> {
-    // One read-modify-write of a note at a time in this process (a turn's status and a callback's stamp
-    // on the same note must not overwrite each other); other writers are caught by the version check.
+    return this.#oneAtATime(vaultPath, () => this.#update(vaultPath, updates));
+  }
+
+  /**
+   * Change a note's text with `change` (its text as read now → the new text, or null to leave it), in the
+   * same order as `update()` and with the same care: re-read first, and redone from the new text if
+   * someone saves meanwhile, so an edit the user saved a moment ago is kept. `change` may be called more
+   * than once. Returns the note's text after it, or null when the note is gone or too big to hold whole.
+   * What `change` adds is written as it is (not redacted here: redact it first).
+   */
+  edit(vaultPath: string, change: (raw: string) => string | null): Promise<string | null> {
+    return this.#oneAtATime(vaultPath, () => this.#edit(vaultPath, change));
+  }
+
+  /** One read-modify-write of a note at a time in this process: a turn's status and a callback's stamp on the same note must not overwrite each other. */
+  #oneAtATime(vaultPath: string, work: () => Promise<string | null>): Promise<string | null> {
+    // Other writers are caught by the version check in each write.
     const previous = this.#updates.get(vaultPath) ?? Promise.resolve();
-    const next = previous.then(
-      () => this.#update(vaultPath, updates),
-      () => this.#update(vaultPath, updates),
-    );
+    const next = previous.then(work, work);
     this.#updates.set(vaultPath, next);
     void next.finally(() => {
       if (this.#updates.get(vaultPath) === next) this.#updates.delete(vaultPath);
@@ -346,19 +358,33 @@ export class NoteStore {
       // Only the fields we set are redacted: the rest of the note is the user's, kept byte for byte.
       const next = updateFrontmatterText(raw, redactDeep(updates, this.redact));
       if (next === raw) return next;
-      // The user saved after our last write: the watcher has (or will have) an event for that save, and
-      // it must not be dropped as ours, so this write is not remembered as ours either.
-      const userEdited = this.ownWrites.hasWritten(vaultPath) && !this.ownWrites.isOwn(vaultPath, raw);
-      const written = await this.#write(vaultPath, next, {
-        wake: userEdited,
-        // A save landing between our read and our rename would be lost: check, and redo from the new text.
-        unchangedSince: attempt < 3 ? before : undefined,
-      });
-      if (written) {
+      if (await this.#writeOver(vaultPath, raw, next, attempt < 3 ? before : undefined)) {
         this.#onUpdate?.(vaultPath, updates);
         return next;
       }
     }
+  }
+
+  async #edit(vaultPath: string, change: (raw: string) => string | null): Promise<string | null> {
+    for (let attempt = 0; ; attempt++) {
+      const stable = await this.#readStable(vaultPath, 120, this.maxNoteBytes);
+      if (stable === null || !('raw' in stable.read)) return null;
+      const raw = stable.read.raw;
+      const next = change(raw);
+      if (next === null || next === raw) return raw;
+      if (await this.#writeOver(vaultPath, raw, next, attempt < 3 ? stable.version : undefined)) return next;
+    }
+  }
+
+  /**
+   * `next` written over `raw`, the note as read at `before`: false, and nothing written, when it has changed
+   * since (a save landing between our read and our rename would be lost: the caller redoes it from the new text).
+   */
+  #writeOver(vaultPath: string, raw: string, next: string, before: string | undefined): Promise<boolean> {
+    // The user saved after our last write: the watcher has (or will have) an event for that save, and
+    // it must not be dropped as ours, so this write is not remembered as ours either.
+    const userEdited = this.ownWrites.hasWritten(vaultPath) && !this.ownWrites.isOwn(vaultPath, raw);
+    return this.#write(vaultPath, next, { wake: userEdited, unchangedSince: before });
   }
 
   /**

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   files?: Record<string, string>;
   config?: Partial<DaemonConfig>;
   env?: Record<string, string | undefined>;
+  /** The daemon's time (the system's by default). */
+  clock?: Clock;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -54,6 +56,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     vault: vault.root,
     config: { ...TEST_CONFIG, ...options.config },
     logger,
+    ...(options.clock ? { clock: options.clock } : {}),
     onTurnFinished: (entry) => finished.push({ entry, at: Date.now() }),
   });
   let closed = false;

@@ -51,6 +51,7 @@ describe('loadConfig', () => {
       api: undefined,
       dashboard: true,
       dashboardIntervalMs: 3_000,
+      liveTurnIntervalMs: 3_000,
       notifyMaxAttempts: 5,
       notifyBaseDelayMs: 2_000,
       maxMessageBytes: 4 * 1024 * 1024,

@@ -61,6 +61,7 @@ beforeEach(async () => {
     writerOf: (p) => turnDeps.writes.writerOf(p),
     sent: new SentNotes(),
     writeLater: () => {},
+    liveIntervalMs: 0,
   };
   turns = new Turns(turnDeps);
 });
@@ -305,5 +306,54 @@ describe('when the turn fails', () => {
     expect(fields.error).toBeUndefined();
     expect(await kit.vault.body(String(fields.reply).replace(/^\[\[|\]\]$/g, '') + '.md')).toContain('Cancelled: this message was set to cancelled while its turn ran');
     expect(kit.ended).toEqual([job.message]);
+  });
+});
+
+describe('while the turn runs', () => {
+  /** A runner that reports a Read, then holds its turn until the test lets it end with `result`. */
+  function heldRunner(result: (request: TurnRequest) => TurnResult) {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const runner: Runner = async (request) => {
+      requests.push(request);
+      request.onProgress?.({ type: 'tool', name: 'Read' });
+      await gate;
+      return result(request);
+    };
+    return { runner, release };
+  }
+  const sectionShown = () => waitFor(async () => (await kit.vault.read('Threads/helper.md')).includes('- Tools so far: Read\n'), { what: 'the live section' });
+
+  it('its thread note shows it with the tools so far, and its record takes the place of that section', async () => {
+    const held = heldRunner((request) => turnResult({ sessionId: request.sessionId, text: 'Read it.', tools: ['Read'] }));
+    const running = new Turns({ ...turnDeps, runner: held.runner, liveIntervalMs: 20 }).run(await queued('q', 'helper'), new AbortController().signal);
+    await sectionShown();
+    expect(await kit.vault.body('Threads/helper.md')).toContain('## Turn 1 · running · from user');
+    held.release();
+    await running;
+    const body = await kit.vault.body('Threads/helper.md');
+    expect(body).not.toContain('live turn');
+    expect(body).not.toContain('running');
+    expect(body).toMatch(/## Turn 1 · 2026-06-01 10:00 · from user[\s\S]*Read it\.\n\n\*Tools: Read · \$0\.0010 · 0\.0 s\*\n$/);
+    expect(kit.logger.lines.filter((l) => l.msg === 'running turn shown in its thread note')).toHaveLength(1);
+  });
+
+  it('a turn retried later for a passing failure leaves no section behind', async () => {
+    const held = heldRunner(() => turnResult({ ok: false, text: undefined, errorKind: 'api', error: 'API Error: 529 Overloaded', transient: true }));
+    const job = await queued('q', 'helper');
+    const running = new Turns({ ...turnDeps, runner: held.runner, liveIntervalMs: 20 }).run(job, new AbortController().signal);
+    await sectionShown();
+    held.release();
+    await running;
+    expect(await kit.vault.fields(job.message)).toMatchObject({ status: 'queued', retry_attempt: 1 });
+    expect(await kit.vault.read('Threads/helper.md')).not.toContain('live turn');
+    expect((await kit.vault.fields('Threads/helper.md')).status).toBe('working');
+  });
+
+  it('a turn that ends before the first look never writes the section', async () => {
+    const job = await queued('q', 'helper');
+    await new Turns({ ...turnDeps, liveIntervalMs: 60_000 }).run(job, new AbortController().signal);
+    expect((await kit.vault.fields(job.message)).status).toBe('done');
+    expect(kit.logger.lines.filter((l) => l.msg === 'running turn shown in its thread note')).toHaveLength(0);
   });
 });

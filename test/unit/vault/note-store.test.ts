@@ -137,6 +137,49 @@ describe('NoteStore.update', () => {
   });
 });
 
+describe('NoteStore.edit', () => {
+  const NOTE = '---\ntags: [agent/thread]\nstatus: working\n---\n# a\n\nThe body.\n';
+
+  it('writes what the change gives, remembered as its own write', async () => {
+    await store.write('t.md', NOTE);
+    const next = await store.edit('t.md', (raw) => raw + 'More.\n');
+    expect(next).toBe(NOTE + 'More.\n');
+    expect(await store.read('t.md')).toBe(NOTE + 'More.\n');
+    expect(store.ownWrites.isOwn('t.md', next!)).toBe(true);
+  });
+
+  it("hands the change the note as the user last saved it, and does not take the result for our own write", async () => {
+    await store.write('t.md', NOTE);
+    await writeFile(path.join(root, 't.md'), NOTE.replace('The body.', 'The body, typed by the user.'));
+    const next = await store.edit('t.md', (raw) => raw + 'More.\n');
+    expect(next).toBe(NOTE.replace('The body.', 'The body, typed by the user.') + 'More.\n');
+    expect(store.ownWrites.isOwn('t.md', next!)).toBe(false);
+  });
+
+  it('writes nothing when the change gives null or the same text', async () => {
+    await writeFile(path.join(root, 't.md'), NOTE);
+    expect(await store.edit('t.md', () => null)).toBe(NOTE);
+    expect(await store.edit('t.md', (raw) => raw)).toBe(NOTE);
+    expect(store.ownWrites.hasWritten('t.md')).toBe(false);
+  });
+
+  it('gives null for a note that is gone, and for one too big to hold, without calling the change', async () => {
+    const small = new NoteStore(root, { maxNoteBytes: 64 });
+    await writeFile(path.join(root, 'big.md'), NOTE + 'x'.repeat(100));
+    let called = 0;
+    const change = (raw: string) => (called++, raw + 'More.\n');
+    expect(await small.edit('gone.md', change)).toBeNull();
+    expect(await small.edit('big.md', change)).toBeNull();
+    expect(called).toBe(0);
+  });
+
+  it('waits for an update of the same note under way, and keeps it', async () => {
+    await store.write('t.md', NOTE);
+    const [, edited] = await Promise.all([store.update('t.md', { status: 'ok' }), store.edit('t.md', (raw) => raw + 'More.\n')]);
+    expect(edited).toBe(NOTE.replace('status: working', 'status: ok') + 'More.\n');
+  });
+});
+
 describe('NoteStore reading', () => {
   it('readIfExists gives null for a missing note', async () => {
     expect(await store.readIfExists('nope.md')).toBeNull();
