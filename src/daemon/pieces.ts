@@ -45,6 +45,7 @@ import { StatusView } from './status-view.ts';
 import { StatusWriter } from './status-writer.ts';
 import { TurnChannel } from '../channel/turn-channel.ts';
 import { Approvals } from '../approvals/approvals.ts';
+import { Questions } from '../questions/questions.ts';
 
 export interface PiecesOptions {
   root: string;
@@ -166,6 +167,8 @@ export function buildPieces(options: PiecesOptions) {
       changed();
     },
     notifier,
+    // Bound late: questions needs pieces made after these.
+    asked: (notePath, agent, question, since) => questions.asked(notePath, agent, question, since),
   };
   // Which turn wrote which file; a turn cut off by a stop left its record, read back now.
   const writes = new TurnWrites(root, clock, redact);
@@ -176,6 +179,7 @@ export function buildPieces(options: PiecesOptions) {
   const approvals = config.approvals
     ? new Approvals({ store, clock, logger, timeoutMs: config.approvalTimeoutMs, writerOf, changed: () => changed(), notify: (agent, payload) => notifier.post(agent, payload) })
     : undefined;
+  const questions = new Questions({ store, clock, logger, outcomes, writerOf, admit: async (messagePath) => void (await intake.handle(messagePath, { ignoreOwnWrite: true })), changed: () => changed() });
   const sent = new SentNotes();
   // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
   const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater };
@@ -241,6 +245,7 @@ export function buildPieces(options: PiecesOptions) {
     sent,
     writeCount: (vaultPath) => writes.writeCount(vaultPath),
     approvals,
+    questions,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });
@@ -253,7 +258,7 @@ export function buildPieces(options: PiecesOptions) {
     isHalted: () => halt.halted,
     onNextRun: (agent, next) => nextRuns.show(agent, next),
   });
-  const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, budget, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt, needsYou: () => approvals?.needsYou() ?? [] });
+  const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, budget, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt, needsYou: () => [...(approvals?.needsYou() ?? []), ...questions.needsYou()] });
   const dashboard = config.dashboard ? new DashboardWriter({ store, logger, snapshot: options.dashboardSnapshot, minIntervalMs: config.dashboardIntervalMs }) : undefined;
   // Each turn's start and end shows on the dashboard.
   events.subscribe((event) => {
@@ -273,7 +278,7 @@ export function buildPieces(options: PiecesOptions) {
     await scheduler.sync(registry.definitions());
   }
 
-  return { channel, approvals, health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
+  return { channel, approvals, questions, health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
 }
 
 export type Pieces = ReturnType<typeof buildPieces>;

@@ -74,8 +74,7 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
     case 'done':
     case 'error':
     case 'cancelled':
-    // Its agent asked the user a question: the answer, in the reply note, queues it again (questions/).
-    case 'waiting':
+    case 'waiting': // its agent asked the user a question: the answer, in the reply note, queues it again (questions/)
       return;
     case 'running':
       // Found running at start: the daemon stopped mid-turn. Re-running could repeat what the turn

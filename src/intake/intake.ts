@@ -34,6 +34,8 @@ export interface IntakeDeps extends Omit<InboundDeps, 'startingUp'> {
   notifier: { notify(replyPath: string): void };
   /** Approval notes: a person's decision lets a waiting tool call go on (approvals/approvals.ts). */
   approvals?: { seen(vaultPath: string, data: FrontmatterData): Promise<void> } | undefined;
+  /** Reply notes that ask a question: a person's answer queues the message again (questions/questions.ts). */
+  questions?: { seen(vaultPath: string, data: FrontmatterData, body: string): Promise<void> } | undefined;
 }
 
 /**
@@ -129,6 +131,8 @@ export class Intake {
         return 'other';
       case 'outbound':
         index.set(vaultPath, { role });
+        // A reply that asks the user a question: its answer, once set ready, resumes the conversation.
+        if (data.asks === true) await this.#deps.questions?.seen(vaultPath, data, body);
         // A reply whose webhook was not delivered (cut off by a stop, or set back to pending by the user).
         if (data.notify_status === 'pending') {
           // At start, only once every definition (and so every notify: address) is known.

@@ -119,6 +119,9 @@ export class MessageOutcomes {
       retry_attempt: undefined,
       retry_at: undefined,
       waiting_for: undefined,
+      // An answer run (questions/) ends the question too.
+      answer: undefined,
+      question: undefined,
     };
     const written = end.cancelled
       ? await this.#deps.store.update(path, { status: 'cancelled', ...fields })

@@ -13,6 +13,7 @@ import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts
 import { wikilink } from '../vault/links.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { readThreadNote } from './open-thread.ts';
+import { questionNote } from '../questions/question-note.ts';
 
 /** What writing a finished turn's notes needs (the turn itself, or recovery replaying its record). */
 export interface TurnNotesDeps {
@@ -28,6 +29,8 @@ export interface TurnNotesDeps {
   /** The turn is counted (turns log, budgets, dashboard). */
   onTurnFinished: (entry: TurnLogEntry) => void;
   notifier: { notify(replyPath: string): void };
+  /** A reply note now holds a question for the user (questions/questions.ts shows it under Needs you). */
+  asked?: (notePath: string, agent: string, question: string, since: string) => void;
 }
 
 /**
@@ -69,7 +72,11 @@ export async function writeTurnNotes(deps: TurnNotesDeps, record: ResultRecord):
     events.emit({ type: 'turn-finished', data: { ...entry, text: store.redact(record.text.slice(0, 2000)) } });
   }
   const end = { ok: record.ok, cancelled: record.errorKind === 'cancelled', at: record.at, reply: record.reply, error: record.text };
-  if (!(await outcomes.finish(record.msg, end))) {
+  if (record.question !== undefined) {
+    // It asked the user: the message waits for the answer in its reply note, and has not ended (no callback yet).
+    await outcomes.wait(record.msg, { reply: wikilink(record.reply), question: wikilink(record.reply), waiting_for: `your answer in ${wikilink(record.reply)}`, answer: undefined, error: undefined });
+    deps.asked?.(record.reply, record.agent, record.question, record.at);
+  } else if (!(await outcomes.finish(record.msg, end))) {
     // Renamed or moved while it ran (Obsidian renames a note when its title is edited): find it again.
     const moved = await findRenamed(deps, record.agent, record.startedAt);
     if (moved) {
@@ -88,6 +95,11 @@ export async function writeTurnNotes(deps: TurnNotesDeps, record: ResultRecord):
 /** The reply note of a finished turn, unless it is there already (a replay after a crash). */
 async function writeReply(deps: TurnNotesDeps, record: ResultRecord, at: Date): Promise<void> {
   if (deps.store.exists(record.reply)) return;
+  if (record.question !== undefined) {
+    const notify = notifyOf(deps.registry, record.agent) !== undefined;
+    await deps.store.write(record.reply, questionNote({ agent: record.agent, question: record.question, text: record.text, inboundPath: record.msg, threadPath: record.thread, at, notify }));
+    return;
+  }
   const reply = outboundNote({
     agent: record.agent,
     to: record.to,
@@ -114,7 +126,7 @@ async function writeThreadTurn(deps: TurnNotesDeps, record: ResultRecord, at: Da
     messagePath: record.msg,
     messageText: record.body,
     replyPath: record.reply,
-    replyText: record.text,
+    replyText: record.question !== undefined ? `**Asked you:** ${record.question}${record.text.trim() ? `\n\n${record.text.trim()}` : ''}` : record.text,
     ok: record.ok,
     tools: record.tools,
     costUsd: record.costUsd,

@@ -1,0 +1,61 @@
+// An agent asks you: the real Claude Code CLI calls Scriptorium's ask_user tool, the turn ends, the message
+// waits with the question in its reply note; the answer written there and set ready resumes the same session.
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { allUserTexts, lastUserText, type RecordedRequest } from '../helpers/fake-anthropic.ts';
+import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+let v: RealClaudeVault | undefined;
+afterEach(async () => {
+  await v?.close();
+  v = undefined;
+});
+
+const answersTool = (req: RecordedRequest) => {
+  const last = req.body.messages.filter((m) => m.role === 'user').at(-1)?.content;
+  return Array.isArray(last) && last.some((b) => b.type === 'tool_result');
+};
+
+describe('ask_user', () => {
+  it('the question waits in the reply note; the answer there resumes the same conversation', async () => {
+    v = await startRealClaudeVault({ 'Agents/asker.md': '---\ntags: [agent/definition]\n---\nYou are ASKER.\n' });
+    v.fake.setHandler((req) => {
+      const last = lastUserText(req);
+      if (last.includes('The user answered your question')) return { text: `FINAL: ${last.includes('Lisbon') ? 'Lisbon it is' : 'no city'}` };
+      if (answersTool(req)) return { text: 'I asked which city.' };
+      return { toolUse: { name: 'mcp__scriptorium__ask_user', input: { question: 'Which city should the trip start from?' } } };
+    });
+    await v.write('Inbox/trip.md', '---\ntags: [agent/message/inbound]\nto: asker\n---\nPlan my trip.\n');
+    const waiting = await v.waitForStatus('Inbox/trip.md', ['waiting', 'done', 'error']);
+    expect(waiting.status).toBe('waiting');
+    const questionPath = `${String(waiting.question).slice(2, -2)}.md`;
+    expect(waiting.reply).toBe(waiting.question);
+    expect(waiting.waiting_for).toBe(`your answer in ${String(waiting.question)}`);
+    const question = await v.note(questionPath);
+    expect(question.data).toMatchObject({ tags: ['agent/message/outbound'], from: 'asker', to: 'user', status: 'waiting', asks: true, in_reply_to: '[[Inbox/trip]]' });
+    expect(question.body).toContain('> Which city should the trip start from?');
+    expect(question.body).toContain('## Your answer');
+    await waitFor(async () => (await readFile(path.join(v!.vault, 'Dashboard.md'), 'utf8')).includes('## Needs you'), { what: 'Needs you on the Dashboard' });
+
+    // The answer, typed under the heading, and the note set ready: as a person does in Obsidian.
+    const requestsBefore = v.fake.requests.length;
+    await writeFile(path.join(v.vault, questionPath), question.raw.replace('status: waiting', 'status: ready').trimEnd() + '\nStart from Lisbon, please.\n');
+    const done = await v.waitForStatus('Inbox/trip.md', ['done', 'error']);
+    expect(done.status).toBe('done');
+    expect(done.question).toBeUndefined();
+    expect(done.answer).toBeUndefined();
+    const reply = await v.note(`${String(done.reply).slice(2, -2)}.md`);
+    expect(reply.body.trim()).toBe('FINAL: Lisbon it is');
+    expect((await v.note(questionPath)).data.status).toBe('answered');
+
+    // The same session: the resumed request carries the question turn before the answer.
+    const resumed = v.fake.requests.slice(requestsBefore).find((r) => lastUserText(r).includes('The user answered your question'))!;
+    expect(allUserTexts(resumed)).toContain('Plan my trip.');
+    const thread = await v.note('Threads/asker.md');
+    expect(thread.body).toContain('**Asked you:** Which city should the trip start from?');
+    expect(thread.body).toContain('FINAL: Lisbon it is');
+    expect(thread.data.turn_count).toBe(2);
+  });
+});
