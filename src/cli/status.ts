@@ -39,7 +39,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
               : a.state,
   }));
   if (values.json) {
-    out(JSON.stringify({ vault, running, pid, spending: running ? status?.spending : undefined, agents, turns }, null, 2));
+    out(JSON.stringify({ vault, running, pid, spending: running ? status?.spending : undefined, needsYou: running ? (status?.needsYou ?? []) : [], agents, turns }, null, 2));
     return 0;
   }
   out(running ? `Scriptorium is running on ${vault} (pid ${pid}, since ${status?.startedAt ?? '?'})` : `Scriptorium is not running on ${vault}`);
@@ -51,6 +51,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
       const of = (cap: number | undefined) => (cap === undefined ? '' : ` of ${usd(cap)}`);
       out(`Vault spending: ${usd(todayUsd)}${of(dailyBudgetUsd)} today, ${usd(monthUsd)}${of(monthlyBudgetUsd)} this month`);
     }
+  }
+  const needs = running ? (status?.needsYou ?? []) : [];
+  if (needs.length > 0) {
+    out(`\nNEEDS YOU (${needs.length}):`);
+    for (const item of needs) out(`  ${item.kind === 'approval' ? 'approve or deny' : 'answer'}  ${item.path}  ${item.agent}: ${item.what}`);
   }
   if (agents.length === 0) {
     out(status ? '\nNo agents.' : '\nNo agents known yet: start the daemon once (scriptorium start).');

@@ -1,11 +1,17 @@
 // An agent asks you: the real Claude Code CLI calls Scriptorium's ask_user tool, the turn ends, the message
 // waits with the question in its reply note; the answer written there and set ready resumes the same session.
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allUserTexts, lastUserText, type RecordedRequest } from '../helpers/fake-anthropic.ts';
 import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+
+const run = promisify(execFile);
+const RUN = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
 
 let v: RealClaudeVault | undefined;
 afterEach(async () => {
@@ -38,6 +44,15 @@ describe('ask_user', () => {
     expect(question.body).toContain('> Which city should the trip start from?');
     expect(question.body).toContain('## Your answer');
     await waitFor(async () => (await readFile(path.join(v!.vault, 'Dashboard.md'), 'utf8')).includes('## Needs you'), { what: 'Needs you on the Dashboard' });
+    // `scriptorium status` says so too, from status.json.
+    const status = await waitFor(
+      async () => {
+        const { stdout } = await run(process.execPath, [RUN, 'status', v!.vault]);
+        return stdout.includes('NEEDS YOU (1):') ? stdout : null;
+      },
+      { what: 'NEEDS YOU in scriptorium status' },
+    );
+    expect(status).toContain(`answer  ${questionPath}  asker: Which city should the trip start from?`);
 
     // The answer, typed under the heading, and the note set ready: as a person does in Obsidian.
     const requestsBefore = v.fake.requests.length;
