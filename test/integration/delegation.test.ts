@@ -157,7 +157,7 @@ describe('the depth limit', () => {
     expect(h.finished.map((f) => f.entry.agent)).toEqual(['worker']);
     expect((await h.vault.fields(msg)).callback_note).toBeUndefined();
     // At the limit the turn may not delegate either: no delegate tools.
-    expect(hasFlag(invocationsFor(h, msg)[0]!.argv, '--mcp-config')).toBe(false);
+    expect(argValues(invocationsFor(h, msg)[0]!.argv, '--allowedTools').filter((t) => t.startsWith('mcp__scriptorium__'))).toEqual(['mcp__scriptorium__ask_user']);
   });
 
   it(`a message at delegation_depth ${MAX_DELEGATION_DEPTH + 1} is refused with the depth limit, and never runs`, async () => {
@@ -348,7 +348,7 @@ describe('callbacks to one agent', () => {
 });
 
 describe('the delegate tools in a turn', () => {
-  it('an agent that may delegate gets --mcp-config naming the scriptorium server and --strict-mcp-config; one with can_message: [] gets none', async () => {
+  it('an agent that may delegate gets --mcp-config naming the scriptorium server and --strict-mcp-config; one with can_message: [] gets ask_user and approvals only', async () => {
     h = await start({ loner: { can_message: [] } });
     const plan = await h.vault.writeMessage('plan', 'boss', 'Plan a trip to Rome.');
     const alone = await h.vault.writeMessage('alone', 'loner', 'Work alone.');
@@ -373,15 +373,21 @@ describe('the delegate tools in a turn', () => {
         { name: 'worker', description: 'Does the legwork.' },
       ],
       message: plan,
+      // The turn's own line to the daemon: a socket in a private folder, and a token of its own.
+      channel: { socket: expect.stringMatching(/scriptorium-.*turns\.sock$/), token: expect.stringMatching(/^[0-9a-f]{48}$/) },
+      approvals: true,
+      ask: true,
     });
+    expect(argValue(argv, '--permission-prompt-tool')).toBe('mcp__scriptorium__approve');
     const allowed = argValues(argv, '--allowedTools');
     expect(allowed).toEqual(expect.arrayContaining(['mcp__scriptorium__delegate', 'mcp__scriptorium__delegate_all', 'mcp__scriptorium__list_agents']));
     expect(bossTurn!.prompt).toContain('Use the delegate tool');
 
     const [lonerTurn] = invocationsFor(h, alone);
-    expect(hasFlag(lonerTurn!.argv, '--mcp-config')).toBe(false);
-    expect(lonerTurn!.argv).not.toContain('--strict-mcp-config');
-    expect(argValues(lonerTurn!.argv, '--allowedTools').some((t) => t.startsWith('mcp__'))).toBe(false);
+    expect(lonerTurn!.argv).toContain('--strict-mcp-config');
+    const lonerContext = JSON.parse(argValue((JSON.parse(argValue(lonerTurn!.argv, '--mcp-config')!) as { mcpServers: { scriptorium: { args: string[] } } }).mcpServers.scriptorium.args, '--context')!) as { may: unknown[] };
+    expect(lonerContext.may).toEqual([]);
+    expect(argValues(lonerTurn!.argv, '--allowedTools').filter((t) => t.startsWith('mcp__'))).toEqual(['mcp__scriptorium__ask_user']);
     expect(lonerTurn!.prompt).not.toContain('You may hand work to these agents');
   });
 

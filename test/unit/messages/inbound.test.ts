@@ -86,7 +86,7 @@ describe('readInbound', () => {
     expect(readInbound('Inbox/q.md', { to: 'a', status: 'sent' }, 'hi')).toEqual({
       ok: false,
       field: 'status',
-      error: 'status "sent" is not one of draft, ready, queued, running, done, error, cancelled',
+      error: 'status "sent" is not one of draft, ready, queued, running, waiting, done, error, cancelled',
       status: null,
     });
   });

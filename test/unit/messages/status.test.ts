@@ -15,8 +15,8 @@ describe('readStatus', () => {
   });
 
   it('reads every protocol status', () => {
-    for (const status of ['draft', 'ready', 'queued', 'running', 'done', 'error', 'cancelled']) expect(readStatus(status)).toBe(status);
-    expect(MESSAGE_STATUSES).toEqual(['draft', 'ready', 'queued', 'running', 'done', 'error', 'cancelled']);
+    for (const status of ['draft', 'ready', 'queued', 'running', 'waiting', 'done', 'error', 'cancelled']) expect(readStatus(status)).toBe(status);
+    expect(MESSAGE_STATUSES).toEqual(['draft', 'ready', 'queued', 'running', 'waiting', 'done', 'error', 'cancelled']);
   });
 
   it('an unknown value is null, not a guess', () => {
@@ -31,8 +31,20 @@ describe('readStatus', () => {
 describe('canMove', () => {
   const moves = MESSAGE_STATUSES.flatMap((from) => MESSAGE_STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}->${to}`));
 
-  it('Scriptorium moves a message only along ready → queued → running → done | error, and back to queued for a retry', () => {
-    expect(moves).toEqual(['ready->queued', 'ready->error', 'queued->queued', 'queued->running', 'queued->error', 'running->queued', 'running->done', 'running->error']);
+  it('Scriptorium moves a message only along ready → queued → running → done | error, back to queued for a retry, and through waiting for an answer', () => {
+    expect(moves).toEqual([
+      'ready->queued',
+      'ready->error',
+      'queued->queued',
+      'queued->running',
+      'queued->error',
+      'running->queued',
+      'running->waiting',
+      'running->done',
+      'running->error',
+      'waiting->queued',
+      'waiting->error',
+    ]);
   });
 
   it('never touches a draft, a cancelled message or a finished one', () => {
