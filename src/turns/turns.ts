@@ -76,7 +76,7 @@ export class Turns {
     let agent = check.agent;
     // The user's answer to this agent's question: the turn resumes the conversation with it, as the user's words.
     if (message.answer) {
-      const answered = await answerRun(store, message);
+      const answered = await answerRun(store, message, deps.writerOf);
       if ('error' in answered) {
         await outcomes.fail(job.message, 'queued', answered.error);
         return 'done';
