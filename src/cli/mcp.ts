@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createDelegateServer, type DelegateContext } from '../mcp/delegate-server.ts';
+import { StdioTransport } from '../mcp/stdio-transport.ts';
 import { systemClock } from '../util/clock.ts';
-import { NoteStore } from '../vault/note-store.ts';
+import type { NoteStore } from '../vault/note-store.ts';
 import { UsageError } from './output.ts';
 import { resolveVault } from './vault-arg.ts';
 
@@ -23,8 +23,10 @@ export async function mcpCommand(argv: string[]): Promise<number> {
   if (typeof context?.agent !== 'string' || !Array.isArray(context.may) || typeof context.depth !== 'number') {
     throw new UsageError('--context needs agent, depth and may');
   }
-  const server = createDelegateServer(new NoteStore(vault), context, systemClock);
-  await server.connect(new StdioServerTransport());
+  let store: Promise<NoteStore> | undefined;
+  const loadStore = () => (store ??= import('../vault/note-store.ts').then((m) => new m.NoteStore(vault)));
+  const server = createDelegateServer(loadStore, context, systemClock);
+  await server.connect(new StdioTransport());
   // Served until Claude Code closes stdin at the end of the turn.
   await new Promise<void>((resolve) => process.stdin.once('close', () => resolve()));
   await server.close();

@@ -6,8 +6,7 @@ import { ROLE_TAGS } from '../vault/tags.ts';
 import { fileStamp, isoLocal } from '../util/clock.ts';
 import { INBOX_DIR } from './new-message.ts';
 
-/** Hops from a person: a message at this depth still runs, but calls nobody back and may not delegate. */
-export const MAX_DELEGATION_DEPTH = 8;
+export { MAX_DELEGATION_DEPTH } from './delegation-limit.ts';
 /** A callback carries at most this much of the reply; the rest is one link away. */
 export const CALLBACK_TEXT_LIMIT = 4000;
 /** Messages one agent may send to agents per hour before it is stopped (a loop guard beyond depth). */

@@ -5,8 +5,6 @@
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { createDelegateServer } from '../../src/mcp/delegate-server.ts';
@@ -16,6 +14,7 @@ import { createHarness, linkedPath, TEST_CONFIG, waitForStatus, type Harness } f
 import { useFakeClaude } from '../helpers/fake-claude-env.ts';
 import { createTempVault, note } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { connectClient } from '../helpers/mcp-client.ts';
 
 let h: Harness | undefined;
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -147,11 +146,8 @@ describe('a note folder linked outside the vault', () => {
     const vault = await createTempVault();
     cleanups.push(() => vault.cleanup());
     await symlink(outside, path.join(vault.root, 'Inbox'));
-    const server = createDelegateServer(new NoteStore(vault.root), { agent: 'boss', depth: 0, may: [{ name: 'worker' }] }, { now: () => new Date() });
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(clientSide);
+    const server = createDelegateServer(async () => new NoteStore(vault.root), { agent: 'boss', depth: 0, may: [{ name: 'worker' }] }, { now: () => new Date() });
+    const client = await connectClient(server);
     cleanups.push(() => server.close(), () => client.close());
     const result = (await client.callTool({ name: 'delegate', arguments: { to: 'worker', message: 'do it' } })) as { isError?: boolean; content: Array<{ text?: string }> };
     expect(result.isError).toBe(true);

@@ -1,6 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ToolServer } from '../../../src/mcp/tool-server.ts';
+import { connectClient } from '../../helpers/mcp-client.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_DELEGATION_DEPTH } from '../../../src/messages/delegation.ts';
 import { createDelegateServer, MCP_TOOL_NAMES, type DelegateContext } from '../../../src/mcp/delegate-server.ts';
@@ -24,18 +24,15 @@ const CONTEXT: DelegateContext = {
 interface Connected {
   vault: TempVault;
   client: Client;
-  server: McpServer;
+  server: ToolServer;
 }
 
 let open: Connected[] = [];
 
 async function connect(context: DelegateContext = CONTEXT): Promise<Connected> {
   const vault = await createTempVault();
-  const server = createDelegateServer(new NoteStore(vault.root), context, clock);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(clientSide);
+  const server = createDelegateServer(async () => new NoteStore(vault.root), context, clock);
+  const client = await connectClient(server);
   const connected = { vault, client, server };
   open.push(connected);
   return connected;
@@ -72,6 +69,16 @@ describe('the delegate MCP server', () => {
     const result = await call(client, 'list_agents');
     expect(result.isError).toBe(false);
     expect(result.text).toBe('worker: Does the legwork.\nwriter');
+  });
+
+  it('a call with wrong arguments gets a sentence back as an error result; the server goes on', async () => {
+    const { client, vault } = await connect();
+    expect(await call(client, 'delegate', { to: 'worker' })).toEqual({ text: 'Invalid arguments: message is required, as text.', isError: true });
+    expect(await call(client, 'delegate_all', { tasks: [] })).toEqual({ text: 'Invalid arguments: tasks must be a list of at least one object.', isError: true });
+    expect(await call(client, 'delegate_all', { tasks: [{ to: 'worker', message: 'x' }], deadline_minutes: -1 })).toEqual({ text: 'Invalid arguments: deadline_minutes must be a number above 0.', isError: true });
+    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toThrow(/Unknown tool: nope/);
+    await client.ping();
+    expect(await vault.list('Inbox')).toEqual([]);
   });
 
   it('with no agent to message (or no line to the daemon), no tool of its own is offered', async () => {
