@@ -7,6 +7,7 @@ import { Callbacks } from '../delegation/callbacks.ts';
 import { Intake } from '../intake/intake.ts';
 import { LoopGuard } from '../intake/loop-guard.ts';
 import { NoteIndex } from '../intake/note-index.ts';
+import { RanTexts } from '../messages/changed-after-run.ts';
 import { MessageOutcomes } from '../messages/outcome.ts';
 import { ReplyNotifier } from '../notify/reply-notifier.ts';
 import { ActiveMessages } from '../queue/active-messages.ts';
@@ -29,6 +30,7 @@ import { SentNotes } from '../intake/sent-notes.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
+import type { Timers } from '../util/timers.ts';
 import { redactDeep, type Redactor } from '../util/redact.ts';
 import { addUrlSecrets } from '../config/config-secrets.ts';
 import { NoteStore } from '../vault/note-store.ts';
@@ -60,6 +62,8 @@ export interface PiecesOptions {
   onTurnFinished: ((entry: TurnLogEntry) => void) | undefined;
   /** What Dashboard.md shows: the daemon's own `dashboardSnapshot()` (tests count renders there). */
   dashboardSnapshot: () => DashboardSnapshot;
+  /** The quiet wait's time and timers (watch/quiet-notes.ts); the real ones when undefined. */
+  timers?: Timers | undefined;
 }
 
 /**
@@ -119,6 +123,8 @@ export function buildPieces(options: PiecesOptions) {
       return true;
     },
   });
+  // What each turn ran, so a change made to its message afterwards is said (messages/changed-after-run.ts).
+  const ranTexts = new RanTexts();
   const writeLater = (messagePath: string, write: () => Promise<void>, error: unknown) => writeRetries.later(messagePath, write, error);
 
   const watcher = new VaultWatcher({
@@ -132,6 +138,8 @@ export function buildPieces(options: PiecesOptions) {
     writtenSince: (vaultPath, since) => watcher.writtenSince(vaultPath, since),
     settleMs: config.settleMs,
     wholeGraceMs: config.wholeGraceMs,
+    quietMs: config.quietForMs,
+    timers: options.timers,
     logger,
     handle: (vaultPath, handling) => handle(vaultPath, handling),
     onHalt: () => void halt.check(),
@@ -177,6 +185,8 @@ export function buildPieces(options: PiecesOptions) {
     threads: { root, exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
     threadCreated: (threadPath) => index.addThread(threadPath),
     graceOf: (messagePath) => noteEvents.graceOf(messagePath),
+    untilQuiet: (messagePath, waiting) => noteEvents.quiet.until(messagePath, waiting),
+    ranTexts,
     ledger,
     holds,
     recheckAt: (when) => rechecks.at(when),
@@ -220,6 +230,8 @@ export function buildPieces(options: PiecesOptions) {
     writerOf,
     sent,
     writeCount: (vaultPath) => writes.writeCount(vaultPath),
+    quiet: noteEvents.quiet,
+    ranTexts,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });
