@@ -172,7 +172,8 @@ export function buildPieces(options: PiecesOptions) {
   const writerOf = (vaultPath: string) => writes.writerOf(vaultPath);
   const sent = new SentNotes();
   // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
-  const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater };
+  // A message re-run is our own `queued` write: its mtime, recent after a crash, is no one typing (daemon/startup.ts).
+  const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater, reran: (messagePath) => noteEvents.quiet.replaced(messagePath) };
   const turns = new Turns({
     ...turnNotes,
     root,

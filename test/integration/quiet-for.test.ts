@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { explainCommand } from '../../src/cli/explain.ts';
 import type { Explanation } from '../../src/explain/types.ts';
 import { API_FILE, type ApiInfo } from '../../src/http/daemon-api.ts';
+import { Journal } from '../../src/state/journal.ts';
 import { createHarness, waitForStatus, type Harness } from '../helpers/daemon-harness.ts';
 import { manualTimers, type ManualTimers } from '../helpers/manual-timers.ts';
 import { agentNote, inboundNote } from '../helpers/temp-vault.ts';
@@ -95,6 +96,16 @@ describe('a message written in place', () => {
     expect(h.fake.invocations()).toHaveLength(0);
     timers.advance(600_000);
     await waitForStatus(h.vault, 'Inbox/early.md', 'done');
+  });
+
+  it('cut off by a crash a moment ago, it runs again at once: its fresh mtime is Scriptorium\'s own write, no one typing', async () => {
+    const timers = manualTimers();
+    const cut = '---\ntags: [agent/message/inbound]\nto: scribe\nstatus: running\nstarted_at: 2026-06-01T10:00:00+00:00\n---\nCut off.\n';
+    h = await createHarness({ files: { 'Agents/scribe.md': agentNote(), 'Inbox/cut.md': cut }, config: { quietForMs: 600_000 }, timers });
+    await new Journal(h.vault.root).append({ t: 'started', msg: 'Inbox/cut.md', agent: 'scribe', thread: 'Threads/scribe.md', startedAt: '2026-06-01T10:00:00+00:00', at: '2026-06-01T10:00:00+00:00' });
+    await h.start();
+    // Time never moves: only a message that does not wait for quiet can run.
+    expect((await waitForStatus(h.vault, 'Inbox/cut.md', 'done')).recovered).toBe(true);
   });
 
   it('edited while it waits in its lane: its turn waits until the editing is over, then runs the edit', async () => {
