@@ -38,7 +38,7 @@ export interface PhaseFigures {
   spawned: Percentiles;
   bare: Percentiles;
   /** The bare watcher's last report plus the daemon's quiet period: the floor for any design that waits
-   * settleMs after the last write it saw (what a note written in place must wait for). */
+   * that long after the last write it saw (a message written in place waits quiet_for). */
   bareQuiet: Percentiles;
   /** Medians per message of each stage: watcher → wait to read → intake → lane/thread/journal → runner. */
   stages: { chokidar: number; settle: number; intake: number; toTurn: number; toRunner: number };
@@ -87,8 +87,10 @@ export function trace(
   /** Every mark, the turn's own writes after the runner's call included. */
   allMarks: ProbeMark[] = window,
 ): Omit<Trace, 'whole' | 'writeMs'> {
-  const handle = first(marks, (m) => m.kind === 'handle', start);
   const queued = first(marks, (m) => m.kind === 'log' && m.what === 'message queued', start);
+  // The look that took it in: the last before it was queued (a note written in place is looked at after
+  // the settle time, found not quiet yet, and looked at again once it is).
+  const handle = marks.filter((m) => m.kind === 'handle' && m.at >= start && !(m.at > queued)).at(-1)?.at ?? first(marks, (m) => m.kind === 'handle', start);
   // The watchers' last report before the daemon acted on the note: for a chunked note, its last piece.
   // (The bare watcher also reports the daemon's own writes to the note: only what came before them counts.)
   const event = marks.filter((m) => m.kind === 'event' && m.at >= start && m.at <= handle).at(-1)?.at ?? Number.NaN;

@@ -2,8 +2,9 @@
 // chokidar watcher (same options, same process, same files) that only notes when it saw the note.
 //
 //   A  atomic:   N notes renamed into place, one at a time, the daemon idle in between (default config)
-//   B  chunked:  notes written in place in 4 pieces 40 ms apart (an editor): the delay after the last byte
-//   C  what-if:  A and B again with settleMs 0, to show what stands behind the settle timer
+//   B  chunked:  notes written in place in 4 pieces 40 ms apart (an editor): the delay after the last byte,
+//                which is quiet_for (5 s by default: a message written in place is taken once quiet)
+//   C  what-if:  A and B again with settleMs 0 and quiet_for 0, to show what stands behind the timers
 //
 // Timestamps inside the daemon come from bench/lib/probe.ts; the vault holds 1,000 generated notes besides.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,8 @@ export interface WakeOptions {
 export interface WakeResult {
   runs: number;
   settleMs: number;
+  /** quiet_for: how long a message written in place waits after its last write. */
+  quietForMs: number;
   atomic: PhaseSpread;
   chunked: PhaseSpread;
   /** settleMs 0. */
@@ -171,9 +174,9 @@ export async function wakeBench(options: WakeOptions): Promise<WakeResult> {
   for (let run = 0; run < options.runs; run++) {
     await withDaemon({}, 1_000 + run, async ({ root, probe, turns, bare }) => {
       atomic.push(figures(await atomicPhase(root, probe, turns, bare, `wake ${run}`, options.messages), DEFAULT_CONFIG.settleMs));
-      chunked.push(figures(await chunkedPhase(root, probe, turns, bare, `chunked ${run}`, options.chunked), DEFAULT_CONFIG.settleMs));
+      chunked.push(figures(await chunkedPhase(root, probe, turns, bare, `chunked ${run}`, options.chunked), Math.max(DEFAULT_CONFIG.settleMs, DEFAULT_CONFIG.quietForMs)));
     });
-    await withDaemon({ settleMs: 0 }, 2_000 + run, async ({ root, probe, turns, bare }) => {
+    await withDaemon({ settleMs: 0, quietForMs: 0 }, 2_000 + run, async ({ root, probe, turns, bare }) => {
       atomicNoSettle.push(figures(await atomicPhase(root, probe, turns, bare, `nosettle ${run}`, options.diagnostic), 0));
       chunkedNoSettle.push(figures(await chunkedPhase(root, probe, turns, bare, `nosettle chunked ${run}`, options.diagnostic), 0));
     });
@@ -183,6 +186,7 @@ export async function wakeBench(options: WakeOptions): Promise<WakeResult> {
   const result: WakeResult = {
     runs: options.runs,
     settleMs: DEFAULT_CONFIG.settleMs,
+    quietForMs: DEFAULT_CONFIG.quietForMs,
     atomic: spreadPhase(atomic),
     chunked: spreadPhase(chunked),
     noSettle: { atomic: spreadPhase(atomicNoSettle), chunked: spreadPhase(chunkedNoSettle) },
@@ -202,7 +206,7 @@ function printWake(r: WakeResult, options: WakeOptions): void {
     [`${label}: ratio`, showRatio(p.ratioP50), showRatio(p.ratioP95)],
     [`${label}: Scriptorium, runner called (Claude Code spawned; prompt after the grace)`, show(p.spawnedP50), show(p.spawnedP95)],
     [`${label}: ratio, runner called`, showRatio(p.spawnedRatioP50), showRatio(p.spawnedRatioP95)],
-    ...(quiet ? [[`${label}: ratio to bare + ${r.settleMs} ms quiet`, showRatio(p.ratioQuietP50), showRatio(p.ratioQuietP95)]] : []),
+    ...(quiet ? [[`${label}: ratio to bare + ${Math.max(r.settleMs, r.quietForMs)} ms quiet (quiet_for)`, showRatio(p.ratioQuietP50), showRatio(p.ratioQuietP95)]] : []),
     ...(zero ? [[zero, '', '']] : []),
   ];
   printTable(`Wake latency, ms from the note on disk (chunked: from its last byte) to runner.run(); median (min–max) of ${r.runs} runs`, [
@@ -214,7 +218,7 @@ function printWake(r: WakeResult, options: WakeOptions): void {
   ]);
   const stageRow = (label: string, p: PhaseSpread) => [label, show(p.stages.chokidar, 2), show(p.stages.settle), show(p.stages.intake), show(p.stages.toTurn), show(p.stages.toRunner, 2)];
   printTable('Wake latency: where the time goes, median ms per note', [
-    ['', 'land → watcher', 'wait to read (settle, or whole-note check)', 'read, parse (`queued` write if the lane is busy)', 'lane, thread, journal', 'request → runner'],
+    ['', 'land → watcher', 'wait to read (settle or quiet_for, or whole-note check)', 'read, parse (`queued` write if the lane is busy)', 'lane, thread, journal', 'request → runner'],
     stageRow(`atomic (settleMs ${r.settleMs})`, r.atomic),
     stageRow(`chunked (from last byte)`, r.chunked),
     stageRow('atomic, settleMs 0', r.noSettle.atomic),

@@ -54,7 +54,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const context = await readContext(found.root, config, configFile);
+  const context = { ...(await readContext(found.root, config, configFile)), quietForMs: config.quietForMs };
   const explanation = explainNote(found.root, found.vaultPath, context);
   // It quotes notes' names, fields and errors: a secret in them (the API token...) is not printed.
   const redact = createRedactor();

@@ -22,6 +22,12 @@ export interface DaemonConfig {
    * (see the grace in watch/note-events.ts). Not a setting in the config file.
    */
   wholeGraceMs: number;
+  /**
+   * An inbound message written in place (an editor saving as you type) is taken only once it has been
+   * quiet this long (`quiet_for`); the settle time above still applies to every other note. See
+   * watch/quiet-notes.ts.
+   */
+  quietForMs: number;
   /** On Ctrl-C, how long running turns may go on before they are stopped. */
   shutdownGraceMs: number;
   postResultGraceMs: number;
@@ -71,6 +77,10 @@ export const DEFAULT_CONFIG: DaemonConfig = {
   policy: SAFE_POLICY,
   settleMs: 150,
   wholeGraceMs: 10,
+  // Obsidian saves the note you type into about every 2 s: 5 s of quiet is more than two saves missed,
+  // so a message is not taken between two saves of the same typing, and a pause to think of a word
+  // rarely cuts it; yet a message still runs a few seconds after you stop.
+  quietForMs: 5_000,
   shutdownGraceMs: 20_000,
   postResultGraceMs: 5_000,
   killGraceMs: 5_000,
@@ -205,6 +215,12 @@ export function loadConfig(file: string, overrides: Partial<DaemonConfig> = {}):
         const ms = parseDuration(value);
         if (ms === null) throw bad(key, 'a duration such as 20s');
         config.shutdownGraceMs = ms;
+        break;
+      }
+      case 'quiet_for': {
+        const ms = parseDuration(value);
+        if (ms === null) throw bad(key, 'a duration such as 5s or 500ms');
+        config.quietForMs = ms;
         break;
       }
       case 'max_message_bytes':

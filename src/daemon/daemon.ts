@@ -12,6 +12,7 @@ import { readTurnsSince, type TurnLogEntry } from '../state/turns-log.ts';
 import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { createLogger, redactingLogger, type Logger } from '../util/logger.ts';
+import type { Timers } from '../util/timers.ts';
 import { createRedactor, type Redactor } from '../util/redact.ts';
 import { readSecrets } from '../config/secrets.ts';
 import { addConfigSecrets } from '../config/config-secrets.ts';
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   /** Where the values of the config's `secrets` not in its `secrets_file` come from; default this process's environment. */
   env?: NodeJS.ProcessEnv;
   onTurnFinished?: (entry: TurnLogEntry) => void;
+  /** The time and timers of the wait for a message written in place to be quiet (tests end it at will). */
+  timers?: Timers;
 }
 
 /**
@@ -93,6 +96,7 @@ export class Daemon {
       startedAt: () => this.#startedAt,
       onTurnFinished: options.onTurnFinished,
       dashboardSnapshot: () => this.dashboardSnapshot(),
+      timers: options.timers,
     });
     this.events = this.#p.events;
   }
@@ -234,7 +238,8 @@ export class Daemon {
     // The look over the vault once every folder is watched may still find work.
     if (this.#started) await this.#watchingPromise;
     for (;;) {
-      if (noteEvents.settling > 0) await new Promise((resolve) => setTimeout(resolve, this.config.settleMs));
+      // A message waiting for quiet_for counts too: it is pending work. (Polled: the wait may be put off.)
+      if (noteEvents.settling > 0) await new Promise((resolve) => setTimeout(resolve, Math.max(this.config.settleMs, 10)));
       else if (noteEvents.handling().length > 0) await Promise.allSettled(noteEvents.handling());
       else if (lanes.runningCount > 0) await lanes.idle();
       // Halted, messages wait by design: that is as idle as it gets.

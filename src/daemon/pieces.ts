@@ -7,6 +7,7 @@ import { Callbacks } from '../delegation/callbacks.ts';
 import { Intake } from '../intake/intake.ts';
 import { LoopGuard } from '../intake/loop-guard.ts';
 import { NoteIndex } from '../intake/note-index.ts';
+import { RanTexts } from '../messages/changed-after-run.ts';
 import { MessageOutcomes } from '../messages/outcome.ts';
 import { ReplyNotifier } from '../notify/reply-notifier.ts';
 import { ActiveMessages } from '../queue/active-messages.ts';
@@ -30,6 +31,7 @@ import { SentNotes } from '../intake/sent-notes.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
+import type { Timers } from '../util/timers.ts';
 import { redactDeep, type Redactor } from '../util/redact.ts';
 import { addUrlSecrets } from '../config/config-secrets.ts';
 import { NoteStore } from '../vault/note-store.ts';
@@ -66,6 +68,8 @@ export interface PiecesOptions {
   onTurnFinished: ((entry: TurnLogEntry) => void) | undefined;
   /** What Dashboard.md shows: the daemon's own `dashboardSnapshot()` (tests count renders there). */
   dashboardSnapshot: () => DashboardSnapshot;
+  /** The quiet wait's time and timers (watch/quiet-notes.ts); the real ones when undefined. */
+  timers?: Timers | undefined;
 }
 
 /**
@@ -127,6 +131,8 @@ export function buildPieces(options: PiecesOptions) {
       return true;
     },
   });
+  // What each turn ran, so a change made to its message afterwards is said (messages/changed-after-run.ts).
+  const ranTexts = new RanTexts();
   const writeLater = (messagePath: string, write: () => Promise<void>, error: unknown) => writeRetries.later(messagePath, write, error);
 
   const watcher = new VaultWatcher({
@@ -140,6 +146,8 @@ export function buildPieces(options: PiecesOptions) {
     writtenSince: (vaultPath, since) => watcher.writtenSince(vaultPath, since),
     settleMs: config.settleMs,
     wholeGraceMs: config.wholeGraceMs,
+    quietMs: config.quietForMs,
+    timers: options.timers,
     logger,
     handle: (vaultPath, handling) => handle(vaultPath, handling),
     onHalt: () => void halt.check(),
@@ -182,7 +190,8 @@ export function buildPieces(options: PiecesOptions) {
   const questions = new Questions({ store, clock, logger, outcomes, writerOf, admit: async (messagePath) => void (await intake.handle(messagePath, { ignoreOwnWrite: true })), changed: () => changed() });
   const sent = new SentNotes();
   // After a crash: a turn that ran has its notes written from its journal record, as the turn would have.
-  const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater };
+  // A message re-run is our own `queued` write: its mtime, recent after a crash, is no one typing (daemon/startup.ts).
+  const recovery: RecoveryDeps = { ...turnNotes, replay: (record) => writeTurnNotes(turnNotes, record), writeLater, reran: (messagePath) => noteEvents.quiet.replaced(messagePath) };
   const turns = new Turns({
     ...turnNotes,
     root,
@@ -199,6 +208,8 @@ export function buildPieces(options: PiecesOptions) {
     threads: { root, exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
     threadCreated: (threadPath) => index.addThread(threadPath),
     graceOf: (messagePath) => noteEvents.graceOf(messagePath),
+    untilQuiet: (messagePath, waiting) => noteEvents.quiet.until(messagePath, waiting),
+    ranTexts,
     ledger,
     holds,
     vaultCap,
@@ -246,6 +257,8 @@ export function buildPieces(options: PiecesOptions) {
     writeCount: (vaultPath) => writes.writeCount(vaultPath),
     approvals,
     questions,
+    quiet: noteEvents.quiet,
+    ranTexts,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });

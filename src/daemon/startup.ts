@@ -37,6 +37,12 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
   // the user has edited since (a status, a next_run) then counts as their edit, not as our own write,
   // and the look after chokidar is ready reads it again. (Taken in here with that knowledge ignored.)
   for (const note of candidates) if (note.raw !== undefined) store.ownWrites.remember(note.path, note.raw);
+  // A note written a moment before the start may still be being typed: from its mtime, a message waits
+  // out the rest of quiet_for, as if the watcher had seen that write (an mtime ahead of now counts as now).
+  for (const note of candidates) {
+    const age = note.mtimeMs === undefined ? Number.POSITIVE_INFINITY : Date.now() - note.mtimeMs;
+    if (age < events.quiet.quietMs) events.quiet.written(note.path, age);
+  }
   // The text read, unless the note changed since (then intake reads it again). The path as found, not
   // store.absolute(): a note that is a link is for intake to skip, not for start-up to fail on.
   const takeIn = (note: StartupNote) => events.process(note.path, { raw: stillAsRead(resolveInVault(root, note.path), note), ignoreOwnWrite: true });

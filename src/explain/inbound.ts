@@ -1,3 +1,5 @@
+import { DEFAULT_CONFIG } from '../config/operator-config.ts';
+import { CHANGED_AFTER_RUN } from '../messages/changed-after-run.ts';
 import { budgetHold, Ledger } from '../state/ledger.ts';
 import type { AgentStatus } from '../state/status-file.ts';
 import type { TurnLogEntry } from '../state/turns-log.ts';
@@ -16,7 +18,7 @@ import type { ExplainContext, Explanation } from './types.ts';
 
 export function explainInbound(root: string, note: ScannedNote, ctx: ExplainContext): Explanation {
   const { path, data, body } = note;
-  const shown = facts(data, ['status', 'to', 'from', 'thread', 'reply', 'queued_at', 'started_at', 'finished_at', 'waiting_for', 'retry_at', 'retry_attempt', 'delegation_depth', 'reply_to', 'correlation_id', 'callback', 'outcome', 'origin_message', 'callback_note', 'callback_skipped', 'error']);
+  const shown = facts(data, ['status', 'to', 'from', 'thread', 'reply', 'queued_at', 'started_at', 'finished_at', 'waiting_for', 'retry_at', 'retry_attempt', 'delegation_depth', 'reply_to', 'correlation_id', 'callback', 'outcome', 'origin_message', 'callback_note', 'callback_skipped', 'changed_after_run', 'error']);
   shown.daemon = ctx.daemon ? `running (pid ${ctx.daemon.pid})` : 'not running';
   const result = (verdict: string, reasons: string[], next?: string): Explanation => ({ note: path, role: 'inbound', verdict, reasons, facts: shown, ...(next ? { next } : {}) });
   const reading = readInbound(path, data, body);
@@ -56,7 +58,12 @@ export function explainInbound(root: string, note: ScannedNote, ctx: ExplainCont
     case 'error':
     case 'cancelled': {
       const ended = explainEnded(m.status, data, ctx);
-      const reasons = [...ended.reasons, ...chain];
+      const changed = m.status === 'cancelled' ? undefined : changedAfterRun(data);
+      if (changed) {
+        ended.verdict = `${ended.verdict}; changed after its turn read it`;
+        ended.next = 'Set status: ready to run the note as it is now.';
+      }
+      const reasons = [...(changed ? [changed] : []), ...ended.reasons, ...chain];
       if (turn && m.status !== 'cancelled') reasons.push(`Its turn cost $${turn.costUsd.toFixed(4)} and took ${(turn.durationMs / 1000).toFixed(1)} s.`);
       let next = ended.next;
       if (m.status !== 'done') {
@@ -78,7 +85,12 @@ export function explainInbound(root: string, note: ScannedNote, ctx: ExplainCont
     case 'running': {
       if (ctx.daemon) {
         const since = str(data.started_at);
-        return result(`running${since ? ` since ${since}` : ''}`, [`A turn of ${m.to} is running now${m.thread ? ` in [[${m.thread}]]` : ''}; the reply and status: done (or error) are written when it ends.`, ...chain]);
+        const changed = changedAfterRun(data);
+        return result(
+          `running${since ? ` since ${since}` : ''}${changed ? '; changed after its turn read it' : ''}`,
+          [`A turn of ${m.to} is running now${m.thread ? ` in [[${m.thread}]]` : ''}; the reply and status: done (or error) are written when it ends.`, ...(changed ? [changed] : []), ...chain],
+          changed ? 'Once it has ended, set status: ready to run the note as it is now.' : undefined,
+        );
       }
       return result('interrupted: no daemon runs, yet it says running', [
         'Its status says running, but no daemon runs on this vault: the daemon stopped in the middle of its turn.',
@@ -123,6 +135,12 @@ function explainEnded(status: 'done' | 'error' | 'cancelled', data: FrontmatterD
   if (reply) reasons.push(`The failure note is ${reply}${finished ? `, written at ${finished}` : ''}.`);
   else if (finished) reasons.push(`It was refused at ${finished}, before any turn ran.`);
   return { verdict: `failed: ${error.length > 100 ? `${error.slice(0, 100)}…` : error}`, reasons, next: 'Set status back to ready to run it again.' };
+}
+
+/** What `changed_after_run` says, as a reason; undefined when the field is not set. */
+function changedAfterRun(data: FrontmatterData): string | undefined {
+  const said = str(data[CHANGED_AFTER_RUN]);
+  return said ? `The note changed after its turn read it: the turn ran the text as it was then, and the change has not run (${CHANGED_AFTER_RUN}: ${said}).` : undefined;
 }
 
 /** Delegation context: a callback, or who is called back when it ends. */
@@ -191,7 +209,14 @@ function pendingBlockers(root: string, m: InboundMessage, ctx: ExplainContext): 
 function laneState(m: InboundMessage, ctx: ExplainContext): { verdict: string; reasons: string[] } {
   const status = ctx.daemon?.status ?? null;
   if (m.status === 'ready') {
-    return { verdict: 'ready: about to be queued', reasons: ['status: ready and nothing holds it: the daemon queues it as soon as it sees the note (changes are read after 150 ms of quiet).', 'If it stays ready, save the note again: the daemon acts on changes.'] };
+    const quiet = `${((ctx.quietForMs ?? DEFAULT_CONFIG.quietForMs) / 1000).toString()} s`;
+    return {
+      verdict: 'ready: about to be queued',
+      reasons: [
+        `status: ready and nothing holds it: the daemon takes it once the note has been quiet for ${quiet} (quiet_for; a note you type into is saved every few seconds), or at once when it was renamed into place (scriptorium send, a script, a sync tool).`,
+        'If it stays ready, save the note again: the daemon acts on changes.',
+      ],
+    };
   }
   const reasons: string[] = [];
   const queuedAt = (data: FrontmatterData) => Date.parse(str(data.queued_at) ?? '') || Number.POSITIVE_INFINITY;

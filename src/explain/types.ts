@@ -30,6 +30,8 @@ export interface ExplainContext {
   policy: OperatorPolicy;
   /** Where the policy was read from, named when a refusal is shown. */
   policySource?: string;
+  /** `quiet_for` from the same config: how long a message written in place waits before it is taken. */
+  quietForMs?: number;
   /** The live daemon holding the vault and its `status.json`; null when none runs. */
   daemon: { pid: number; status: DaemonStatus | null } | null;
   /** HALT.md's text while it exists (halted), null otherwise. */

@@ -1,19 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
+import { userFields } from '../messages/stamps.ts';
 import { readStatus } from '../messages/status.ts';
 import { parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
 import { conflictNames } from '../vault/conflict-names.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { roleOf } from '../vault/tags.ts';
-
-/**
- * The fields Scriptorium writes on messages and definitions. A sync tool copies one version of a note: the
- * original has often been stamped since (`status: done`, `reply:`…) while the copy is the other device's
- * version from before. They are left out when the two are compared.
- */
-const STAMPS = new Set([
-  'status', 'queued_at', 'started_at', 'finished_at', 'thread', 'reply', 'error', 'waiting_for', 'retry_at', 'retry_attempt',
-  'recovered', 'origin_message', 'callback_note', 'callback_skipped', 'next_run', 'written_by',
-]);
 
 /**
  * The note a sync tool's conflict copy copies, or null when this note is not one. A name only a sync tool
@@ -54,9 +45,6 @@ export function copiesOriginal(note: { data: FrontmatterData; body: string }, or
   } catch {
     return false; // an original whose frontmatter does not parse is not compared
   }
-  return roleOf(original.data.tags) === role && original.body.trim() === note.body.trim() && isDeepStrictEqual(ownFields(original.data), ownFields(note.data));
+  return roleOf(original.data.tags) === role && original.body.trim() === note.body.trim() && isDeepStrictEqual(userFields(original.data), userFields(note.data));
 }
 
-function ownFields(data: FrontmatterData): FrontmatterData {
-  return Object.fromEntries(Object.entries(data).filter(([key]) => !STAMPS.has(key)));
-}

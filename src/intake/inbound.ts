@@ -1,4 +1,5 @@
 import type { AgentRegistry } from '../agents/registry.ts';
+import { CHANGED_AFTER_RUN, changedAfterRunText, type RanTexts } from '../messages/changed-after-run.ts';
 import { delegationOrigin } from '../delegation/origin.ts';
 import { readInbound, type InboundMessage } from '../messages/inbound.ts';
 import type { MessageOutcomes } from '../messages/outcome.ts';
@@ -9,6 +10,7 @@ import type { Logger } from '../util/logger.ts';
 import type { FrontmatterData } from '../vault/frontmatter.ts';
 import { targetToPath } from '../vault/links.ts';
 import type { Writer } from '../turns/turn-writes.ts';
+import type { QuietNotes } from '../watch/quiet-notes.ts';
 import { admissionRefusal } from './admission.ts';
 import type { LoopGuard } from './loop-guard.ts';
 import type { NoteIndex } from './note-index.ts';
@@ -36,6 +38,10 @@ export interface InboundDeps {
   sent: SentNotes;
   /** Its turn ran and its notes wait for the disk (turns/write-retries.ts): `running` until they are written. */
   notesPending: (vaultPath: string) => boolean;
+  /** When notes were last written in place: a message is taken once quiet (watch/quiet-notes.ts). */
+  quiet: Pick<QuietNotes, 'left' | 'lookWhenQuiet' | 'replaced'>;
+  /** What each message's turn ran, to tell a change made after it (messages/changed-after-run.ts). */
+  ranTexts: RanTexts;
 }
 
 /**
@@ -59,7 +65,21 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
   if (reading.ok && reading.message.status === 'cancelled' && active.isRunning(vaultPath) && active.cancel(vaultPath)) {
     logger.info('message cancelled while running; stopping its turn', { note: vaultPath });
   }
-  if (active.has(vaultPath)) return;
+  if (reading.ok) await sayIfChangedAfterRun(deps, vaultPath, reading.message.status, data, body);
+  if (active.has(vaultPath)) {
+    if (!active.isRunning(vaultPath)) logger.debug('message changed while it waits in its lane; its turn reads it then', { note: vaultPath });
+    return;
+  }
+  // Written in place (an editor saving as you type): nothing is done with it, not even an error written
+  // on it, until it has been quiet for quiet_for. A turn's file tools write a note whole, at once.
+  const status = reading.ok ? reading.message.status : reading.status;
+  const wouldAct = status === null || status === 'ready' || status === 'queued';
+  const left = wouldAct && !deps.writerOf(vaultPath) ? deps.quiet.left(vaultPath) : 0;
+  if (left > 0) {
+    logger.debug('message written in place; taken once quiet', { note: vaultPath, waitMs: Math.ceil(left) });
+    deps.quiet.lookWhenQuiet(vaultPath);
+    return;
+  }
   if (!reading.ok) {
     if (reading.status === 'draft' || reading.status === 'done' || reading.status === 'error' || reading.status === 'cancelled' || reading.status === 'waiting') return;
     logger.warn('message invalid', { note: vaultPath, field: reading.field, error: reading.error });
@@ -158,4 +178,17 @@ function countSent(deps: InboundDeps, message: InboundMessage): void {
   if (message.callback) return;
   const sender = deps.registry.lookup(message.from.toLowerCase());
   if (sender.kind === 'ok') deps.loopGuard.record(sender.definition.name);
+}
+
+/**
+ * A message whose turn read it, ended or still running, that now says something else (more text typed
+ * after the turn took it): the change has not run, and the note and the log say so. A status alone is no
+ * change (`ready` runs it again), nor are Scriptorium's own stamps.
+ */
+async function sayIfChangedAfterRun(deps: InboundDeps, vaultPath: string, status: InboundMessage['status'], data: FrontmatterData, body: string): Promise<void> {
+  if (status !== 'running' && status !== 'done' && status !== 'error') return;
+  const readAt = deps.ranTexts.changedSince(vaultPath, data, body);
+  if (readAt === undefined || data[CHANGED_AFTER_RUN]) return;
+  deps.logger.warn('message changed after its turn read it; the change has not run', { note: vaultPath, status, readAt });
+  await deps.outcomes.showChangedAfterRun(vaultPath, data[CHANGED_AFTER_RUN], changedAfterRunText(isoLocal(deps.clock.now()), readAt));
 }

@@ -91,7 +91,14 @@ export class Intake {
     // The size of a note over the limit (its role decides what the refusal says); undefined when read whole.
     const size = 'raw' in read ? undefined : read.size;
     const raw = 'raw' in read ? read.raw : read.head;
-    if (size === undefined && !options.ignoreOwnWrite && store.ownWrites.isOwn(vaultPath, raw)) return 'other';
+    if (size === undefined && !options.ignoreOwnWrite && store.ownWrites.isOwn(vaultPath, raw)) {
+      // Scriptorium's own write, renamed into place: whatever was written in place before it is gone.
+      this.#deps.quiet.replaced(vaultPath);
+      return 'other';
+    }
+    // A note Scriptorium wrote for itself to take in (a callback, a scheduled message, an API post): whole,
+    // though the watcher cannot tell a rename with polling or off Linux.
+    if (size === undefined && store.wokenWrite(vaultPath, raw)) this.#deps.quiet.replaced(vaultPath);
     if (isInFolders(vaultPath, this.#deps.templateFolders)) return this.#forget(vaultPath);
     // Cheap test before any YAML: a Scriptorium note has frontmatter that mentions an agent/ tag.
     if (!mightBeScriptoriumNote(raw)) return this.#forget(vaultPath);

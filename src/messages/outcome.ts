@@ -5,6 +5,7 @@ import type { FrontmatterData } from '../vault/frontmatter.ts';
 import { wikilink } from '../vault/links.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { storageErrorCode } from '../vault/write-health.ts';
+import { CHANGED_AFTER_RUN } from './changed-after-run.ts';
 import { outboundBaseName, outboundNote } from './outbound.ts';
 import { canMove, type MessageStatus } from './status.ts';
 
@@ -154,6 +155,19 @@ export class MessageOutcomes {
       await this.#deps.store.update(path, { error });
     } catch (writeError) {
       this.#cannotWrite(path, error, writeError);
+    }
+  }
+
+  /**
+   * The note changed after its turn read it: `changed_after_run` says so (its status is left alone).
+   * Written once, while the field is empty, so the write (which the watcher reports) never loops.
+   */
+  async showChangedAfterRun(path: string, current: unknown, text: string): Promise<void> {
+    if (typeof current === 'string' ? current.trim() : current) return;
+    try {
+      await this.#deps.store.update(path, { [CHANGED_AFTER_RUN]: text });
+    } catch (writeError) {
+      this.#cannotWrite(path, text, writeError);
     }
   }
 

@@ -18,6 +18,8 @@ export interface RecoveryDeps {
   replay: (record: ResultRecord) => Promise<void>;
   /** A write the disk refused (full, read-only): done again later, until it succeeds (turns/write-retries.ts). */
   writeLater: (messagePath: string, write: () => Promise<void>, error: unknown) => void;
+  /** A message was set to run again: its note is now Scriptorium's own write, not one still being typed. */
+  reran?: (messagePath: string) => void;
 }
 
 /**
@@ -98,6 +100,7 @@ export async function recoverFromJournal(deps: RecoveryDeps): Promise<void> {
       }
       logger.warn('re-running a message cut off by a crash', { note: msg });
       await outcomes.rerun(msg, status);
+      deps.reran?.(msg);
       // Taken in by the start-up pass that follows, which would otherwise drop it as our own write.
       store.ownWrites.forget(msg);
       open.push(...records.filter((r) => r.msg === msg));

@@ -7,6 +7,7 @@ import { queuedFields, type Job, type JobOutcome } from '../queue/job.ts';
 import { budgetHold, type Ledger } from '../state/ledger.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import type { FrontmatterData } from '../vault/frontmatter.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { attribute } from '../intake/sender.ts';
 import type { SentNotes } from '../intake/sent-notes.ts';
@@ -30,9 +31,15 @@ export interface LaneCheckDeps {
   writerOf: (vaultPath: string) => Writer | undefined;
   /** Which turn's writes of which notes intake took in (intake/sent-notes.ts). */
   sent: SentNotes;
+  /**
+   * Resolves once the note has been quiet for `quiet_for` since it was last written in place (at once when
+   * it has): false when the daemon stops first (watch/quiet-notes.ts).
+   */
+  untilQuiet: (vaultPath: string, waiting: () => void) => Promise<boolean>;
 }
 
-export type LaneCheck = { run: true; message: InboundMessage; agent: AgentDefinition } | { run: false; outcome: JobOutcome };
+/** `data`: the message note's fields as read for the turn. */
+export type LaneCheck = { run: true; message: InboundMessage; data: FrontmatterData; agent: AgentDefinition } | { run: false; outcome: JobOutcome };
 
 /**
  * The job's turn has come: is the message still one to run now? It is read again (the user may have
@@ -43,6 +50,9 @@ export async function checkAtLane(deps: LaneCheckDeps, job: Job): Promise<LaneCh
   const { store, registry, clock, logger, outcomes } = deps;
   const log = logger.child({ note: job.message });
   const skip = (outcome: JobOutcome = 'done'): LaneCheck => ({ run: false, outcome });
+  // Edited in place while it waited in its lane (or just after it was taken): read once the editing is
+  // over, as a new message would be. Stopping meanwhile, it stays as it is and runs at the next start.
+  if (!(await deps.untilQuiet(job.message, () => log.debug('message written in place while it waited; its turn waits until it is quiet')))) return skip();
   // Taken at once, no `queued` write (whose read waits for the note to be quiet) came first: this read
   // waits instead, so a note still being written in place is never run half-written.
   const reading = await readMessage(store, job.message, { stable: job.direct });
@@ -135,5 +145,5 @@ export async function checkAtLane(deps: LaneCheckDeps, job: Job): Promise<LaneCh
     deps.recheckAt(message.retryAt);
     return skip();
   }
-  return { run: true, message, agent };
+  return { run: true, message, data: reading.data, agent };
 }

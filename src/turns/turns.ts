@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentDefinition } from '../agents/definition.ts';
+import { CHANGED_AFTER_RUN, type RanTexts } from '../messages/changed-after-run.ts';
 import type { InboundMessage } from '../messages/inbound.ts';
 import { readMessage } from '../messages/read-message.ts';
 import { queuedFields, type Job, type JobOutcome } from '../queue/job.ts';
@@ -49,6 +50,8 @@ export interface TurnDeps extends LaneCheckDeps, RecordDeps, Omit<TurnLineDeps, 
   writes: TurnWrites;
   /** A running turn is shown in its thread note from this long after it starts, at most this often (0: never). */
   liveIntervalMs: number;
+  /** What each turn ran: a change made to its message after that is said on the note (intake). */
+  ranTexts: RanTexts;
 }
 
 /**
@@ -83,6 +86,8 @@ export class Turns {
       }
       message = answered.message;
     }
+    // A change seen from here on is compared with this turn's text, once it has its prompt (below).
+    deps.ranTexts.starting(job.message);
 
     let threadPath: string;
     let thread;
@@ -103,7 +108,8 @@ export class Turns {
     // is what recovery goes by, and these two fsynced writes would otherwise delay every turn by ~3 ms.
     // (Updates re-read the note and keep the user's other fields. A `cancelled` saved in the instant
     // between the read above and this write is overwritten, as it was when this write came first.)
-    const running = { started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined, retry_at: undefined };
+    // A run again (re-run, retry) runs the note as it is now: an earlier changed_after_run no longer holds.
+    const running = { started_at: isoLocal(startedAt), thread: wikilink(threadPath), waiting_for: undefined, retry_at: undefined, [CHANGED_AFTER_RUN]: undefined };
     const marked = Promise.all([
       outcomes.start(job.message, job.direct ? 'ready' : 'queued', running, job.direct ? queuedFields(job) : {}),
       store.update(threadPath, { status: 'working' }),
@@ -135,20 +141,28 @@ export class Turns {
     let asRun = message;
     // The process starts now; its prompt follows when the grace is over, read again if the note's writer
     // appended to it meanwhile (the same message, to the same agent: otherwise it runs as it was taken).
+    // What the prompt was made of: a change to the note seen after this is one the turn did not run.
+    const ran = (data: typeof check.data, body: string) => deps.ranTexts.ran(job.message, data, body, isoLocal(clock.now()));
     const promptLater = (grace ?? Promise.resolve(false)).then(async (changed) => {
-      if (!changed) return first.prompt;
+      const asTaken = () => {
+        // The note's own text (an answer run's prompt is the answer, not the note's body).
+        ran(check.data, check.message.body);
+        return first.prompt;
+      };
+      if (!changed) return asTaken();
       const again = await readMessage(store, job.message, { stable: true });
-      if (again.kind !== 'ok' || again.message.to !== agent.name) return first.prompt;
+      if (again.kind !== 'ok' || again.message.to !== agent.name) return asTaken();
       // Who sent it is Scriptorium's word here too: text another turn wrote since it was taken in, or a
       // sender its writer may not claim, is not run; the message runs as it was taken.
       const writer = deps.writerOf(job.message);
       const attributed = writer && !deps.sent.has(writer, job.message) ? undefined : attribute(again.message, again.data, writer);
       if (!attributed?.ok) {
         log.warn('message rewritten by an agent just after it arrived; it runs as it was taken', { agent: writer?.agent });
-        return first.prompt;
+        return asTaken();
       }
       log.info('message written to just after it arrived; the turn has its whole text');
       asRun = attributed.message;
+      ran(again.data, attributed.message.body);
       return turnRequest(requestDeps, agent, attributed.message, threadPath, thread, startedAt).prompt;
     });
     let result: TurnResult;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { lstat, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import { OwnWrites } from './own-writes.ts';
+import { hashOf, OwnWrites } from './own-writes.ts';
 import { resolveInVault } from './paths.ts';
 import { OutsideVaultError, realNotePath, realPathOf } from './real-path.ts';
 import { locateFrontmatter, parseFrontmatter, stringifyNote, updateFrontmatterText, type FrontmatterData } from './frontmatter.ts';
@@ -29,6 +29,8 @@ export class NoteStore {
   readonly #folders = new Set<string>();
   /** Notes known complete in their current version (renamed into place): read without waiting for quiet. */
   readonly #whole = new Map<string, string>();
+  /** Notes written with `wake` (for the daemon to take in), by hash of the text: see `wokenWrite`. */
+  readonly #woken = new Map<string, string>();
 
   readonly root: string;
   /** The vault's real path, resolved once (the vault folder itself may be a symbolic link). */
@@ -189,7 +191,19 @@ export class NoteStore {
    * remembered as our own write, so the watcher hands it to intake like any note a person writes.
    */
   write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined } = {}): Promise<boolean> {
-    return this.#write(vaultPath, this.#redactNote(content), options);
+    const text = this.#redactNote(content);
+    return this.#write(vaultPath, text, { ...options, woken: options.wake ? text : undefined });
+  }
+
+  /**
+   * Whether this text is what Scriptorium wrote to the note with `wake` (whole: renamed into place), as
+   * the watcher may not tell (polling, or off Linux). Said once: the note is being taken in.
+   */
+  wokenWrite(vaultPath: string, raw: string): boolean {
+    const hash = this.#woken.get(vaultPath);
+    if (hash === undefined || hash !== hashOf(raw)) return false;
+    this.#woken.delete(vaultPath);
+    return true;
   }
 
   /**
@@ -209,7 +223,8 @@ export class NoteStore {
     }
   }
 
-  #write(vaultPath: string, content: string, options: { wake?: boolean; unchangedSince?: string | null | undefined }): Promise<boolean> {
+  /** `woken`: the text of a `wake` write of a new note, remembered for `wokenWrite` (not a user's edit woken by an update). */
+  #write(vaultPath: string, content: string, options: { wake?: boolean; woken?: string | undefined; unchangedSince?: string | null | undefined }): Promise<boolean> {
     return this.#writeWith(vaultPath, options.wake ? undefined : content, options, (handle) => handle.writeFile(content, 'utf8'));
   }
 
@@ -217,7 +232,7 @@ export class NoteStore {
   async #writeWith(
     vaultPath: string,
     own: string | undefined,
-    options: { unchangedSince?: string | null | undefined },
+    options: { woken?: string | undefined; unchangedSince?: string | null | undefined },
     fill: (handle: FileHandle) => Promise<void>,
   ): Promise<boolean> {
     try {
@@ -233,7 +248,7 @@ export class NoteStore {
   async #writeOnce(
     vaultPath: string,
     own: string | undefined,
-    options: { unchangedSince?: string | null | undefined },
+    options: { woken?: string | undefined; unchangedSince?: string | null | undefined },
     fill: (handle: FileHandle) => Promise<void>,
   ): Promise<boolean> {
     // Both places are checked before any folder is made: a linked `Outbox/` (or `.scriptorium/`) must not
@@ -261,11 +276,14 @@ export class NoteStore {
     // Remember before the rename: the watcher may see the new file before rename() returns.
     if (own === undefined) this.ownWrites.forget(vaultPath);
     else this.ownWrites.remember(vaultPath, own);
+    if (options.woken === undefined) this.#woken.delete(vaultPath);
+    else this.#woken.set(vaultPath, hashOf(options.woken));
     try {
       // Checked again just before the rename: a folder swapped for a link meanwhile is caught here.
       await rename(tmp, this.absolute(vaultPath));
     } catch (error) {
       this.ownWrites.forget(vaultPath);
+      this.#woken.delete(vaultPath);
       await rm(tmp, { force: true });
       throw error;
     }

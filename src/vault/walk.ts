@@ -54,14 +54,14 @@ export function fileVersion(stats: Stats): string {
 
 /**
  * The start of a file, read into `buffer` (reused from note to note): how many bytes, `whole` when the
- * file all fit, and the version read (`fileVersion`).
+ * file all fit, the version read (`fileVersion`) and when it was last written.
  */
-export function readHead(absolute: string, buffer: Buffer): { bytes: number; whole: boolean; version: string } {
+export function readHead(absolute: string, buffer: Buffer): { bytes: number; whole: boolean; version: string; mtimeMs: number } {
   const fd = openSync(absolute, 'r');
   try {
-    const version = fileVersion(fstatSync(fd));
+    const stats = fstatSync(fd);
     const bytes = readSync(fd, buffer, 0, buffer.length, 0);
-    return { bytes, whole: bytes < buffer.length, version };
+    return { bytes, whole: bytes < buffer.length, version: fileVersion(stats), mtimeMs: stats.mtimeMs };
   } finally {
     closeSync(fd);
   }

@@ -1,7 +1,9 @@
 import { HALT_NOTE } from '../state/halt-note.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
+import { realTimers, type Timers } from '../util/timers.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { QuietNotes } from './quiet-notes.ts';
 import type { NoteEvent } from './vault-watcher.ts';
 
 /** How a note is handed on: its text when already read, whether our own last write counts, and the cascade flag. */
@@ -20,6 +22,10 @@ export interface NoteEventsDeps {
   settleMs: number;
   /** A note renamed into place: how long its writer may still append to it and have that in the turn. */
   wholeGraceMs: number;
+  /** How long a message written in place must be quiet before it is taken (`quiet_for`; see QuietNotes). */
+  quietMs: number;
+  /** The quiet wait's time and timers (tests end it when they choose); the real ones by default. */
+  timers?: Timers | undefined;
   logger: Logger;
   /** Take the note in (intake); called one at a time per path, never twice at once for one note. */
   handle: (vaultPath: string, handling: NoteHandling) => Promise<void>;
@@ -39,9 +45,15 @@ export class NoteEvents {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Notes renamed into place and taken in at once, while their grace runs (see #startGrace). */
   readonly #graces = new Map<string, Promise<boolean>>();
+  /** When notes were last written in place, and the waits until they are quiet (intake asks, for messages). */
+  readonly quiet: QuietNotes;
 
   constructor(deps: NoteEventsDeps) {
     this.#deps = deps;
+    // Looked at again because intake found a message that was not quiet yet: not one of our own writes,
+    // even if its text is what the start-up read remembered as ours (daemon/startup.ts).
+    const lookAgain = (vaultPath: string) => void this.process(vaultPath, { ignoreOwnWrite: true });
+    this.quiet = new QuietNotes({ quietMs: deps.quietMs, timers: deps.timers ?? realTimers, lookAgain });
   }
 
   onNote(vaultPath: string, event: NoteEvent, whole = false): void {
@@ -51,6 +63,10 @@ export class NoteEvents {
       this.#deps.onHalt();
       return;
     }
+    // Renamed into place (or gone): whole, whatever was written in place before. A rename not confirmed
+    // whole comes back here as a write in place.
+    if (whole || event === 'unlink') this.quiet.replaced(vaultPath);
+    else this.quiet.written(vaultPath);
     // A note this process wrote (a status, a reply, a thread) is most likely its own write coming back:
     // the settle timer merges a turn's burst of writes into one look, as before.
     if (whole && !this.#settleTimers.has(vaultPath) && !store.ownWrites.hasWritten(vaultPath)) {
@@ -109,9 +125,9 @@ export class NoteEvents {
     return this.#graces.get(vaultPath);
   }
 
-  /** Notes waiting to be quiet. */
+  /** Notes waiting to be quiet: for the settle time, or messages for `quiet_for`. */
   get settling(): number {
-    return this.#settleTimers.size;
+    return this.#settleTimers.size + this.quiet.pending;
   }
 
   /** The notes being handled now, to wait on. */
@@ -119,9 +135,10 @@ export class NoteEvents {
     return [...this.#inFlight.values()];
   }
 
-  /** Stop every settle timer (at shutdown). */
+  /** Stop every settle timer and quiet wait (at shutdown). */
   close(): void {
     this.#settleTimers.forEach(clearTimeout);
+    this.quiet.close();
   }
 
   /**

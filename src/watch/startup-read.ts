@@ -18,6 +18,8 @@ export interface StartupNote {
   raw?: string;
   /** Plain files: the version read (`fileVersion`), to tell later whether it changed since. */
   version?: string;
+  /** Plain files: when last written (a message typed a moment ago may still be being typed). */
+  mtimeMs?: number;
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -52,7 +54,7 @@ export async function readVaultAtStart(root: string, logger: Logger, stopped: ()
       const start = buffer.subarray(0, head.bytes);
       const text = opensFrontmatter(start) ? start.toString('utf8') : undefined;
       const mayBeOurs = text !== undefined && mightBeScriptoriumNote(text);
-      out.push({ path: note.path, mayBeOurs, version: head.version, ...(mayBeOurs && head.whole ? { raw: text } : {}) });
+      out.push({ path: note.path, mayBeOurs, version: head.version, mtimeMs: head.mtimeMs, ...(mayBeOurs && head.whole ? { raw: text } : {}) });
     } catch (error) {
       logger.warn('note cannot be read', { note: note.path, error: errorMessage(error) });
       out.push({ path: note.path, mayBeOurs: false });

@@ -1,5 +1,6 @@
 import type { DaemonConfig } from '../../src/config/operator-config.ts';
 import type { Clock } from '../../src/util/clock.ts';
+import type { Timers } from '../../src/util/timers.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import type { TurnLogEntry } from '../../src/state/turns-log.ts';
 import type { FrontmatterData } from '../../src/vault/frontmatter.ts';
@@ -12,6 +13,9 @@ import { PATIENCE_MS, waitFor } from './wait-for.ts';
 export const TEST_CONFIG: Partial<DaemonConfig> = {
   claudePath: FAKE_CLAUDE,
   settleMs: 50,
+  // A message written in place waits no longer than any other note: the tests of the quiet wait set
+  // their own (see test/integration/quiet-for.test.ts).
+  quietForMs: 50,
   postResultGraceMs: 300,
   killGraceMs: 300,
   shutdownGraceMs: 5_000,
@@ -45,6 +49,8 @@ export interface HarnessOptions {
   env?: Record<string, string | undefined>;
   /** The daemon's time (the system's by default). */
   clock?: Clock;
+  /** The quiet wait's time (test/helpers/manual-timers.ts): the test says when a note has been quiet. */
+  timers?: Timers;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -58,6 +64,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     onTurnFinished: (entry) => finished.push({ entry, at: Date.now() }),
+    ...(options.timers ? { timers: options.timers } : {}),
   });
   let closed = false;
   return {

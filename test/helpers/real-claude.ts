@@ -46,7 +46,7 @@ export async function startRealClaudeVault(files: Record<string, string>, option
     vault,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
-    config: { settleMs: 50, retryBaseMs: 100, ...options.config },
+    config: { settleMs: 50, quietForMs: 50, retryBaseMs: 100, ...options.config },
     // The CLI may take a while to exit after its result on a busy machine (it saves the session, stops its
     // MCP servers): a grace that ends only a process that really hangs on.
     runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(fake, home, options.env), postResultGraceMs: 30_000, killGraceMs: 1_000 }),

@@ -55,7 +55,7 @@ describe('a message a turn writes while the daemon stops', () => {
       vault: v.vault,
       logger: createMemoryLogger(),
       clock: { now: () => new Date(Date.now() + offset) },
-      config: { settleMs: 50, retryBaseMs: 100 },
+      config: { settleMs: 50, quietForMs: 50, retryBaseMs: 100 },
       runner: createClaudeRunner({ claudePath: CLAUDE, env: claudeEnv(v.fake, v.home), postResultGraceMs: 30_000, killGraceMs: 1_000 }),
     });
     await again.start();

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       policy: { allowBypassPermissions: false, allowShell: false, allowWorkspaceOutsideVault: false },
       settleMs: 150,
       wholeGraceMs: 10,
+      quietForMs: 5_000,
       shutdownGraceMs: 20_000,
       postResultGraceMs: 5_000,
       killGraceMs: 5_000,
@@ -151,6 +152,12 @@ describe('loadConfig', () => {
     expect((await load('shutdown_grace: 30')).shutdownGraceMs).toBe(30_000);
   });
 
+  it('quiet_for is a duration: how long a message written in place must be quiet', async () => {
+    expect((await load('quiet_for: 3s')).quietForMs).toBe(3_000);
+    expect((await load('quiet_for: 500ms')).quietForMs).toBe(500);
+    expect((await load('quiet_for: 10')).quietForMs).toBe(10_000);
+  });
+
   it.each([
     ['concurrency: 0', 'concurrency expected a whole number from 1, found 0'],
     ['concurrency: 1.5', 'concurrency expected a whole number from 1, found 1.5'],
@@ -161,6 +168,8 @@ describe('loadConfig', () => {
     ['allow_bypass_permissions: 1', 'allow_bypass_permissions expected true or false, found 1'],
     ['allow_workspace_outside_vault: "true"', 'allow_workspace_outside_vault expected true or false, found "true"'],
     ['shutdown_grace: soon', 'shutdown_grace expected a duration such as 20s, found "soon"'],
+    ['quiet_for: 0', 'quiet_for expected a duration such as 5s or 500ms, found 0'],
+    ['quiet_for: later', 'quiet_for expected a duration such as 5s or 500ms, found "later"'],
     ['use_polling: maybe', 'use_polling expected true or false, found "maybe"'],
     ['max_message_bytes: 1000', 'max_message_bytes expected a whole number of bytes from 65536 (64 KB), such as 4194304 (4 MiB), found 1000'],
     ['max_message_bytes: 4MB', 'max_message_bytes expected a whole number of bytes from 65536 (64 KB), such as 4194304 (4 MiB), found "4MB"'],

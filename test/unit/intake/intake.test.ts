@@ -1,4 +1,7 @@
 // Intake on its own: a real temp vault and store, the jobs it hands on recorded instead of run.
+import { RanTexts } from '../../../src/messages/changed-after-run.ts';
+import { realTimers } from '../../../src/util/timers.ts';
+import { QuietNotes } from '../../../src/watch/quiet-notes.ts';
 import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -374,5 +377,8 @@ function intakeDeps(): ConstructorParameters<typeof Intake>[0] {
     writerOf: (p) => writers.get(p),
     sent: new SentNotes(),
     writeCount: (p) => counts.get(p) ?? 0,
+    // No note here was written in place through a watcher: none waits to be quiet.
+    quiet: new QuietNotes({ quietMs: 5_000, timers: realTimers, lookAgain: () => {} }),
+    ranTexts: new RanTexts(),
   };
 }

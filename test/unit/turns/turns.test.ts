@@ -1,4 +1,5 @@
 // A job's turn on its own: a real temp vault and store, a fake runner, no daemon, no watcher.
+import { RanTexts } from '../../../src/messages/changed-after-run.ts';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,6 +63,8 @@ beforeEach(async () => {
     sent: new SentNotes(),
     writeLater: () => {},
     liveIntervalMs: 0,
+    untilQuiet: async () => true,
+    ranTexts: new RanTexts(),
   };
   turns = new Turns(turnDeps);
 });
