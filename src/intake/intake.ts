@@ -139,7 +139,12 @@ export class Intake {
       case 'outbound':
         index.set(vaultPath, { role });
         // A reply that asks the user a question: its answer, once set ready, resumes the conversation.
-        if (data.asks === true) await this.#deps.questions?.seen(vaultPath, data, body);
+        if (data.asks === true) {
+          // An answer typed in place is taken once the note is quiet, as a message is (the last words count).
+          const answering = typeof data.status === 'string' && data.status.trim().toLowerCase() === 'ready' && !this.#deps.writerOf(vaultPath);
+          if (answering && size === undefined && this.#deps.quiet.left(vaultPath) > 0) this.#deps.quiet.lookWhenQuiet(vaultPath);
+          else await this.#deps.questions?.seen(vaultPath, data, body);
+        }
         // A reply whose webhook was not delivered (cut off by a stop, or set back to pending by the user).
         if (data.notify_status === 'pending') {
           // At start, only once every definition (and so every notify: address) is known.
