@@ -1,4 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
+import { writtenPath } from '../runner/stream-parser.ts';
 import { EDIT_TOOLS } from '../runner/claude-args.ts';
 import { SHELL_TOOLS, toolAllowed } from '../agents/policy.ts';
 import { isInside, realPathOf } from '../vault/real-path.ts';
@@ -12,6 +14,8 @@ export interface CallCeiling {
   /** The turn's working folders (its workspace, the vault), as real paths: files outside them are refused. */
   folders: string[];
   cwd: string;
+  /** The turn's home folder (`~`); default this process's. */
+  home?: string | undefined;
   /** The vault, as a real path: its protected notes are refused to edit tools. */
   vault: string;
   /** Vault paths of agent definitions. */
@@ -31,10 +35,20 @@ export function forbiddenCall(tool: string, input: Record<string, unknown>, ceil
   const name = tool.replace(/\(.*$/s, '');
   if (!ceiling.allowShell && SHELL_TOOLS.includes(name)) return `${name} is a shell, and the operator has not allowed a shell on this machine (allow_shell)`;
   if (ceiling.allowedTools && !toolAllowed(name, ceiling.allowedTools)) return `${name} is not among the tools the operator allows on this machine (allowed_tools)`;
-  for (const field of PATH_FIELDS) {
-    const value = input[field];
+  // Glob's pattern names where it looks too (`/home/me/**`, `../../*`): judged by its fixed part.
+  const paths = PATH_FIELDS.map((field) => input[field]);
+  if (name === 'Glob' && typeof input.pattern === 'string' && input.pattern.trim() !== '') {
+    const base = typeof input.path === 'string' && input.path.trim() !== '' ? writtenPath(input.path, ceiling.cwd, ceiling.home ?? os.homedir()) : ceiling.cwd;
+    const parts = input.pattern.trim().split(/[\\/]/);
+    const wild = parts.findIndex((part) => /[*?[\]{}]/.test(part));
+    if (wild >= 0 && parts.slice(wild).includes('..')) return `the pattern ${input.pattern} climbs out of its folder with ".." after a wildcard`;
+    const fixed = (wild >= 0 ? parts.slice(0, wild) : parts).join('/');
+    paths.push(fixed === '' && input.pattern.trim().startsWith('/') ? '/' : writtenPath(fixed || '.', base, ceiling.home ?? os.homedir()));
+  }
+  for (const value of paths) {
     if (typeof value !== 'string' || value === '') continue;
-    const real = realPathOf(path.resolve(ceiling.cwd, value));
+    // As Claude Code reads it: trimmed, `~` the home folder, anything else from the working folder.
+    const real = realPathOf(writtenPath(value, ceiling.cwd, ceiling.home ?? os.homedir()));
     if (!ceiling.folders.some((folder) => isInside(real, folder))) return `${value} is outside the folders this agent works in (${ceiling.folders.join(', ')})`;
     if (EDIT_TOOLS.has(name) && isInside(real, ceiling.vault)) {
       const rel = path.relative(ceiling.vault, real).split(path.sep).join('/');

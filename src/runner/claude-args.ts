@@ -26,9 +26,19 @@ export function scrubEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Tools that edit files: auto-approved by the permission mode inside the working directories only. */
 export const EDIT_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'NotebookEdit']);
 
-/** Tools the definition lists that can be pre-approved without widening where files may be written. */
+/**
+ * Tools that read files: allowed without asking inside the working directories only. An allow rule for
+ * one of them (`--allowedTools=Read`) would let it read any file on the machine (the secrets file, an SSH
+ * key); left out, a read elsewhere is a call that needs permission, which the operator's ceiling refuses.
+ */
+export const READ_TOOLS = new Set(['Read', 'Glob', 'Grep', 'LS', 'NotebookRead']);
+
+/** Tools the definition lists that can be pre-approved without widening where files may be read or written. */
 export function preApproved(tools: string[]): string[] {
-  return tools.filter((tool) => !EDIT_TOOLS.has(tool));
+  return tools.filter((tool) => {
+    const name = tool.replace(/\(.*$/s, '').trim();
+    return !EDIT_TOOLS.has(name) && !READ_TOOLS.has(name);
+  });
 }
 
 /**

@@ -131,6 +131,27 @@ describe('forbiddenCall: the operator\'s ceiling, never asked', () => {
     expect(forbiddenCall('Write', { file_path: path.join(vault, 'Notes/ok.md') }, ceiling)).toBeNull();
     expect(forbiddenCall('Read', { file_path: path.join(vault, 'Agents/writer.md') }, ceiling)).toBeNull();
   });
+
+  it('reads a path as Claude Code expands it: ~ is the home folder, spaces around it are trimmed', () => {
+    const home = { ...ceiling, home: path.resolve('/home/me') };
+    expect(forbiddenCall('Read', { file_path: '~/.ssh/id_ed25519' }, home)).toMatch(/outside the folders/);
+    expect(forbiddenCall('Grep', { pattern: 'x', path: '~' }, home)).toMatch(/outside the folders/);
+    expect(forbiddenCall('Read', { file_path: ' /etc/passwd' }, home)).toMatch(/outside the folders/);
+    expect(forbiddenCall('Write', { file_path: ` ${path.join(vault, 'HALT.md')} ` }, home)).toMatch(/halt switch/);
+    expect(forbiddenCall('Read', { file_path: '~/vault/Notes/x.md' }, { ...ceiling, home: path.resolve('/') })).toBeNull();
+  });
+
+  it("judges Glob's pattern by its fixed part, from its path or the working folder", () => {
+    const home = { ...ceiling, home: path.resolve('/home/me') };
+    expect(forbiddenCall('Glob', { pattern: '/etc/*' }, home)).toMatch(/outside the folders/);
+    expect(forbiddenCall('Glob', { pattern: '/*' }, home)).toMatch(/outside the folders/);
+    expect(forbiddenCall('Glob', { pattern: '~/.ssh/*' }, home)).toMatch(/outside the folders/);
+    expect(forbiddenCall('Glob', { pattern: '../../*' }, home)).toMatch(/outside the folders/);
+    expect(forbiddenCall('Glob', { pattern: '**/../../etc/*' }, home)).toMatch(/climbs out/);
+    expect(forbiddenCall('Glob', { pattern: '../*', path: path.join(vault, 'Notes') }, home)).toBeNull();
+    expect(forbiddenCall('Glob', { pattern: '**/*.md' }, home)).toBeNull();
+    expect(forbiddenCall('Glob', { pattern: `${vault}/Notes/*.md` }, home)).toBeNull();
+  });
 });
 
 describe('TurnTimeout', () => {

@@ -184,8 +184,12 @@ describe('scrubEnv', () => {
 });
 
 describe('preApproved', () => {
-  it('drops the edit tools, which the permission mode approves inside the working directories only', () => {
-    expect(preApproved(['Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Glob', 'Grep', 'WebSearch'])).toEqual(['Read', 'Glob', 'Grep', 'WebSearch']);
+  it('drops the edit and read tools, which work without asking inside the working directories only', () => {
+    expect(preApproved(['Read', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Glob', 'Grep', 'WebSearch'])).toEqual(['WebSearch']);
+  });
+
+  it('drops a read tool with a pattern too: an allow rule would reach files outside the folders', () => {
+    expect(preApproved(['Read(//etc/**)', 'Grep(/**)', 'WebFetch(domain:example.com)'])).toEqual(['WebFetch(domain:example.com)']);
   });
 
   it('keeps tool patterns', () => {
