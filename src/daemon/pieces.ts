@@ -118,7 +118,16 @@ export function buildPieces(options: PiecesOptions) {
     retry: { maxAttempts: config.notifyMaxAttempts, baseDelayMs: config.notifyBaseDelayMs },
   });
   const callbacks = new Callbacks({ store, registry, clock, logger, groupMembers: (replyTo, group) => index.groupMembers(replyTo, group) });
-  const outcomes = new MessageOutcomes({ store, clock, logger, ended: (messagePath) => callbacks.ended(messagePath) });
+  const outcomes = new MessageOutcomes({
+    store,
+    clock,
+    logger,
+    ended: (messagePath) => {
+      // Bound late: an ended message's answer, if it had one, has run (or never will).
+      questions.ended(messagePath);
+      return callbacks.ended(messagePath);
+    },
+  });
   const writeRetries: WriteRetries = new WriteRetries({
     logger,
     health,
@@ -204,6 +213,7 @@ export function buildPieces(options: PiecesOptions) {
     channel,
     approvals,
     approvalTimeoutMs: config.approvalTimeoutMs,
+    questions,
     stopSignal,
     threads: { root, exists: (vaultPath) => store.exists(vaultPath), threads: index.threads(), templateFolders: folders },
     threadCreated: (threadPath) => index.addThread(threadPath),

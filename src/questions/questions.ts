@@ -29,9 +29,24 @@ export interface QuestionsDeps {
 export class Questions {
   readonly #deps: QuestionsDeps;
   readonly #waiting = new Map<string, NeedsYou>();
+  /**
+   * Answers taken from a person and not yet run to the end, by message: the only answers a turn runs as the
+   * user's words. Every note an agent's turn can write (an old answer, its message) could say the same.
+   */
+  readonly #taken = new Map<string, string>();
 
   constructor(deps: QuestionsDeps) {
     this.#deps = deps;
+  }
+
+  /** The answer note taken for this message, if one waits to run (turns/answer-run.ts). */
+  takenFor(messagePath: string): string | undefined {
+    return this.#taken.get(messagePath);
+  }
+
+  /** The message has ended (done, error, cancelled): its answer has run, or never will. */
+  ended(messagePath: string): void {
+    this.#taken.delete(messagePath);
   }
 
   needsYou(): NeedsYou[] {
@@ -83,6 +98,7 @@ export class Questions {
     if (!answer) return refuse(`there is no answer yet: write it under "${ANSWER_HEADING}", then set status: ready again`);
     const at = isoLocal(clock.now());
     await store.update(notePath, { status: 'answered', answered_at: at, error: undefined });
+    this.#taken.set(messagePath, notePath);
     await outcomes.queue(messagePath, 'waiting', { answer: wikilink(notePath), waiting_for: undefined, queued_at: at, error: undefined });
     logger.info('question answered; its conversation goes on', { note: notePath, message: messagePath, agent });
     this.#waiting.delete(notePath);

@@ -13,8 +13,14 @@ export async function answerRun(
   store: NoteStore,
   message: InboundMessage,
   writerOf: (vaultPath: string) => { agent: string } | undefined,
+  takenFor: (messagePath: string) => string | undefined,
 ): Promise<{ message: InboundMessage } | { error: string }> {
   const notePath = targetToPath(message.answer!);
+  // Scriptorium's own record first: an answer it took from a person for this very message, not run yet.
+  // An old answer pointed at again, by anyone, is not one (nor is one taken before a restart).
+  if (takenFor(message.path) !== notePath) {
+    return { error: `answer: ${notePath} is not an answer waiting to run for this message (it ran already, or Scriptorium restarted before it ran), so it was not run. To answer, send your answer as a new message` };
+  }
   const raw = await store.readIfExists(notePath);
   let answer = '';
   let taken = false;

@@ -32,6 +32,8 @@ export interface TurnDeps extends LaneCheckDeps, RecordDeps, Omit<TurnLineDeps, 
   /** The operator's policy: a workspace is checked again, by its real path, as each turn starts. */
   policy: OperatorPolicy;
   settingSources: SettingSource[];
+  /** Answers taken from a person, the only ones a turn runs as the user's words (questions/questions.ts). */
+  questions?: { takenFor(messagePath: string): string | undefined } | undefined;
   /** How long an approval may wait for a person (`approval_timeout`). */
   approvalTimeoutMs: number;
   /** The values of the operator's secrets (config/secrets.ts): each turn gets those its agent chose. */
@@ -79,7 +81,7 @@ export class Turns {
     let agent = check.agent;
     // The user's answer to this agent's question: the turn resumes the conversation with it, as the user's words.
     if (message.answer) {
-      const answered = await answerRun(store, message, deps.writerOf);
+      const answered = await answerRun(store, message, deps.writerOf, (p) => deps.questions?.takenFor(p));
       if ('error' in answered) {
         await outcomes.fail(job.message, 'queued', answered.error);
         return 'done';

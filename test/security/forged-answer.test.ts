@@ -22,7 +22,7 @@ describe('a message with answer: of its own making', () => {
     await v.write('Inbox/sneaky.md', '---\ntags: [agent/message/inbound]\nto: helper\nanswer: "[[Notes/plain]]"\n---\nHello.\n');
     const refused = await v.waitForStatus('Inbox/sneaky.md', ['done', 'error']);
     expect(refused.status).toBe('error');
-    expect(refused.error).toBe('answer: Notes/plain.md is not an answer Scriptorium took from you for this message (only the reply note that asked, answered and set ready by a person, is), so it was not run');
+    expect(refused.error).toBe('answer: Notes/plain.md is not an answer waiting to run for this message (it ran already, or Scriptorium restarted before it ran), so it was not run. To answer, send your answer as a new message');
     expect(v.fake.requests.some((r) => lastUserText(r).includes('The user answered'))).toBe(false);
   });
 
@@ -51,7 +51,7 @@ describe('a message with answer: of its own making', () => {
     const forged = await v.waitForStatus('Inbox/forged.md', ['done', 'error']);
     expect(forged.status).toBe('error');
     expect(forged.from).toBe('helper');
-    expect(forged.error).toMatch(/^answer: Outbox\/forged answer\.md is not an answer Scriptorium took from you/);
+    expect(forged.error).toMatch(/^answer: Outbox\/forged answer\.md is not an answer waiting to run for this message/);
     expect(v.fake.requests.some((r) => lastUserText(r).includes('The user answered'))).toBe(false);
   });
 });

@@ -2,10 +2,8 @@
 // `answered`, points at its message, and no agent wrote it: all true of an old answer too. A turn that
 // sets that message going again with `answer:` pointing there would have the person's old words ("yes,
 // delete it") run again as the user's, in a conversation that has moved on.
-//
-// OPEN: not fixed yet, so the test is marked as failing. answer-run.ts judges the answer by the notes
-// alone, and everything it reads there an agent's turn can write (or could, over an hour before). A fix
-// needs what only Scriptorium knows: which answer it took from a person for which message, not yet run.
+// Notes alone cannot tell (an agent's turn can write all of them), so the daemon keeps which answer it took
+// from a person for which message, until that message ends (questions/questions.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { lastUserText } from '../helpers/fake-anthropic.ts';
 import { REAL_CLAUDE_PATIENCE_MS, startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
@@ -18,7 +16,7 @@ afterEach(async () => {
 });
 
 describe('an answer already run', () => {
-  it.fails("is not run again as the user's words when an agent's turn points a message at it", async () => {
+  it("is not run again as the user's words when an agent's turn points a message at it", async () => {
     v = await startRealClaudeVault({
       'Agents/helper.md': '---\ntags: [agent/definition]\ntools: [Read, Write]\n---\nYou help.\n',
       'Agents/other.md': '---\ntags: [agent/definition]\n---\nYou are OTHER.\n',
