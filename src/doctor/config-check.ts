@@ -50,6 +50,11 @@ export function describePolicy(config: DaemonConfig): Finding[] {
     line(`message size limit (max_message_bytes): ${showBytes(config.maxMessageBytes)}; a larger message or definition is refused unread`),
     line(config.api ? `HTTP API: on, 127.0.0.1:${config.api.port === 0 ? '(any free port)' : config.api.port}, token set` : 'HTTP API: off (api_port and api_token turn it on)'),
     line(`dashboard: ${config.dashboard ? 'Dashboard.md kept at the vault root' : 'off'}`),
+    line(
+      config.approvals
+        ? `approvals: a tool call that needs permission waits for your decision in an Approvals/ note, at most ${Math.round(config.approvalTimeoutMs / 60_000)} minutes (approval_timeout)`
+        : 'approvals: off; a tool call that needs permission is denied (approvals: false)',
+    ),
     line(`claude: ${config.claudePath}`),
   ];
 }

@@ -2,6 +2,8 @@
 // default) becomes an approval note; a person's `decision: allow` lets it run, `deny` tells the model no;
 // a write outside the vault is refused at once, with no note at all.
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +13,12 @@ import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-clau
 import { waitFor } from '../helpers/wait-for.ts';
 import { REAL_CLAUDE_PATIENCE_MS } from '../helpers/real-claude.ts';
 import { parseFrontmatter } from '../../src/vault/frontmatter.ts';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const RUN = fileURLToPath(new URL('../../src/cli/run.ts', import.meta.url));
 
 let v: RealClaudeVault | undefined;
 let outside: string | undefined;
@@ -94,6 +102,46 @@ describe('approvals as notes', () => {
     const reply = await v.note(`${String(done.reply).slice(2, -2)}.md`);
     expect(reply.body).toMatch(/^REFUSED: The user denied Write: not in that folder\./);
     expect(parseFrontmatter(await readFile(path.join(v.vault, 'Dashboard.md'), 'utf8')).body).not.toContain('## Needs you');
+  });
+
+  it("an agent with notify: posts the approval as it waits; the explain of the note says a turn waits for it", async () => {
+    const posted: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        posted.push(body);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      v = await startRealClaudeVault(
+        { 'Agents/writer.md': WRITER.replace('tools: [Read, Write]\n', `tools: [Read, Write]\nnotify: ${url}\n`), 'Notes/.keep': '' },
+        { config: { policy: { allowBypassPermissions: false, allowShell: false, allowWorkspaceOutsideVault: false, allowedNotifyUrls: [url] } } },
+      );
+      const target = path.join(v.vault, 'Notes', 'out.md');
+      v.fake.setHandler(writeThenReport(() => target));
+      await v.write('Inbox/please.md', '---\ntags: [agent/message/inbound]\nto: writer\n---\nWrite the note.\n');
+      let note = '';
+      await waitFor(async () => ((note = (await approvalNotes(v!.vault))[0] ?? ''), note !== ''), { timeoutMs: REAL_CLAUDE_PATIENCE_MS, what: 'an approval note' });
+      await waitFor(async () => posted.length > 0, { what: 'the approval posted' });
+      expect(JSON.parse(posted[0]!)).toMatchObject({ event: 'approval', note, agent: 'writer', tool: 'Write', input: `${target} (14 characters)`, message: 'Inbox/please.md' });
+      // `scriptorium explain` on the note, from the running daemon's status.json.
+      await waitFor(
+        async () => {
+          const { stdout } = await run(process.execPath, [RUN, 'explain', note, '--vault', v!.vault, '--json']);
+          return (JSON.parse(stdout) as { verdict: string }).verdict === 'waits for you: an approval';
+        },
+        { what: 'explain: waits for you' },
+      );
+      await decide(v.vault, note, 'decision: deny');
+      expect((await v.waitForStatus('Inbox/please.md', ['done', 'error'])).status).toBe('done');
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 
   it('what the operator forbids is refused at once, never asked: a file outside the vault', async () => {

@@ -53,6 +53,9 @@ describe('ask_user', () => {
       { what: 'NEEDS YOU in scriptorium status' },
     );
     expect(status).toContain(`answer  ${questionPath}  asker: Which city should the trip start from?`);
+    const explained = JSON.parse((await run(process.execPath, [RUN, 'explain', 'Inbox/trip.md', '--vault', v.vault, '--json'])).stdout) as { verdict: string; next: string };
+    expect(explained.verdict).toBe('waits for your answer');
+    expect(explained.next).toBe(`Open ${String(waiting.question)}, write your answer under "## Your answer", then set that note's status: ready.`);
 
     // The answer, typed under the heading, and the note set ready: as a person does in Obsidian.
     const requestsBefore = v.fake.requests.length;

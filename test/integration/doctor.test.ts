@@ -176,6 +176,7 @@ describe('scriptorium doctor', () => {
     expect(ran.stdout).toContain('shell (allow_shell): allowed');
     expect(ran.stdout).toContain('notify URLs: https://hooks.example.com/');
     expect(ran.stdout).toContain('concurrency: 3 turns at once');
+    expect(ran.stdout).toContain('approvals: a tool call that needs permission waits for your decision in an Approvals/ note, at most 1440 minutes (approval_timeout)');
     expect(ran.stdout).toContain('agents ready to run: helper, shell');
   });
 
