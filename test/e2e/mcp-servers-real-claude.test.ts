@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/operator-config.ts';
-import type { ContentBlock, RecordedRequest } from '../helpers/fake-anthropic.ts';
+import { lastToolResult, type RecordedRequest } from '../helpers/fake-anthropic.ts';
 import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
 
 const SERVER = fileURLToPath(new URL('../fixtures/mcp-env-server.mjs', import.meta.url));
@@ -33,13 +33,7 @@ async function everyFile(dir: string): Promise<Array<{ file: string; text: strin
   return out;
 }
 
-const toolResultText = (req: RecordedRequest): string => {
-  const last = req.body.messages.filter((m) => m.role === 'user').at(-1)?.content;
-  const blocks = Array.isArray(last) ? last : [];
-  const result = blocks.find((b) => b.type === 'tool_result');
-  const content = result?.content;
-  return typeof content === 'string' ? content : ((content as ContentBlock[] | undefined) ?? []).map((b) => b.text ?? '').join('');
-};
+const toolResultText = (req: RecordedRequest): string => lastToolResult(req)?.text ?? '';
 
 describe('an operator MCP server and a secret, chosen by a definition', () => {
   it('the agent calls the server\'s tool; the server gets the chosen secret, not the others; no value is written anywhere', async () => {

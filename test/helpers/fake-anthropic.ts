@@ -189,6 +189,16 @@ export function systemText(req: RecordedRequest): string {
   return parts.join('\n');
 }
 
+/** The tool result in the last user message the model was sent, as text; undefined when it holds none. */
+export function lastToolResult(req: RecordedRequest): { text: string; isError: boolean } | undefined {
+  const last = req.body.messages.filter((m) => m.role === 'user').at(-1)?.content;
+  const block = (Array.isArray(last) ? last : []).find((b) => b.type === 'tool_result');
+  if (!block) return undefined;
+  const content = block.content;
+  const text = typeof content === 'string' ? content : (content ?? []).map((b) => b.text ?? '').join('');
+  return { text, isError: block.is_error === true };
+}
+
 /** Replies in order, then falls back to the default echo (an extra auxiliary call never fails a test). */
 export function replySequence(...replies: FakeReply[]): FakeHandler {
   let next = 0;

@@ -6,7 +6,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ContentBlock, RecordedRequest } from '../helpers/fake-anthropic.ts';
+import { lastToolResult, type RecordedRequest } from '../helpers/fake-anthropic.ts';
 import { startRealClaudeVault, type RealClaudeVault } from '../helpers/real-claude.ts';
 
 let v: RealClaudeVault | undefined;
@@ -16,15 +16,6 @@ afterEach(async () => {
 });
 
 const READER = '---\ntags: [agent/definition]\ntools: [Read, Write, Glob, Grep]\n---\nYou are READER.\n';
-
-const toolResult = (req: RecordedRequest): { text: string; isError: boolean } | undefined => {
-  const last = req.body.messages.filter((m) => m.role === 'user').at(-1)?.content;
-  const block = (Array.isArray(last) ? last : []).find((b) => b.type === 'tool_result');
-  if (!block) return undefined;
-  const content = block.content;
-  const text = typeof content === 'string' ? content : ((content as ContentBlock[] | undefined) ?? []).map((b) => b.text ?? '').join('');
-  return { text, isError: block.is_error === true };
-};
 
 async function approvalNotes(vault: string): Promise<string[]> {
   return await readdir(path.join(vault, 'Approvals')).catch(() => [] as string[]);
@@ -37,7 +28,7 @@ async function callOnce(tool: string, input: (home: string, vault: string) => Re
   await writeFile(path.join(v.home, 'secret.txt'), 'HOME SECRET\n');
   const { home, vault } = v;
   v.fake.setHandler((req) => {
-    const result = toolResult(req);
+    const result = lastToolResult(req);
     if (result) return { text: `${result.isError ? 'REFUSED' : 'GOT'}: ${result.text}` };
     return { toolUse: { name: tool, input: input(home, vault) } };
   });
