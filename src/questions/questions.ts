@@ -80,7 +80,8 @@ export class Questions {
     if (writer) return refuse(`status: ready was written by ${writer.agent}'s turn: an agent cannot answer a question for you, so it still waits for your answer`);
     const target = linkTarget(data.in_reply_to);
     const messagePath = target ? targetToPath(target) : undefined;
-    const message = messagePath ? await store.readForFields(messagePath) : null;
+    // A link that leads outside the vault (`[[../x]]`) is refused by the store: nothing waits there either.
+    const message = messagePath ? await store.readForFields(messagePath).catch(() => null) : null;
     let fields: FrontmatterData = {};
     try {
       if (message !== null) fields = parseFrontmatter(message).data;

@@ -21,7 +21,9 @@ export async function answerRun(
   if (takenFor(message.path) !== notePath) {
     return { error: `answer: ${notePath} is not an answer waiting to run for this message (it ran already, or Scriptorium restarted before it ran), so it was not run. To answer, send your answer as a new message` };
   }
-  const raw = await store.readIfExists(notePath);
+  // Within the size limit, as any message: the answer becomes the prompt.
+  const read = await store.readBounded(notePath).catch(() => null);
+  const raw = read && 'raw' in read ? read.raw : null;
   let answer = '';
   let taken = false;
   try {

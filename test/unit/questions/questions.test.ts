@@ -64,6 +64,13 @@ describe('Questions', () => {
     expect(admitted).toEqual([]);
   });
 
+  it('an in_reply_to leading outside the vault is nothing waiting: said on the note, no throw', async () => {
+    await kit.store.update(NOTE, { in_reply_to: '[[../../etc/passwd]]' });
+    await answer('Yes.');
+    expect((await read(NOTE)).data).toMatchObject({ status: 'waiting', error: expect.stringMatching(/^nothing waits for this answer: \.\.\/\.\.\/etc\/passwd\.md is not waiting for it/) });
+    expect(admitted).toEqual([]);
+  });
+
   it('reads the question and the answer back from the note, comments aside', () => {
     const body = parseFrontmatter(questionNote({ agent: 'a', question: 'One?\nTwo?', text: '', inboundPath: MESSAGE, threadPath: 'T.md', at: new Date() })).body;
     expect(questionOf(body)).toBe('One?\nTwo?');
