@@ -60,6 +60,7 @@ const ROLE_WORDS: Record<string, [string, string]> = {
   inbound: ['message', 'messages'],
   outbound: ['reply', 'replies'],
   thread: ['thread', 'threads'],
+  archive: ['thread archive', 'thread archives'],
   dashboard: ['dashboard', 'dashboards'],
 };
 

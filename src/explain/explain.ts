@@ -8,7 +8,7 @@ import { facts } from './fields.ts';
 import { readDecision } from '../approvals/approval-note.ts';
 import { HALT_FILE, haltReason } from './halt.ts';
 import { explainInbound } from './inbound.ts';
-import { explainOutbound, explainThread, whyNotScriptorium } from './other-notes.ts';
+import { explainArchive, explainOutbound, explainThread, whyNotScriptorium } from './other-notes.ts';
 import type { ExplainContext, Explanation } from './types.ts';
 
 export { HALT_FILE } from './halt.ts';
@@ -58,6 +58,8 @@ export function explainNote(root: string, vaultPath: string, ctx: ExplainContext
       return explainInbound(root, read, ctx);
     case 'thread':
       return explainThread(read, ctx);
+    case 'archive':
+      return explainArchive(read);
     case 'outbound':
       return explainOutbound(read);
     case 'dashboard':

@@ -30,9 +30,9 @@ export function whyNotScriptorium(raw: string): string {
 
 export function explainThread(note: ScannedNote, ctx: ExplainContext): Explanation {
   const { path, data } = note;
-  const shown = facts(data, ['agent', 'mode', 'status', 'session', 'turn_count', 'started_at', 'last_turn_at', 'cost_usd']);
+  const shown = facts(data, ['agent', 'mode', 'status', 'session', 'turn_count', 'started_at', 'last_turn_at', 'cost_usd', 'archive']);
   const agentName = str(data.agent) ?? '?';
-  const reasons = [`A thread note is one Claude session of ${agentName}: its turns are appended here. It never wakes an agent itself.`];
+  const reasons = [`A thread note is one Claude session of ${agentName}: its latest turn is here, earlier ones in its archive notes${str(data.archive) ? ` (now ${str(data.archive)})` : ''}. It never wakes an agent itself.`];
   if (!str(data.session)) reasons.push('It has no session yet: the next turn starts one.');
   if (data.status === 'working') reasons.push(ctx.daemon ? 'A turn is running in it now.' : 'Its status says working, but no daemon runs: a turn was cut off; the daemon settles it at its next start.');
   const lookup = ctx.scan.registry.lookup(agentName.toLowerCase());
@@ -42,6 +42,19 @@ export function explainThread(note: ScannedNote, ctx: ExplainContext): Explanati
   }
   const turns = str(data.turn_count) ?? '0';
   return { note: path, role: 'thread', verdict: `thread of ${agentName}: ${turns} turn${turns === '1' ? '' : 's'}, never runs`, reasons, facts: shown };
+}
+
+/** An archive part: the turns that left a thread note as it grew (threads/thread-archive.ts). */
+export function explainArchive(note: ScannedNote): Explanation {
+  const { path, data } = note;
+  const thread = str(data.thread) ?? 'its thread';
+  return {
+    note: path,
+    role: 'archive',
+    verdict: `archive of ${thread}: never runs`,
+    reasons: [`Turns that moved out of ${thread} as it grew, oldest first. Scriptorium appends to the thread's current part and never rewrites one; it never wakes an agent.`],
+    facts: facts(data, ['agent', 'thread', 'part']),
+  };
 }
 
 export function explainOutbound(note: ScannedNote): Explanation {

@@ -85,6 +85,8 @@ export class Intake {
       logger.warn('symbolic link ignored', { note: vaultPath });
       return this.#forget(vaultPath);
     }
+    // Turns appended to a thread's archive by Scriptorium: known by the note's size and mtime, not read.
+    if (options.raw === undefined && (await store.isOwnAppend(vaultPath))) return 'other';
     // A note over max_message_bytes is never read whole: its head is enough to see what it is and refuse it.
     const read = options.raw !== undefined ? { raw: options.raw } : await store.readBounded(vaultPath);
     if (read === null) return this.#forget(vaultPath, 'deleted');

@@ -115,9 +115,17 @@ export function withoutLiveBlocks(raw: string, number?: number): string {
  * appended when there is none (a fast turn never had one) or the user has edited it.
  */
 export function withTurnRecord(raw: string, number: number, turnText: string): string {
+  return placeTurnRecord(raw, number, turnText).text;
+}
+
+/** `withTurnRecord`, and where in the new text the record begins. */
+export function placeTurnRecord(raw: string, number: number, turnText: string): { text: string; at: number } {
   const span = untouchedBlocks(raw).find((s) => s.number === number);
-  if (!span) return appendSection(raw, turnText);
-  return raw.slice(0, span.start) + turnText + raw.slice(span.end);
+  if (!span) {
+    const text = appendSection(raw, turnText);
+    return { text, at: text.length - turnText.length };
+  }
+  return { text: raw.slice(0, span.start) + turnText + raw.slice(span.end), at: span.start };
 }
 
 /** `under a minute`, `3 min`, `1 h 05 min`: coarse on purpose, so a quiet turn's section rarely changes. */

@@ -60,7 +60,7 @@ export function newThreadNote(agent: string, mode: AgentMode, at: Date): string 
       cache_read_tokens: 0,
       cache_creation_tokens: 0,
     },
-    `# ${agent}\n\nConversation of the agent [[${agent}]] (${mode}): one Claude session. Each turn is appended below.\n`,
+    `# ${agent}\n\nConversation of the agent [[${agent}]] (${mode}): one Claude session. Its latest turn is below; earlier turns move to its archive notes, shown above it.\n`,
   );
 }
 

@@ -4,14 +4,16 @@ import { outboundNote } from '../messages/outbound.ts';
 import type { DaemonEvents } from '../state/events.ts';
 import type { Journal, ResultRecord } from '../state/journal.ts';
 import type { TurnLogEntry } from '../state/turns-log.ts';
-import { withTurnRecord } from '../threads/live-block.ts';
+import { placeTurnRecord } from '../threads/live-block.ts';
+import { splitOlderTurns, withArchiveEmbed } from '../threads/thread-archive.ts';
 import { newThreadNote, readThreadState, renderTurn, threadFieldsAfterTurn } from '../threads/thread-note.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
-import { parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
+import { locateFrontmatter, parseFrontmatter, updateFrontmatterText } from '../vault/frontmatter.ts';
 import { wikilink } from '../vault/links.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { archiveTurns } from './archive-turns.ts';
 import { readThreadNote } from './open-thread.ts';
 import { questionNote } from '../questions/question-note.ts';
 
@@ -140,7 +142,18 @@ async function writeThreadTurn(deps: TurnNotesDeps, record: ResultRecord, at: Da
   const session = cleared ? '' : record.session;
   const fields = threadFieldsAfterTurn(before, { ok: record.ok, session, costUsd: record.costUsd, usage: record.usage, at });
   // In the place of the turn's live section, if it had one (turns/live-turn.ts); appended otherwise.
-  await deps.store.write(record.thread, withTurnRecord(updateFrontmatterText(threadRaw, fields), number, turnText));
+  const placed = placeTurnRecord(threadRaw, number, turnText);
+  // The turns before it leave for the archive (appended there), so the note written here stays the size of
+  // one turn however long the thread is (threads/thread-archive.ts).
+  const { head, older, rest } = splitOlderTurns(placed.text, locateFrontmatter(placed.text)?.bodyStart ?? 0, placed.at);
+  let next = placed.text;
+  if (older.trim()) {
+    const archive = existing ? parseFrontmatter(threadRaw).data.archive : undefined;
+    const part = await archiveTurns(deps.store, { path: record.thread, agent: record.agent, archive }, older);
+    next = withArchiveEmbed(head, record.thread, part) + rest;
+    fields.archive = wikilink(part);
+  }
+  await deps.store.write(record.thread, updateFrontmatterText(next, fields));
 }
 
 /**

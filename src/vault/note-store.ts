@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { createReadStream, existsSync } from 'node:fs';
+import { constants, createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { hashOf, OwnWrites } from './own-writes.ts';
 import { resolveInVault } from './paths.ts';
@@ -31,6 +31,8 @@ export class NoteStore {
   readonly #whole = new Map<string, string>();
   /** Notes written with `wake` (for the daemon to take in), by hash of the text: see `wokenWrite`. */
   readonly #woken = new Map<string, string>();
+  /** Notes Scriptorium last appended to, by their version (size and mtime) right after: see `isOwnAppend`. */
+  readonly #appended = new Map<string, string>();
 
   readonly root: string;
   /** The vault's real path, resolved once (the vault folder itself may be a symbolic link). */
@@ -273,6 +275,7 @@ export class NoteStore {
       return false;
     }
     this.#whole.delete(vaultPath);
+    this.#appended.delete(vaultPath);
     // Remember before the rename: the watcher may see the new file before rename() returns.
     if (own === undefined) this.ownWrites.forget(vaultPath);
     else this.ownWrites.remember(vaultPath, own);
@@ -288,6 +291,89 @@ export class NoteStore {
       throw error;
     }
     return true;
+  }
+
+  /**
+   * `text` added at the end of a note, which is never rewritten (an archive of turns): the cost is the text's,
+   * whatever the note's size. Not atomic as a rename is, but a reader sees the note as it was or with text
+   * added; the caller makes a repeat after a crash harmless (`endsWith`). Never through a symbolic link.
+   */
+  async append(vaultPath: string, text: string): Promise<void> {
+    const target = this.absolute(vaultPath);
+    try {
+      await this.#folder(path.dirname(target));
+      const handle = await open(target, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+      try {
+        await handle.writeFile(this.redact(text), 'utf8');
+        await handle.sync();
+        const s = await handle.stat();
+        // Remembered by version, not by text: the note is not read back whole to be recognised.
+        this.#appended.set(vaultPath, `${s.size}:${s.mtimeMs}`);
+        this.ownWrites.forget(vaultPath);
+      } finally {
+        await handle.close();
+      }
+      this.#health?.succeeded();
+    } catch (error) {
+      this.#health?.failed(error, vaultPath);
+      throw error;
+    }
+  }
+
+  /** Whether the note is as Scriptorium's last append left it (size and mtime): the watcher's event for it is ours. */
+  async isOwnAppend(vaultPath: string): Promise<boolean> {
+    const appended = this.#appended.get(vaultPath);
+    if (appended === undefined) return false;
+    return (await this.#version(vaultPath)) === appended;
+  }
+
+  /** Whether the note ends with `text` (as `append` would write it), reading only its end. */
+  async endsWith(vaultPath: string, text: string): Promise<boolean> {
+    const want = Buffer.from(this.redact(text), 'utf8');
+    let handle: FileHandle;
+    try {
+      handle = await open(this.absolute(vaultPath), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size < want.length) return false;
+      const tail = Buffer.alloc(want.length);
+      const { bytesRead } = await handle.read(tail, 0, want.length, size - want.length);
+      return bytesRead === want.length && tail.equals(want);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The note's first `bytes` bytes (a frontmatter to look at), never through a symbolic link; null when it does not exist. */
+  async readHead(vaultPath: string, bytes: number): Promise<string | null> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.absolute(vaultPath), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The note's size in bytes, or null when it does not exist. */
+  async size(vaultPath: string): Promise<number | null> {
+    try {
+      return (await stat(this.absolute(vaultPath))).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
   }
 
   /** The first of `dir/name.md`, `dir/name-2.md`, ... that is not taken (nor being created now). */

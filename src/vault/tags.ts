@@ -21,6 +21,8 @@ export const ROLE_TAGS = {
   inbound: 'agent/message/inbound',
   outbound: 'agent/message/outbound',
   thread: 'agent/thread',
+  /** Turns moved out of a thread note as it grew (threads/thread-archive.ts). */
+  archive: 'agent/thread-archive',
   dashboard: 'agent/dashboard',
   approval: 'agent/approval',
 } as const;
@@ -31,7 +33,7 @@ export type NoteRole = keyof typeof ROLE_TAGS;
 export function roleOf(tagsValue: unknown): NoteRole | null {
   const tags = normalizeTags(tagsValue);
   // Order matters only for a note carrying two role tags: the one that never wakes anything wins.
-  const order: NoteRole[] = ['outbound', 'thread', 'dashboard', 'approval', 'definition', 'inbound'];
+  const order: NoteRole[] = ['outbound', 'thread', 'archive', 'dashboard', 'approval', 'definition', 'inbound'];
   for (const role of order) if (tags.includes(ROLE_TAGS[role])) return role;
   return null;
 }

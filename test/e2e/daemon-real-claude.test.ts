@@ -72,6 +72,11 @@ describe('the real Claude Code CLI against a fake Messages API', () => {
     const thread = await note('Threads/researcher.md');
     expect(thread.data.session).toBe(session);
     expect(thread.data.turn_count).toBe(2);
+    // The thread note keeps the latest turn; the first is in its archive, embedded above it.
+    expect(thread.body).toContain('Second answer.');
+    expect(thread.body).not.toContain('First answer about owls.');
+    expect(thread.body).toContain('![[Threads/Archive/researcher, part 1]]');
+    expect((await note('Threads/Archive/researcher, part 1.md')).body).toContain('First answer about owls.');
 
     const secondRequest = fake.requests.at(-1)!;
     const history = allUserTexts(secondRequest);

@@ -115,8 +115,14 @@ describe('sessions and threads', () => {
     expect(thread.session).toBe(session);
     expect(thread.turn_count).toBe(2);
     expect(done.thread).toBe('[[Threads/helper]]');
+    // The thread note keeps its latest turn; the first moved to its archive, shown above it.
     const threadBody = await h.vault.body('Threads/helper.md');
-    expect(threadBody.indexOf('## Turn 1')).toBeLessThan(threadBody.indexOf('## Turn 2'));
+    expect(threadBody).not.toContain('## Turn 1 ');
+    expect(threadBody.indexOf('![[Threads/Archive/helper, part 1]]')).toBeLessThan(threadBody.indexOf('## Turn 2 · '));
+    expect(thread.archive).toBe('[[Threads/Archive/helper, part 1]]');
+    const archive = await h.vault.read('Threads/Archive/helper, part 1.md');
+    expect(archive).toContain('Remember the word "amber".');
+    expect(archive).not.toContain('## Turn 2 ');
   });
 
   it('a multi-threaded agent starts a thread per message, and a message naming a thread continues it', async () => {

@@ -49,11 +49,11 @@ describe('a running turn in its thread note', () => {
     expect(shown).toContain('- Cost: known when the turn ends\n');
 
     // The user types in the thread note while the turn runs: a line above the section, one below it.
-    await h.vault.write('Threads/worker.md', shown.replace('Each turn is appended below.\n', 'Each turn is appended below.\nMy note above.\n') + '\nTyped while it ran.\n');
+    await h.vault.write('Threads/worker.md', shown.replace('Its latest turn is below; earlier turns move to its archive notes, shown above it.\n', 'Its latest turn is below; earlier turns move to its archive notes, shown above it.\nMy note above.\n') + '\nTyped while it ran.\n');
     clock.set('2026-11-21T19:39:10Z');
     await showing(h, 'Threads/worker.md', '- Running for: 3 min\n');
     const refreshed = await h.vault.read('Threads/worker.md');
-    expect(refreshed).toContain('Each turn is appended below.\nMy note above.\n');
+    expect(refreshed).toContain('Its latest turn is below; earlier turns move to its archive notes, shown above it.\nMy note above.\n');
     expect(refreshed.endsWith('%%\n\nTyped while it ran.\n')).toBe(true);
 
     await h.fake.openGate('look');
@@ -61,7 +61,7 @@ describe('a running turn in its thread note', () => {
     const body = await h.vault.body('Threads/worker.md');
     expect(body).not.toContain('live turn');
     expect(body).not.toContain('· running ·');
-    expect(body).toContain('Each turn is appended below.\nMy note above.\n');
+    expect(body).toContain('Its latest turn is below; earlier turns move to its archive notes, shown above it.\nMy note above.\n');
     // The record where the section was: above what the user typed below it.
     expect(body).toMatch(/\n\n## Turn 1 · 2026-11-21 19:39 · from user\n[\s\S]*\*Tools: Read · \$[\d.]+ · [\d.]+ s\*\n\nTyped while it ran\.\n$/);
     // Nothing else came of these writes: no conflict copy, no second turn, the thread is still the one note.
@@ -132,8 +132,11 @@ describe('however the turn ends, its section does not outlive it', () => {
     await showing(h, 'Threads/worker.md', '; retry 10 of 10\n');
     await h.fake.openGate('busy');
     await waitFor(async () => (await h.vault.fields(msg)).retry_attempt === 1 || undefined, { what: 'the retry scheduled' });
-    const body = await h.vault.body('Threads/worker.md');
-    expect(body).not.toContain('live turn');
+    // The message says so first, then the section is removed from the thread note.
+    const body = await waitFor(async () => {
+      const text = await h.vault.body('Threads/worker.md');
+      return text.includes('live turn') ? undefined : text;
+    }, { what: 'the section removed' });
     expect(body).not.toContain('## Turn');
   });
 
@@ -152,7 +155,7 @@ describe('however the turn ends, its section does not outlive it', () => {
     expect((await waitForStatus(h.vault, 'Inbox/cut.md', 'done')).recovered).toBe(true);
     const body = await h.vault.body('Threads/worker.md');
     expect(body).not.toContain('live turn');
-    expect(body).toMatch(/Each turn is appended below\.\n\nMine\.\n\n## Turn 1 · /);
+    expect(body).toMatch(/shown above it\.\n\nMine\.\n\n## Turn 1 · /);
     expect(await h.vault.read('Threads/other.md')).toBe(edited);
     expect(h.logs('removed the section of a turn cut off while it ran from its thread note').map((l) => l.note)).toEqual(['Threads/worker.md']);
   });

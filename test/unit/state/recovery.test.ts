@@ -6,6 +6,7 @@ import { newThreadNote } from '../../../src/threads/thread-note.ts';
 import { writeTurnNotes } from '../../../src/turns/turn-notes.ts';
 import { createStageKit, type StageKit } from '../../helpers/stage-kit.ts';
 import { inboundNote } from '../../helpers/temp-vault.ts';
+import { resultRecord } from '../../helpers/result-record.ts';
 
 let kit: StageKit;
 beforeEach(async () => {
@@ -19,33 +20,7 @@ const recovery = () => ({ ...kit.turnNotes, replay: (record: ResultRecord) => wr
 const AT = '2026-06-01T10:00:05+00:00';
 const STARTED = '2026-06-01T10:00:00+00:00';
 
-function result(over: Partial<ResultRecord> = {}): ResultRecord {
-  return {
-    t: 'result',
-    msg: 'Inbox/q.md',
-    agent: 'helper',
-    mode: 'single-threaded',
-    thread: 'Threads/helper.md',
-    reply: 'Outbox/2026-06-01 100005 helper - q.md',
-    startedAt: STARTED,
-    at: AT,
-    ok: true,
-    text: 'The answer.',
-    session: '11111111-1111-1111-1111-111111111111',
-    costUsd: 0.01,
-    usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheCreationTokens: 0 },
-    tools: [],
-    durationMs: 5000,
-    notices: [],
-    from: 'user',
-    to: 'user',
-    body: 'q, please.',
-    origin: undefined,
-    threadBefore: { turnCount: 0, costUsd: 0, usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 }, session: undefined },
-    errorKind: undefined,
-    ...over,
-  };
-}
+const result = (over: Partial<ResultRecord> = {}) => resultRecord({ startedAt: STARTED, at: AT, ...over });
 
 async function running(): Promise<void> {
   await kit.vault.write('Inbox/q.md', inboundNote('helper', 'q, please.', { status: 'running', started_at: STARTED }));

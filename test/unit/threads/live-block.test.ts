@@ -97,7 +97,7 @@ describe('replacing the section as written', () => {
 
   it('appends it at the end of the note, and replaces only it, keeping what the user wrote around it byte for byte', () => {
     const shown = appendSection(NOTE, first);
-    const edited = shown.replace('Each turn is appended below.\n', 'Each turn is appended below.\nMy own line above.\n') + 'My line below it.\n';
+    const edited = shown.replace('Its latest turn is below; earlier turns move to its archive notes, shown above it.\n', 'Its latest turn is below; earlier turns move to its archive notes, shown above it.\nMy own line above.\n') + 'My line below it.\n';
     const next = replaceLiveBlock(edited, first, second);
     expect(next).toBe(edited.replace(first, second));
     expect(next).toContain('My own line above.\n');

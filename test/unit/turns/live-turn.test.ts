@@ -98,12 +98,12 @@ describe('a running turn in its thread note', () => {
   it('keeps what the user typed in the note meanwhile, above the section and below it', async () => {
     const turn = start();
     await vi.advanceTimersByTimeAsync(3_000);
-    note.text = note.text.replace('Each turn is appended below.\n', 'Each turn is appended below.\nTyped above.\n') + 'Typed below.\n';
+    note.text = note.text.replace('Its latest turn is below; earlier turns move to its archive notes, shown above it.\n', 'Its latest turn is below; earlier turns move to its archive notes, shown above it.\nTyped above.\n') + 'Typed below.\n';
     const typed = note.text;
     turn.saw({ type: 'tool', name: 'Grep' });
     await vi.advanceTimersByTimeAsync(3_000);
     expect(note.text).toContain('- Tools so far: Grep\n');
-    expect(note.text).toContain('Each turn is appended below.\nTyped above.\n');
+    expect(note.text).toContain('Its latest turn is below; earlier turns move to its archive notes, shown above it.\nTyped above.\n');
     expect(note.text.endsWith('%%\nTyped below.\n')).toBe(true);
     expect(note.text.length).toBeGreaterThan(typed.length);
   });

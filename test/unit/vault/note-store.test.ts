@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +75,38 @@ describe('NoteStore.write', () => {
     await expect(store.write('/etc/scriptorium-test.md', 'x')).rejects.toThrow(/outside the vault/);
     await expect(store.read('../x.md')).rejects.toThrow(/outside the vault/);
     expect(() => store.exists('../x.md')).toThrow(/outside the vault/);
+  });
+});
+
+describe('NoteStore.append', () => {
+  it('adds text at the end without rewriting the note, and knows the note as it left it by size and time', async () => {
+    await store.write('Threads/Archive/a.md', 'head\n');
+    const before = await stat(path.join(root, 'Threads/Archive/a.md'));
+    await store.append('Threads/Archive/a.md', 'one\n');
+    await store.append('Threads/Archive/a.md', 'two\n');
+    expect(await readFile(path.join(root, 'Threads/Archive/a.md'), 'utf8')).toBe('head\none\ntwo\n');
+    // The same file (an append, not a rename over it).
+    expect((await stat(path.join(root, 'Threads/Archive/a.md'))).ino).toBe(before.ino);
+    expect(await store.isOwnAppend('Threads/Archive/a.md')).toBe(true);
+    expect(await store.endsWith('Threads/Archive/a.md', 'one\ntwo\n')).toBe(true);
+    expect(await store.endsWith('Threads/Archive/a.md', 'one\n')).toBe(false);
+  });
+
+  it("someone else's change after it, or our own atomic write, is not our append", async () => {
+    await store.append('a.md', 'one\n');
+    await writeFile(path.join(root, 'a.md'), 'one\nmine\n', { flag: 'a' });
+    expect(await store.isOwnAppend('a.md')).toBe(false);
+    await store.append('b.md', 'one\n');
+    await store.write('b.md', 'two\n');
+    expect(await store.isOwnAppend('b.md')).toBe(false);
+  });
+
+  it('never appends through a symbolic link, nor outside the vault', async () => {
+    await writeFile(path.join(root, 'target.md'), 'mine\n');
+    await symlink(path.join(root, 'target.md'), path.join(root, 'link.md'));
+    await expect(store.append('link.md', 'x\n')).rejects.toThrow();
+    await expect(store.append('../outside.md', 'x\n')).rejects.toThrow(/outside the vault/);
+    expect(await readFile(path.join(root, 'target.md'), 'utf8')).toBe('mine\n');
   });
 });
 
