@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NoteStore, STATE_DIR } from '../../../src/vault/note-store.ts';
+import { OwnWrites } from '../../../src/vault/own-writes.ts';
 
 let root: string;
 let store: NoteStore;
@@ -285,5 +286,20 @@ describe('NoteStore.readBounded and a note over the size limit', () => {
     expect(await small.update('a.md', { status: 'error', error: 'too big' })).not.toBeNull();
     const after = await readFile(path.join(root, 'a.md'), 'utf8');
     expect(after).toBe(text.replace('status: ready\n', 'status: error\nerror: too big\n'));
+  });
+});
+
+describe('OwnWrites', () => {
+  it('remembers the latest writes only, so a long-lived daemon holds no more than a fresh one', () => {
+    const own = new OwnWrites();
+    for (let i = 0; i < 10_050; i++) own.remember(`Outbox/r${i}.md`, `reply ${i}`);
+    expect(own.size).toBe(10_000);
+    expect(own.hasWritten('Outbox/r0.md')).toBe(false);
+    expect(own.isOwn('Outbox/r10049.md', 'reply 10049')).toBe(true);
+    // Written again, a note is among the latest again.
+    own.remember('Outbox/r50.md', 'again');
+    own.remember('Outbox/new.md', 'new');
+    expect(own.isOwn('Outbox/r50.md', 'again')).toBe(true);
+    expect(own.hasWritten('Outbox/r51.md')).toBe(false);
   });
 });
