@@ -71,8 +71,9 @@ describe('ask_user', () => {
     // The same session: the resumed request carries the question turn before the answer.
     const resumed = v.fake.requests.slice(requestsBefore).find((r) => lastUserText(r).includes('The user answered your question'))!;
     expect(allUserTexts(resumed)).toContain('Plan my trip.');
+    // The thread note keeps the latest turn; the one that asked is in its archive, shown above it.
     const thread = await v.note('Threads/asker.md');
-    expect(thread.body).toContain('**Asked you:** Which city should the trip start from?');
+    expect((await v.note('Threads/Archive/asker, part 1.md')).body).toContain('**Asked you:** Which city should the trip start from?');
     expect(thread.body).toContain('FINAL: Lisbon it is');
     expect(thread.data.turn_count).toBe(2);
   });

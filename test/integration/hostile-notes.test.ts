@@ -343,8 +343,11 @@ describe('while it runs', () => {
     const data = parseFrontmatter(now).data;
     expect(data.my_field).toBe('keep me');
     expect(data.turn_count).toBe(turns + 1);
-    expect(now).toContain('My own note in the thread: DO NOT LOSE');
-    expect(now.indexOf('DO NOT LOSE')).toBeLessThan(now.indexOf('[[Inbox/dyn/after-thread-edit]]'));
+    expect(now).toContain('[[Inbox/dyn/after-thread-edit]]');
+    // Typed below the turn before, it went with that turn to the end of the archive, shown above the new one.
+    const archive = await text(`${String(data.archive).slice(2, -2)}.md`);
+    expect(archive.endsWith('\nMy own note in the thread: DO NOT LOSE\n')).toBe(true);
+    expect(now.indexOf(`![${String(data.archive)}]`)).toBeLessThan(now.indexOf('[[Inbox/dyn/after-thread-edit]]'));
   });
 
   it('an outbound note the user edited never wakes anything', async () => {

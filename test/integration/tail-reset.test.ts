@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { Daemon } from '../../src/daemon/daemon.ts';
+import { readStatus } from '../../src/state/status-file.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { spawnCli, runCli, stopCli, type Running } from '../helpers/cli-process.ts';
 import { TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
@@ -75,6 +76,8 @@ it('reset clears the session so the next turn starts a fresh one, and keeps the 
   const [firstRun, secondRun] = fake.invocations();
   const session = argValue(firstRun!.argv, '--session-id');
   expect(argValue(secondRun!.argv, '--resume')).toBe(session);
+  // reset asks status.json whether the agent works; it says idle a moment after the message says done.
+  await waitFor(async () => (await readStatus(vault!.root))?.agents.find((a) => a.name === 'researcher')?.state === 'idle' || undefined, { what: 'status.json saying idle' });
 
   const reset = await runCli(RUN, ['reset', 'researcher', '--vault', vault.root], { cwd: vault.root, env: process.env });
   expect(reset.code).toBe(0);
