@@ -6,8 +6,9 @@ import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { resolveInVault } from '../vault/paths.ts';
+import type { FileStamp } from '../vault/walk.ts';
 import type { NoteEvents } from '../watch/note-events.ts';
-import { notesChangedSince, readVaultAtStart, stillAsRead, type StartupNote } from '../watch/startup-read.ts';
+import { notesChangedSince, readVaultAtStart, stillAsRead, unchangedSinceRead, type StartupNote } from '../watch/startup-read.ts';
 
 export interface StartupDeps {
   root: string;
@@ -52,12 +53,20 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
     if (age < events.quiet.quietMs) events.quiet.written(note.path, age);
   }
   // The text read, unless the note changed since (then intake reads it again). The path as found, not
-  // store.absolute(): a note that is a link is for intake to skip, not for start-up to fail on.
-  // A note intake finds settled, in the text read then, goes into the notes index under that file's stamp.
+  // store.absolute(): a note that is a link is for intake to skip, not for start-up to fail on. A note
+  // intake finds settled goes into the notes index under the stamp of the file the start-up read saw: at
+  // once when intake took the text read then; when intake read the note afresh (over 64 KB, or changed
+  // since), only if the file is still that version once intake is done with it.
+  const readAfresh = new Map<string, { note: StartupNote; stamp: FileStamp; entry: SettledEntry }>();
   const takeIn = (note: StartupNote) => {
     const raw = stillAsRead(resolveInVault(root, note.path), note);
     const stamp = note.stamp;
-    const onSettled = raw !== undefined && stamp !== undefined ? (entry: SettledEntry) => settled.record(note.path, stamp, entry, readAt) : undefined;
+    const onSettled =
+      stamp === undefined
+        ? undefined
+        : raw !== undefined
+          ? (entry: SettledEntry) => settled.record(note.path, stamp, entry, readAt)
+          : (entry: SettledEntry) => void readAfresh.set(note.path, { note, stamp, entry });
     return events.process(note.path, { raw, ignoreOwnWrite: true, settled: onSettled });
   };
   // What intake would have remembered of a settled note, without reading it; messages after recovery, as
@@ -79,6 +88,9 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
   for (const vaultPath of deferred) await takeIn(byPath.get(vaultPath) ?? { path: vaultPath, mayBeOurs: true });
   takeKnown(known.filter((note) => note.settled!.role === 'inbound'));
   intake.startUpDone();
+  for (const { note, stamp, entry } of readAfresh.values()) {
+    if (unchangedSinceRead(resolveInVault(root, note.path), note)) settled.record(note.path, stamp, entry, readAt);
+  }
   await saveSettledNotes(deps, settled);
   return new Map(found.map((note) => [note.path, note.version]));
 }

@@ -82,9 +82,14 @@ export async function readVaultAtStart(root: string, logger: Logger, stopped: ()
  * changed since (the user saved, recovery wrote to it): intake then reads it afresh.
  */
 export function stillAsRead(absolute: string, note: StartupNote): string | undefined {
-  if (note.raw === undefined || note.version === undefined) return undefined;
+  return note.raw !== undefined && unchangedSinceRead(absolute, note) ? note.raw : undefined;
+}
+
+/** Whether the note's file is still the version the start-up read found (one lstat). */
+export function unchangedSinceRead(absolute: string, note: StartupNote): boolean {
+  if (note.version === undefined) return false;
   const stat = lstatSync(absolute, { throwIfNoEntry: false });
-  return stat && fileVersion(stat) === note.version ? note.raw : undefined;
+  return stat !== undefined && fileVersion(stat) === note.version;
 }
 
 /**

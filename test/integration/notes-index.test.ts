@@ -178,6 +178,16 @@ describe('the notes index', () => {
     expect(await indexed()).toEqual(['Dashboard.md', ...SETTLED]);
   });
 
+  it('a thread note over 64 KB (read whole by intake, not by the start-up read) is known at the next start too', async () => {
+    await vault.write('Threads/echo.md', THREAD + 'A long conversation.\n'.repeat(4_000));
+    await utimes(path.join(vault.root, 'Threads/echo.md'), WHILE_AGO, WHILE_AGO);
+    await vault.writeAgent('echo');
+    await start();
+    expect(await indexed()).toEqual(SETTLED);
+    const next = await start();
+    expect(next.handled.known).toBe(4);
+  });
+
   it('a note deleted while the daemon was stopped leaves the index', async () => {
     await vault.writeAgent('echo');
     await start();
