@@ -37,7 +37,8 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
  * notes: each is read synchronously (its first 64 KB), in batches with a turn of the event loop between
  * them, and only the few that mention an agent/ tag go on to the one-at-a-time intake. Reading the vault
  * here, instead of waiting for chokidar to report it, makes the daemon ready in about the time it takes to
- * read the notes' bytes; chokidar sets up its watches beside it (see `notesChangedSince`).
+ * read the notes' bytes; chokidar sets up its watches beside it (see `notesChangedSince`). A note `known`
+ * settled in the very file found (the notes index: intake/settled-notes.ts) is not read at all.
  */
 export async function readVaultAtStart(root: string, logger: Logger, stopped: () => boolean = () => false, known: KnownNotes = () => undefined): Promise<StartupNote[]> {
   const buffer = Buffer.alloc(SCAN_HEAD_BYTES);
