@@ -70,14 +70,14 @@ export function readHead(
   absolute: string,
   buffer: Buffer,
   unread: (stamp: FileStamp) => boolean = () => false,
-): { bytes: number; whole: boolean; version: string; mtimeMs: number; stamp: FileStamp; read: boolean } {
+): { bytes: number; whole: boolean; version: string; mtimeMs: number; stamp: FileStamp } {
   const fd = openSync(absolute, 'r');
   try {
     const stats = fstatSync(fd);
     const stamp = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
-    if (unread(stamp)) return { bytes: 0, whole: false, version: fileVersion(stats), mtimeMs: stats.mtimeMs, stamp, read: false };
+    if (unread(stamp)) return { bytes: 0, whole: false, version: fileVersion(stats), mtimeMs: stats.mtimeMs, stamp };
     const bytes = readSync(fd, buffer, 0, buffer.length, 0);
-    return { bytes, whole: bytes < buffer.length, version: fileVersion(stats), mtimeMs: stats.mtimeMs, stamp, read: true };
+    return { bytes, whole: bytes < buffer.length, version: fileVersion(stats), mtimeMs: stats.mtimeMs, stamp };
   } finally {
     closeSync(fd);
   }
