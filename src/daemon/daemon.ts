@@ -216,6 +216,7 @@ export class Daemon {
       recovery: p.recovery,
       checkHalt: () => p.halt.check(),
       stopping: () => this.#closing !== undefined,
+      clock: this.#clock,
     };
   }
 

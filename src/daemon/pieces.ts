@@ -290,8 +290,8 @@ export function buildPieces(options: PiecesOptions) {
   const status = new StatusWriter({ store, logger, view, dashboard, started: () => options.startedAt() !== '' });
 
   /** A note, handed on by the watcher (one at a time per path). A definition's change reaches beyond it. */
-  async function handle(vaultPath: string, { cascade = true, raw, ignoreOwnWrite }: NoteHandling): Promise<void> {
-    const kind = await intake.handle(vaultPath, { raw, ignoreOwnWrite });
+  async function handle(vaultPath: string, { cascade = true, raw, ignoreOwnWrite, settled }: NoteHandling): Promise<void> {
+    const kind = await intake.handle(vaultPath, { raw, ignoreOwnWrite, settled });
     if (kind !== 'definition' || !cascade || intake.deferring) return;
     // A name may have been freed or taken: the other definitions' errors are read again. Not awaited:
     // two definitions saved together would otherwise each wait for the other.

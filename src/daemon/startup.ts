@@ -1,11 +1,14 @@
 import type { Intake } from '../intake/intake.ts';
+import { loadSettledNotes, SETTLED_NOTES_FILE, type SettledEntry, type SettledNotes } from '../intake/settled-notes.ts';
 import { recoverFromJournal, type RecoveryDeps } from '../state/recovery.ts';
 import { errorMessage } from '../util/errors.ts';
+import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { resolveInVault } from '../vault/paths.ts';
+import type { FileStamp } from '../vault/walk.ts';
 import type { NoteEvents } from '../watch/note-events.ts';
-import { notesChangedSince, readVaultAtStart, stillAsRead, type StartupNote } from '../watch/startup-read.ts';
+import { notesChangedSince, readVaultAtStart, stillAsRead, unchangedSinceRead, type StartupNote } from '../watch/startup-read.ts';
 
 export interface StartupDeps {
   root: string;
@@ -18,6 +21,8 @@ export interface StartupDeps {
   /** Look at HALT.md: one made since the first look is seen before anything starts. */
   checkHalt: () => Promise<void>;
   stopping: () => boolean;
+  /** When the vault was read, for the notes index (a note changed a moment before is not vouched for). */
+  clock: Clock;
 }
 
 /**
@@ -29,10 +34,14 @@ export interface StartupDeps {
 export async function takeInVault(deps: StartupDeps): Promise<Map<string, string | undefined> | null> {
   const { root, store, logger, intake, events } = deps;
   logger.debug('reading the vault');
-  const found = await readVaultAtStart(root, logger, deps.stopping);
+  // Notes settled at the last start, in the same file and write of it since, are not read again.
+  const settled = await loadSettledNotes(root, logger);
+  const readAt = deps.clock.now().getTime();
+  const found = await readVaultAtStart(root, logger, deps.stopping, (vaultPath, stamp) => settled.lookup(vaultPath, stamp));
   if (deps.stopping()) return null;
-  const candidates = found.filter((note) => note.mayBeOurs);
-  logger.debug('vault read', { notes: found.length, mayBeOurs: candidates.length });
+  const known = found.filter((note) => note.settled !== undefined);
+  const candidates = found.filter((note) => note.mayBeOurs && note.settled === undefined);
+  logger.debug('vault read', { notes: found.length, mayBeOurs: candidates.length + known.length, known: known.length });
   // What each note said when read is what the daemon knows of it: a first write of ours over a note
   // the user has edited since (a status, a next_run) then counts as their edit, not as our own write,
   // and the look after chokidar is ready reads it again. (Taken in here with that knowledge ignored.)
@@ -44,12 +53,32 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
     if (age < events.quiet.quietMs) events.quiet.written(note.path, age);
   }
   // The text read, unless the note changed since (then intake reads it again). The path as found, not
-  // store.absolute(): a note that is a link is for intake to skip, not for start-up to fail on.
-  const takeIn = (note: StartupNote) => events.process(note.path, { raw: stillAsRead(resolveInVault(root, note.path), note), ignoreOwnWrite: true });
+  // store.absolute(): a note that is a link is for intake to skip, not for start-up to fail on. A note
+  // intake finds settled goes into the notes index under the stamp of the file the start-up read saw: at
+  // once when intake took the text read then; when intake read the note afresh (over 64 KB, or changed
+  // since), only if the file is still that version once intake is done with it.
+  const readAfresh = new Map<string, { note: StartupNote; stamp: FileStamp; entry: SettledEntry }>();
+  const takeIn = (note: StartupNote) => {
+    const raw = stillAsRead(resolveInVault(root, note.path), note);
+    const stamp = note.stamp;
+    const onSettled =
+      stamp === undefined
+        ? undefined
+        : raw !== undefined
+          ? (entry: SettledEntry) => settled.record(note.path, stamp, entry, readAt)
+          : (entry: SettledEntry) => void readAfresh.set(note.path, { note, stamp, entry });
+    return events.process(note.path, { raw, ignoreOwnWrite: true, settled: onSettled });
+  };
+  // What intake would have remembered of a settled note, without reading it; messages after recovery, as
+  // intake takes them (recovery finds the index as it would without the notes index).
+  const takeKnown = (notes: StartupNote[]) => {
+    for (const note of notes) if (!intake.takeSettled(note.path, note.settled!)) settled.drop(note.path);
+  };
   // Messages wait until every definition has been read, so they know their agents.
   intake.deferMessages();
   for (const note of candidates) await takeIn(note);
-  logger.debug('start-up notes handled', { notes: candidates.length });
+  takeKnown(known.filter((note) => note.settled!.role !== 'inbound'));
+  logger.debug('start-up notes handled', { notes: candidates.length + known.length, known: known.length });
   // Definitions are known: finish or re-run what a crash cut off, before messages are taken in.
   await recoverFromJournal(deps.recovery);
   const deferred = intake.takeDeferred();
@@ -57,8 +86,27 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
   await deps.checkHalt();
   const byPath = new Map(candidates.map((note) => [note.path, note]));
   for (const vaultPath of deferred) await takeIn(byPath.get(vaultPath) ?? { path: vaultPath, mayBeOurs: true });
+  takeKnown(known.filter((note) => note.settled!.role === 'inbound'));
   intake.startUpDone();
+  for (const { note, stamp, entry } of readAfresh.values()) {
+    if (unchangedSinceRead(resolveInVault(root, note.path), note)) settled.record(note.path, stamp, entry, readAt);
+  }
+  await saveSettledNotes(deps, settled);
   return new Map(found.map((note) => [note.path, note.version]));
+}
+
+/**
+ * The notes index as this start found it, written whole (atomically) when it changed: only the notes of
+ * the vault now, so it never grows past the vault. A failure costs the next start its parse, nothing more.
+ */
+async function saveSettledNotes(deps: StartupDeps, settled: SettledNotes): Promise<void> {
+  if (!settled.changed) return;
+  try {
+    await deps.store.write(SETTLED_NOTES_FILE, settled.serialize());
+    deps.logger.debug('notes index written', { notes: settled.size });
+  } catch (error) {
+    deps.logger.warn('could not write the notes index', { file: SETTLED_NOTES_FILE, error: errorMessage(error) });
+  }
 }
 
 /**

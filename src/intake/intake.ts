@@ -3,6 +3,7 @@ import { refusedDefinition, stampedWriter, WRITTEN_BY } from '../agents/written-
 import type { OperatorPolicy } from '../agents/policy.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
 import type { MessageOutcomes } from '../messages/outcome.ts';
+import { readStatus, type MessageStatus } from '../messages/status.ts';
 import { hasLiveBlock, withoutLiveBlocks } from '../threads/live-block.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -16,6 +17,7 @@ import { isInFolders } from '../vault/template-folders.ts';
 import { conflictOriginal } from './conflict-copy.ts';
 import { takeInbound, type InboundDeps } from './inbound.ts';
 import type { NoteIndex } from './note-index.ts';
+import type { SettledEntry } from './settled-notes.ts';
 
 export interface IntakeDeps extends Omit<InboundDeps, 'startingUp'> {
   root: string;
@@ -77,7 +79,27 @@ export class Intake {
     this.#startingUp = false;
   }
 
-  async handle(vaultPath: string, options: { ignoreOwnWrite?: boolean; raw?: string | undefined } = {}): Promise<'definition' | 'other'> {
+  /**
+   * A note the notes index knows settled in the very file found at start (intake/settled-notes.ts): what
+   * `handle` would have remembered of it, without reading it. False when it is no longer to be taken in
+   * at all (in a template folder now): the index drops it.
+   */
+  takeSettled(vaultPath: string, entry: SettledEntry): boolean {
+    if (isInFolders(vaultPath, this.#deps.templateFolders)) return false;
+    const { error, ...known } = entry;
+    this.#deps.index.set(vaultPath, known);
+    if (entry.role === 'inbound') this.#deps.index.noteError(vaultPath, error);
+    return true;
+  }
+
+  /**
+   * `settled`: told when the note, as read, needs nothing at start: a message whose outcome is final, a
+   * reply with no webhook pending and no question, a thread with no turn cut off in it, the dashboard.
+   */
+  async handle(
+    vaultPath: string,
+    options: { ignoreOwnWrite?: boolean; raw?: string | undefined; settled?: ((entry: SettledEntry) => void) | undefined } = {},
+  ): Promise<'definition' | 'other'> {
     const { store, index, logger, outcomes } = this.#deps;
     // A symbolic link may point outside the vault: it is not read, and never written through. (Text read
     // already, by the start-up read, is a plain file's.)
@@ -137,6 +159,10 @@ export class Intake {
           return 'other';
         }
         await takeInbound({ ...this.#deps, startingUp: this.#startingUp }, vaultPath, data, body, size === undefined ? undefined : tooBigError(size, store.maxNoteBytes));
+        if (options.settled && size === undefined && isFinal(readStatus(data.status)) && !this.#deps.active.has(vaultPath)) {
+          const entry = index.get(vaultPath);
+          if (entry?.role === 'inbound') options.settled({ ...entry, role: 'inbound', error: typeof data.error === 'string' ? data.error : undefined });
+        }
         return 'other';
       case 'outbound':
         index.set(vaultPath, { role });
@@ -152,6 +178,8 @@ export class Intake {
           // At start, only once every definition (and so every notify: address) is known.
           if (this.#deferred) this.#deferred.push(vaultPath);
           else this.#deps.notifier.notify(vaultPath);
+        } else if (data.asks !== true && size === undefined) {
+          options.settled?.({ role: 'outbound' });
         }
         return 'other';
       case 'approval':
@@ -163,9 +191,12 @@ export class Intake {
         // A running turn's section left by a daemon that stopped mid-turn (killed, crashed, its journal
         // gone): found in the start-up read, before any turn runs, it is removed (turns/live-turn.ts).
         if (this.#deferred && size === undefined && hasLiveBlock(raw)) await this.#removeLiveBlocks(vaultPath);
+        else if (size === undefined && !hasLiveBlock(raw)) options.settled?.({ role: 'thread' });
         return 'other';
       default:
         index.set(vaultPath, { role });
+        // A thread's archive needs nothing at start either: its parts are only ever appended to.
+        if ((role === 'dashboard' || role === 'archive') && size === undefined) options.settled?.({ role });
         return 'other';
     }
   }
@@ -230,6 +261,17 @@ export class Intake {
     else logger.warn('agent definition no longer readable; agent unavailable', { note: vaultPath });
     return 'definition';
   }
+}
+
+/**
+ * Statuses after which a message needs nothing until a person changes its note (messages/status.ts: no
+ * move of Scriptorium's leads out of them). `draft` and `waiting` are left to the parse: a draft is the
+ * user's to finish, and a waiting message's question may be answered while the daemon is stopped.
+ */
+const FINAL: ReadonlySet<MessageStatus | null> = new Set<MessageStatus>(['done', 'error', 'cancelled']);
+
+function isFinal(status: MessageStatus | null): boolean {
+  return FINAL.has(status);
 }
 
 /** What a conflict copy gets on it: which note it copies, and what to do. */

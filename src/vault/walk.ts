@@ -52,16 +52,32 @@ export function fileVersion(stats: Stats): string {
   return `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
 }
 
+/** Which file (dev, ino) and which write of it (size, mtime, ctime): what the notes index keys notes by. */
+export interface FileStamp {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
 /**
  * The start of a file, read into `buffer` (reused from note to note): how many bytes, `whole` when the
- * file all fit, the version read (`fileVersion`) and when it was last written.
+ * file all fit, the version read (`fileVersion`), when it was last written and its stamp. `unread`: a
+ * file the caller already knows in this stamp is not read at all (`bytes` 0).
  */
-export function readHead(absolute: string, buffer: Buffer): { bytes: number; whole: boolean; version: string; mtimeMs: number } {
+export function readHead(
+  absolute: string,
+  buffer: Buffer,
+  unread: (stamp: FileStamp) => boolean = () => false,
+): { bytes: number; whole: boolean; version: string; mtimeMs: number; stamp: FileStamp } {
   const fd = openSync(absolute, 'r');
   try {
     const stats = fstatSync(fd);
+    const stamp = { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
+    if (unread(stamp)) return { bytes: 0, whole: false, version: fileVersion(stats), mtimeMs: stats.mtimeMs, stamp };
     const bytes = readSync(fd, buffer, 0, buffer.length, 0);
-    return { bytes, whole: bytes < buffer.length, version: fileVersion(stats), mtimeMs: stats.mtimeMs };
+    return { bytes, whole: bytes < buffer.length, version: fileVersion(stats), mtimeMs: stats.mtimeMs, stamp };
   } finally {
     closeSync(fd);
   }

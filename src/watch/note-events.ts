@@ -1,3 +1,4 @@
+import type { SettledEntry } from '../intake/settled-notes.ts';
 import { HALT_NOTE } from '../state/halt-note.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
@@ -12,6 +13,8 @@ export interface NoteHandling {
   ignoreOwnWrite?: boolean | undefined;
   /** A definition's change re-reads the other definitions; that re-read does not cascade again. */
   cascade?: boolean | undefined;
+  /** Told when intake finds the note, as read, settled (the start-up read keeps it in the notes index). */
+  settled?: ((entry: SettledEntry) => void) | undefined;
 }
 
 export interface NoteEventsDeps {

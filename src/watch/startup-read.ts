@@ -2,7 +2,8 @@ import { lstatSync } from 'node:fs';
 import type { Logger } from '../util/logger.ts';
 import { errorMessage } from '../util/errors.ts';
 import { mightBeScriptoriumNote } from '../vault/scan.ts';
-import { fileVersion, opensFrontmatter, readHead, walkNotesSync, type WalkedNote } from '../vault/walk.ts';
+import type { SettledEntry } from '../intake/settled-notes.ts';
+import { fileVersion, opensFrontmatter, readHead, walkNotesSync, type FileStamp, type WalkedNote } from '../vault/walk.ts';
 
 /** The start-up read takes this much of each note: frontmatter that does not close in it counts as maybe ours. */
 const SCAN_HEAD_BYTES = 64 * 1024;
@@ -20,7 +21,14 @@ export interface StartupNote {
   version?: string;
   /** Plain files: when last written (a message typed a moment ago may still be being typed). */
   mtimeMs?: number;
+  /** Plain files that may be ours: the file read (the notes index keys what intake finds settled by it). */
+  stamp?: FileStamp;
+  /** Known from the notes index in this very file: settled, not read (`mayBeOurs` true, no `raw`). */
+  settled?: SettledEntry;
 }
+
+/** The notes index as the start-up read asks it: the entry of a note whose file is still the one it was made from. */
+export type KnownNotes = (vaultPath: string, stamp: FileStamp) => SettledEntry | undefined;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -29,9 +37,10 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
  * notes: each is read synchronously (its first 64 KB), in batches with a turn of the event loop between
  * them, and only the few that mention an agent/ tag go on to the one-at-a-time intake. Reading the vault
  * here, instead of waiting for chokidar to report it, makes the daemon ready in about the time it takes to
- * read the notes' bytes; chokidar sets up its watches beside it (see `notesChangedSince`).
+ * read the notes' bytes; chokidar sets up its watches beside it (see `notesChangedSince`). A note `known`
+ * settled in the very file found (the notes index: intake/settled-notes.ts) is not read at all.
  */
-export async function readVaultAtStart(root: string, logger: Logger, stopped: () => boolean = () => false): Promise<StartupNote[]> {
+export async function readVaultAtStart(root: string, logger: Logger, stopped: () => boolean = () => false, known: KnownNotes = () => undefined): Promise<StartupNote[]> {
   const buffer = Buffer.alloc(SCAN_HEAD_BYTES);
   const out: StartupNote[] = [];
   let bytes = 0;
@@ -48,13 +57,19 @@ export async function readVaultAtStart(root: string, logger: Logger, stopped: ()
       continue;
     }
     try {
-      const head = readHead(note.absolute, buffer);
+      let settled: SettledEntry | undefined;
+      // A note settled when the index was made, in the same file and write of it since: not even read.
+      const head = readHead(note.absolute, buffer, (stamp) => (settled = known(note.path, stamp)) !== undefined);
+      if (settled !== undefined) {
+        out.push({ path: note.path, mayBeOurs: true, version: head.version, mtimeMs: head.mtimeMs, settled });
+        continue;
+      }
       bytes += head.bytes;
       // Most notes have no frontmatter at all: those are not even decoded.
       const start = buffer.subarray(0, head.bytes);
       const text = opensFrontmatter(start) ? start.toString('utf8') : undefined;
       const mayBeOurs = text !== undefined && mightBeScriptoriumNote(text);
-      out.push({ path: note.path, mayBeOurs, version: head.version, mtimeMs: head.mtimeMs, ...(mayBeOurs && head.whole ? { raw: text } : {}) });
+      out.push({ path: note.path, mayBeOurs, version: head.version, mtimeMs: head.mtimeMs, ...(mayBeOurs ? { stamp: head.stamp } : {}), ...(mayBeOurs && head.whole ? { raw: text } : {}) });
     } catch (error) {
       logger.warn('note cannot be read', { note: note.path, error: errorMessage(error) });
       out.push({ path: note.path, mayBeOurs: false });
@@ -68,9 +83,14 @@ export async function readVaultAtStart(root: string, logger: Logger, stopped: ()
  * changed since (the user saved, recovery wrote to it): intake then reads it afresh.
  */
 export function stillAsRead(absolute: string, note: StartupNote): string | undefined {
-  if (note.raw === undefined || note.version === undefined) return undefined;
+  return note.raw !== undefined && unchangedSinceRead(absolute, note) ? note.raw : undefined;
+}
+
+/** Whether the note's file is still the version the start-up read found (one lstat). */
+export function unchangedSinceRead(absolute: string, note: StartupNote): boolean {
+  if (note.version === undefined) return false;
   const stat = lstatSync(absolute, { throwIfNoEntry: false });
-  return stat && fileVersion(stat) === note.version ? note.raw : undefined;
+  return stat !== undefined && fileVersion(stat) === note.version;
 }
 
 /**

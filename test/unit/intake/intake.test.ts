@@ -12,9 +12,10 @@ import { AGENT_MESSAGES_PER_HOUR } from '../../../src/messages/delegation.ts';
 import { ActiveMessages } from '../../../src/queue/active-messages.ts';
 import type { Job } from '../../../src/queue/job.ts';
 import { createStageKit, type StageKit } from '../../helpers/stage-kit.ts';
-import { agentNote, inboundNote } from '../../helpers/temp-vault.ts';
+import { agentNote, inboundNote, note } from '../../helpers/temp-vault.ts';
 import type { Writer } from '../../../src/turns/turn-writes.ts';
 import { SentNotes } from '../../../src/intake/sent-notes.ts';
+import { appendSection, renderLiveBlock } from '../../../src/threads/live-block.ts';
 
 let kit: StageKit;
 let jobs: Job[];
@@ -382,3 +383,48 @@ function intakeDeps(): ConstructorParameters<typeof Intake>[0] {
     ranTexts: new RanTexts(),
   };
 }
+
+describe('notes that need nothing at start (kept in the notes index)', () => {
+  beforeEach(async () => {
+    await kit.defineAgent('helper');
+  });
+
+  /** What intake says of the note, handed to it with the text read at start. */
+  async function settledAs(vaultPath: string, text: string): Promise<unknown[]> {
+    await kit.vault.write(vaultPath, text);
+    const said: unknown[] = [];
+    await intake.handle(vaultPath, { raw: text, ignoreOwnWrite: true, settled: (entry) => void said.push(entry) });
+    return said;
+  }
+
+  it.each(['done', 'error', 'cancelled'])('a message %s is settled, with what the index and the dashboard need of it', async (status) => {
+    const said = await settledAs('Inbox/q.md', inboundNote('helper', 'Hi.', { status, error: 'it broke', reply_to: 'boss', group: 'g1' }));
+    expect(said).toEqual([{ role: 'inbound', to: 'helper', replyTo: 'boss', group: 'g1', origin: undefined, error: 'it broke' }]);
+  });
+
+  it.each(['ready', 'queued', 'running', 'waiting', 'draft', 'nonsense', undefined])('a message with status %s is not', async (status) => {
+    expect(await settledAs('Inbox/q.md', inboundNote('helper', 'Hi.', status === undefined ? {} : { status }))).toEqual([]);
+  });
+
+  it('a reply is settled unless a webhook is pending for it or it asks a question', async () => {
+    const reply = (fields: Record<string, unknown>) => note({ tags: ['agent/message/outbound'], from: 'helper', to: 'user', status: 'ok', ...fields }, 'Hi.');
+    expect(await settledAs('Outbox/a.md', reply({ notify_status: 'delivered' }))).toEqual([{ role: 'outbound' }]);
+    expect(await settledAs('Outbox/b.md', reply({ notify_status: 'pending' }))).toEqual([]);
+    expect(await settledAs('Outbox/c.md', reply({ asks: true, status: 'answered' }))).toEqual([]);
+  });
+
+  it('a thread note is settled unless a turn was cut off in it', async () => {
+    expect(await settledAs('Threads/helper.md', note({ tags: ['agent/thread'], agent: 'helper' }, '## Turn 1\n'))).toEqual([{ role: 'thread' }]);
+    const live = renderLiveBlock({ number: 2, from: 'user', messagePath: 'Inbox/q.md', startedAt: new Date(), tools: [], lastActivity: undefined }, new Date());
+    expect(await settledAs('Threads/other.md', appendSection(note({ tags: ['agent/thread'], agent: 'helper' }, '## Turn 1\n'), live))).toEqual([]);
+  });
+
+  it("a thread's archive part is settled: it is only ever appended to", async () => {
+    expect(await settledAs('Threads/Archive/helper, part 1.md', note({ tags: ['agent/thread-archive'], agent: 'helper', thread: '[[Threads/helper]]', part: 1 }, '## Turn 1\n'))).toEqual([{ role: 'archive' }]);
+  });
+
+  it('definitions and approvals never are: start always reads them', async () => {
+    expect(await settledAs('Agents/helper2.md', agentNote())).toEqual([]);
+    expect(await settledAs('Approvals/a.md', note({ tags: ['agent/approval'], status: 'approved' }, 'ok'))).toEqual([]);
+  });
+});
