@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { appendFile, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolderBelow } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
@@ -69,14 +69,9 @@ export async function appendTurn(root: string, entry: TurnLogEntry): Promise<voi
   const dir = path.dirname(file);
   await makeFolderBelow(root, dir);
   if (!(await lstat(dir)).isDirectory()) throw new Error(`${TURNS_DIR} is not a folder (a symbolic link?); the turn was not recorded`);
-  // O_NOFOLLOW: a link in the file's place fails (ELOOP) rather than being followed.
-  const handle = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
-  try {
-    // One write of one line: a crash leaves at most a torn last line, which readers skip.
-    await handle.writeFile(JSON.stringify(entry) + '\n', 'utf8');
-  } finally {
-    await handle.close();
-  }
+  // O_NOFOLLOW: a link in the file's place fails (ELOOP) rather than being followed. One write of one
+  // line: a crash leaves at most a torn last line, which readers skip.
+  await appendFile(file, JSON.stringify(entry) + '\n', { encoding: 'utf8', mode: 0o644, flag: constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW });
 }
 
 /** A recorded line as a turn, or undefined: anything else in the file (hand edits, garbage) is skipped. */
