@@ -137,8 +137,9 @@ async function readContext(root: string, notePath: string, config: DaemonConfig,
     }
   };
   // A message that ran in an earlier month: its turn is in that month's file.
-  const noteNow = isFile(path.join(root, ...notePath.split('/'))) ? readNote(path.join(root, ...notePath.split('/')), maxNoteBytes) : null;
-  const ranIn = noteNow === null ? undefined : stampMonth(noteNow);
+  const noteFile = path.join(root, ...notePath.split('/'));
+  const noteText = isFile(noteFile) ? readNote(noteFile, maxNoteBytes) : null;
+  const ranIn = noteText === null ? undefined : stampMonth(noteText);
   const noteTurns = ranIn !== undefined && ranIn !== monthOf(now) ? await readTurnsOfMonth(root, ranIn) : [];
   let schedule: ScheduleState = {};
   try {
@@ -176,7 +177,8 @@ async function readContext(root: string, notePath: string, config: DaemonConfig,
 function stampMonth(text: string): string | undefined {
   const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text)?.[1] ?? '';
   for (const field of ['finished_at', 'started_at']) {
-    const value = new RegExp(`^${field}:[ \t]*["']?([^"'\r\n]+?)["']?[ \t]*$`, 'm').exec(front)?.[1];
+    // Greedy and trimmed in code: no backtracking over a hostile line.
+    const value = new RegExp(`^${field}:(.*)$`, 'm').exec(front)?.[1]?.trim().replace(/^["']|["']$/g, '');
     const at = value === undefined ? Number.NaN : Date.parse(value);
     if (Number.isFinite(at)) return monthOf(new Date(at));
   }
