@@ -2,7 +2,8 @@
 // written as the single `turns.jsonl` of older versions and as month files (`turns/2026-12.jsonl`),
 // beside the same vault with no history, measured in the same run: CPU until the daemon is ready and its
 // peak RSS, each daemon in a fresh `node`. The history covers the last twelve months, one twelfth of it
-// in this month (so the figures do not depend on the day of the month the bench runs on).
+// in this month (so the figures do not depend on the day of the month the bench runs on); `rotated, 1st`
+// is the same number of turns all before this month (a start on the 1st): what the history alone costs.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { resetState } from './lib/vault-gen.ts';
 const CHILD = fileURLToPath(new URL('./growth-log-child.ts', import.meta.url));
 const AGENTS = 5;
 const PLAIN_NOTES = 200;
-const LAYOUTS = ['single', 'rotated'] as const;
+const LAYOUTS = ['single', 'rotated', 'rotated, 1st'] as const;
 type Layout = 'empty' | (typeof LAYOUTS)[number];
 
 export interface GrowthLogOptions {
@@ -54,13 +55,14 @@ export async function growthLogBench(options: GrowthLogOptions): Promise<GrowthL
   const sizes: GrowthLogSize[] = [];
   for (const turns of options.sizes) {
     progress(`growth-log: ${turns} turns (vaults generated once per month, cached in ${os.tmpdir()})`);
-    const history = turnHistory(turns, now);
+    const history = turnHistory(turns, now, Math.ceil(turns / 12));
     const roots: Record<Layout, string> = {
       empty: cachedVault(now, 0, 'empty', []),
       single: cachedVault(now, turns, 'single', history.lines),
       rotated: cachedVault(now, turns, 'rotated', history.lines),
+      'rotated, 1st': cachedVault(now, turns, 'rotated, 1st', turnHistory(turns, now, 0).lines),
     };
-    const seen: Record<Layout, GrowthLogFigures[]> = { empty: [], single: [], rotated: [] };
+    const seen: Record<Layout, GrowthLogFigures[]> = { empty: [], single: [], rotated: [], 'rotated, 1st': [] };
     // One untimed start each warms the page cache.
     for (const layout of Object.keys(roots) as Layout[]) {
       await runChild<GrowthLogFigures>(CHILD, [roots[layout]]);
@@ -87,7 +89,7 @@ export async function growthLogBench(options: GrowthLogOptions): Promise<GrowthL
       thisMonth: history.thisMonth,
       bytes: history.bytes,
       empty: { cpuMs: spread(of('empty', (f) => f.cpuMs)), readyMs: spread(of('empty', (f) => f.readyMs)), maxRssMiB: spread(of('empty', (f) => f.maxRssMiB)) },
-      layouts: { single: layoutFigures('single'), rotated: layoutFigures('rotated') },
+      layouts: { single: layoutFigures('single'), rotated: layoutFigures('rotated'), 'rotated, 1st': layoutFigures('rotated, 1st') },
     });
   }
   const result: GrowthLogResult = { runs: options.runs, sizes };
@@ -100,17 +102,16 @@ function printGrowthLog(result: GrowthLogResult): void {
   for (const s of result.sizes) {
     for (const layout of LAYOUTS) {
       const f = s.layouts[layout];
-      rows.push([`${s.turns} (${s.thisMonth})`, layout, show(f.cpuMs, 0), show(s.empty.cpuMs, 0), showRatio(f.cpuVsEmpty), show(f.maxRssMiB, 0), show(s.empty.maxRssMiB, 0), showRatio(f.rssVsEmpty), f.costMonth.toFixed(2)]);
+      rows.push([`${s.turns} (${layout === 'rotated, 1st' ? 0 : s.thisMonth})`, layout, show(f.cpuMs, 0), show(s.empty.cpuMs, 0), showRatio(f.cpuVsEmpty), show(f.maxRssMiB, 0), show(s.empty.maxRssMiB, 0), showRatio(f.rssVsEmpty), f.costMonth.toFixed(2)]);
     }
   }
   printTable(`Turn history: a daemon start, median (min–max) of ${result.runs} runs, each beside the same vault with no history`, rows);
 }
 
-/** `n` turns: one twelfth between the first of this month and now, the rest over the eleven months before. */
-function turnHistory(n: number, now: Date): { lines: string[]; thisMonth: number; bytes: number } {
+/** `n` turns: `thisMonth` of them between the first of this month and now, the rest over the months before (a year in all). */
+function turnHistory(n: number, now: Date, thisMonth: number): { lines: string[]; thisMonth: number; bytes: number } {
   const monthStart = new Date(now.getFullYear(), now.getMonth(), 1).getTime();
-  const yearStart = new Date(now.getFullYear(), now.getMonth() - 11, 1).getTime();
-  const thisMonth = Math.ceil(n / 12);
+  const yearStart = new Date(now.getFullYear(), now.getMonth() - (thisMonth > 0 ? 11 : 12), 1).getTime();
   const before = n - thisMonth;
   const lines: string[] = [];
   const at = (i: number) =>
@@ -138,7 +139,7 @@ function turnHistory(n: number, now: Date): { lines: string[]; thisMonth: number
 
 function cachedVault(now: Date, turns: number, layout: Layout, lines: string[]): string {
   const month = isoLocal(now).slice(0, 7);
-  const root = path.join(os.tmpdir(), 'scriptorium-bench', `growth-log-v1-${month}-${turns}-${layout}`);
+  const root = path.join(os.tmpdir(), 'scriptorium-bench', `growth-log-v1-${month}-${turns}-${layout.replace(', ', '-')}`);
   const mark = path.join(root, '.bench-vault-complete');
   if (existsSync(mark)) {
     resetState(root);
@@ -156,7 +157,7 @@ function cachedVault(now: Date, turns: number, layout: Layout, lines: string[]):
   for (let i = 0; i < PLAIN_NOTES; i++) write(`Notes/note ${i}.md`, `# Note ${i}\n\nSome text of note ${i}.\n`);
   write('.scriptorium/.keep', '');
   if (layout === 'single') write('.scriptorium/turns.jsonl', lines.map((l) => l + '\n').join(''));
-  if (layout === 'rotated') {
+  if (layout.startsWith('rotated')) {
     const byMonth = new Map<string, string[]>();
     for (const line of lines) {
       const key = (JSON.parse(line) as { at: string }).at.slice(0, 7);
