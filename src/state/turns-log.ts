@@ -1,8 +1,9 @@
 import { constants } from 'node:fs';
-import { appendFile, lstat } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolderBelow } from '../util/make-folder.ts';
 import { STATE_DIR } from '../vault/note-store.ts';
+import { isInside, realPathOf } from '../vault/real-path.ts';
 
 /**
  * One finished turn, appended to `.scriptorium/turns/<month>.jsonl` (the daemon's own record; the notes
@@ -60,15 +61,17 @@ export function monthEnd(month: string): number {
 }
 
 /**
- * Appends the turn to its month's file. The folder and the file must be Scriptorium's own: a symbolic
- * link there (a vault synced from elsewhere) would have turns appended to whatever it points at.
+ * Appends the turn to its month's file. The folders and the file must lie in the vault: a symbolic link
+ * on the way (a vault synced from elsewhere) would have turns appended to whatever it points at. Checked
+ * before any folder is made, so not even a folder is made outside.
  */
 export async function appendTurn(root: string, entry: TurnLogEntry): Promise<void> {
   const at = new Date(entry.at);
   const file = path.join(root, monthFile(monthOf(Number.isFinite(at.getTime()) ? at : new Date())));
   const dir = path.dirname(file);
+  const realDir = realPathOf(dir);
+  if (!isInside(realDir, realPathOf(root))) throw new Error(`${TURNS_DIR} leads outside the vault through a symbolic link (to ${realDir}); the turn was not recorded`);
   await makeFolderBelow(root, dir);
-  if (!(await lstat(dir)).isDirectory()) throw new Error(`${TURNS_DIR} is not a folder (a symbolic link?); the turn was not recorded`);
   // O_NOFOLLOW: a link in the file's place fails (ELOOP) rather than being followed. One write of one
   // line: a crash leaves at most a torn last line, which readers skip.
   await appendFile(file, JSON.stringify(entry) + '\n', { encoding: 'utf8', mode: 0o644, flag: constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW });

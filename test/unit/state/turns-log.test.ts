@@ -67,9 +67,20 @@ describe('recording turns, one file a month', () => {
     try {
       await mkdir(path.join(root, '.scriptorium'));
       await symlink(elsewhere, path.join(root, TURNS_DIR));
-      await expect(appendTurn(root, entry('2026-06-02T10:00:00Z'))).rejects.toThrow(/is not a folder/);
+      await expect(appendTurn(root, entry('2026-06-02T10:00:00Z'))).rejects.toThrow(/leads outside the vault/);
       expect(await readdir(elsewhere)).toEqual([]);
       expect((await lstat(path.join(root, TURNS_DIR))).isSymbolicLink()).toBe(true);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('a .scriptorium folder that is a symbolic link out of the vault gets no folder and no turn', async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-elsewhere-'));
+    try {
+      await symlink(elsewhere, path.join(root, '.scriptorium'));
+      await expect(appendTurn(root, entry('2026-06-02T10:00:00Z'))).rejects.toThrow(/leads outside the vault/);
+      expect(await readdir(elsewhere)).toEqual([]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
