@@ -3,14 +3,15 @@
 //
 //   npm run bench                        every bench (about 6 minutes on two cores)
 //   npm run bench -- wake cold           some of them: wake, cold, throughput, idle, turn, hook, server,
-//                                        growth-thread, growth-history
+//                                        growth-thread, growth-history, growth-log
 //   npm run bench -- --runs=5            more repeats (default 3)
 //   npm run bench -- --quick             a smoke run: few messages, small vaults, short idle
 //   options: --messages=200 --chunked=20 --diagnostic=10 (wake), --sizes=1000,10000,50000 (cold),
 //            --throughput-messages=2000, --seconds=60 (idle), --turns=20 (turn),
 //            --hook-turns=10 --writes=5 (hook), --server-turns=20 (server), --no-profile,
 //            --thread-sizes=100,1000,3000 --thread-turns=20 (growth-thread),
-//            --history-sizes=1000,10000 (growth-history: finished message/reply pairs)
+//            --history-sizes=1000,10000 (growth-history: finished message/reply pairs),
+//            --log-turns=10000,100000,400000 (growth-log)
 //
 // Tables go to stdout, progress to stderr; results are merged into bench/results/latest.json (a bench not
 // run keeps its previous figures there). BENCHMARKS.md is written by hand from those figures.
@@ -18,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { coldStartBench } from './cold-start.ts';
+import { growthLogBench } from './growth-log.ts';
 import { idleBench } from './idle.ts';
 import { growthHistoryBench } from './growth-history.ts';
 import { describeMachine } from './lib/machine.ts';
@@ -28,7 +30,7 @@ import { writeHookBench } from './write-hook.ts';
 import { turnServerBench } from './turn-server.ts';
 import { threadGrowthBench } from './growth-thread.ts';
 
-const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server', 'growth-thread', 'growth-history'] as const;
+const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server', 'growth-thread', 'growth-history', 'growth-log'] as const;
 type BenchName = (typeof BENCHES)[number];
 const ALIASES: Record<string, BenchName> = { 'cold-start': 'cold', 'real-turn': 'turn', overhead: 'turn' };
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -147,6 +149,12 @@ async function main(): Promise<void> {
         const sizes = (args.values.get('history-sizes') ?? (args.quick ? '1000' : '1000,10000')).split(',').map(Number);
         const options = { runs: args.runs, sizes, quick: args.quick };
         record(name, options, await growthHistoryBench(options));
+        break;
+      }
+      case 'growth-log': {
+        const sizes = (args.values.get('log-turns') ?? (args.quick ? '10000' : '10000,100000,400000')).split(',').map(Number);
+        const options = { runs: args.runs, sizes, quick: args.quick };
+        record(name, options, await growthLogBench(options));
         break;
       }
     }

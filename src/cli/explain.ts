@@ -6,7 +6,8 @@ import { ConfigError, defaultConfigPath, loadConfig, type DaemonConfig } from '.
 import { createRedactor } from '../util/redact.ts';
 import { lockHolder } from '../state/lock.ts';
 import { readStatus } from '../state/status-file.ts';
-import { readTurnsSince } from '../state/turns-log.ts';
+import { monthOf } from '../state/turns-log.ts';
+import { readTurnsOfMonth, readTurnsSince } from '../state/turns-read.ts';
 import { explainNote, HALT_FILE, type ExplainContext, type Explanation } from '../explain/explain.ts';
 import type { ScheduleState } from '../schedule/scheduler.ts';
 import { linkTarget } from '../vault/links.ts';
@@ -54,7 +55,7 @@ export async function explainCommand(argv: string[]): Promise<number> {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
-  const context = { ...(await readContext(found.root, config, configFile)), quietForMs: config.quietForMs };
+  const context = { ...(await readContext(found.root, found.vaultPath, config, configFile)), quietForMs: config.quietForMs };
   const explanation = explainNote(found.root, found.vaultPath, context);
   // It quotes notes' names, fields and errors: a secret in them (the API token...) is not printed.
   const redact = createRedactor();
@@ -122,7 +123,7 @@ function locateNote(arg: string, vaultOption: string | undefined): { root: strin
 }
 
 /** Everything explain decides from, read once; the daemon, if one runs, is only read from. */
-async function readContext(root: string, config: DaemonConfig, policySource: string): Promise<ExplainContext> {
+async function readContext(root: string, notePath: string, config: DaemonConfig, policySource: string): Promise<ExplainContext> {
   const { policy, maxMessageBytes: maxNoteBytes } = config;
   const now = new Date();
   // This month, for the budgets (as the daemon reads it), and the last many turns, for a note's own turn.
@@ -135,6 +136,11 @@ async function readContext(root: string, config: DaemonConfig, policySource: str
       return null;
     }
   };
+  // A message that ran in an earlier month: its turn is in that month's file.
+  const noteFile = path.join(root, ...notePath.split('/'));
+  const noteText = isFile(noteFile) ? readNote(noteFile, maxNoteBytes) : null;
+  const ranIn = noteText === null ? undefined : stampMonth(noteText);
+  const noteTurns = ranIn !== undefined && ranIn !== monthOf(now) ? await readTurnsOfMonth(root, ranIn) : [];
   let schedule: ScheduleState = {};
   try {
     schedule = JSON.parse(readText(path.join(root, STATE_DIR, 'schedule.json')) ?? '{}') as ScheduleState;
@@ -161,9 +167,22 @@ async function readContext(root: string, config: DaemonConfig, policySource: str
     halt: existsSync(path.join(root, HALT_FILE)) ? (readText(path.join(root, HALT_FILE)) ?? '') : null,
     budget: { dailyUsd: config.dailyBudgetUsd, monthlyUsd: config.monthlyBudgetUsd },
     turns,
+    noteTurns,
     schedule,
     now,
   };
+}
+
+/** The local month of a note's `finished_at` (or `started_at`), read from its frontmatter's own lines. */
+function stampMonth(text: string): string | undefined {
+  const front = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text)?.[1] ?? '';
+  for (const field of ['finished_at', 'started_at']) {
+    // Greedy and trimmed in code: no backtracking over a hostile line.
+    const value = new RegExp(`^${field}:(.*)$`, 'm').exec(front)?.[1]?.trim().replace(/^["']|["']$/g, '');
+    const at = value === undefined ? Number.NaN : Date.parse(value);
+    if (Number.isFinite(at)) return monthOf(new Date(at));
+  }
+  return undefined;
 }
 
 function render(e: Explanation): string {

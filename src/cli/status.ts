@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { usd } from '../state/ledger.ts';
 import { lockHolder } from '../state/lock.ts';
 import { readStatus } from '../state/status-file.ts';
-import { readRecentTurns } from '../state/turns-log.ts';
+import { readRecentTurns } from '../state/turns-read.ts';
 import { out, table } from './output.ts';
 import { resolveVault } from './vault-arg.ts';
 

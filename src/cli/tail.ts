@@ -1,11 +1,13 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { ConfigError, defaultConfigPath, loadConfig } from '../config/operator-config.ts';
 import type { DaemonEvent } from '../state/events.ts';
 import { API_FILE, type ApiInfo } from '../http/daemon-api.ts';
-import { TURNS_FILE, type TurnLogEntry } from '../state/turns-log.ts';
+import type { TurnLogEntry } from '../state/turns-log.ts';
+import { TurnsFollower } from '../state/turns-follower.ts';
+import { systemClock } from '../util/clock.ts';
 import { err, out } from './output.ts';
 import { elapsed } from './progress.ts';
 import { resolveVault } from './vault-arg.ts';
@@ -16,7 +18,7 @@ Follow the daemon's turns as they happen: each message as it starts, each tool c
 reply and its cost. Keeps following across daemon restarts (Ctrl-C to stop).
 
 It reads the running daemon's events from the local HTTP API (api_port and api_token in the operator
-config). With the API off, it follows finished turns only (from .scriptorium/turns.jsonl).
+config). With the API off, it follows finished turns only (from .scriptorium/turns/, one file a month).
 
 Options:
   --json         one JSON event per line
@@ -129,32 +131,12 @@ export async function* sseMessages(body: AsyncIterable<Buffer | string>): AsyncG
   }
 }
 
-/** Without the API: new lines of turns.jsonl as they are appended. */
+/** Without the API: turns as they are appended to the month's file (across the month's change). */
 async function followTurns(vault: string, signal: AbortSignal, print: (entry: TurnLogEntry) => void): Promise<void> {
-  const file = path.join(vault, TURNS_FILE);
-  let offset = (await stat(file).catch(() => null))?.size ?? 0;
-  let partial = '';
+  const follower = new TurnsFollower(vault, systemClock);
+  await follower.start();
   while (!signal.aborted) {
-    const size = (await stat(file).catch(() => null))?.size ?? 0;
-    if (size < offset) offset = 0; // replaced
-    if (size > offset) {
-      const handle = await open(file, 'r');
-      try {
-        const { buffer, bytesRead } = await handle.read(Buffer.alloc(size - offset), 0, size - offset, offset);
-        offset += bytesRead;
-        const lines = (partial + buffer.subarray(0, bytesRead).toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          try {
-            if (line.trim()) print(JSON.parse(line) as TurnLogEntry);
-          } catch {
-            // A torn line: skipped.
-          }
-        }
-      } finally {
-        await handle.close();
-      }
-    }
+    for (const entry of await follower.poll()) print(entry);
     await sleep(500, signal);
   }
 }

@@ -8,7 +8,8 @@ import type { DaemonEvents } from '../state/events.ts';
 import { HALT_NOTE } from '../state/halt-note.ts';
 import { acquireLock } from '../state/lock.ts';
 import type { AgentStatus } from '../state/status-file.ts';
-import { readTurnsSince, type TurnLogEntry } from '../state/turns-log.ts';
+import type { TurnLogEntry } from '../state/turns-log.ts';
+import { oldestFirst, visitTurnsSince } from '../state/turns-read.ts';
 import { isoLocal, systemClock, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import { createLogger, redactingLogger, type Logger } from '../util/logger.ts';
@@ -145,12 +146,17 @@ export class Daemon {
     this.#startedAt = isoLocal(this.#clock.now());
     // The budgets count this month (the vault's monthly cap, the dashboard's month column; today is in
     // it) and the last hour (max_runs_per_hour), and the dashboard shows the last few turns: nothing older
-    // is read, however long turns.jsonl has grown.
+    // is read: this month's file of .scriptorium/turns/, and last month's end when the hour or the last
+    // few turns reach into it, however long the vault has lived.
     const now = this.#clock.now();
     const since = Math.min(new Date(now.getFullYear(), now.getMonth(), 1).getTime(), now.getTime() - 3_600_000);
-    const recorded = await readTurnsSince(this.root, new Date(since), RECENT_TURNS);
-    for (const entry of recorded) p.ledger.record(entry);
-    p.view.addTurns(...recorded.slice(-RECENT_TURNS));
+    // Turn by turn, newest first: only the ledger's own record of each and the newest few are kept.
+    const newest: Array<{ entry: TurnLogEntry; at: number }> = [];
+    await visitTurnsSince(this.root, new Date(since), RECENT_TURNS, (entry, at) => {
+      p.ledger.record(entry);
+      if (newest.length < RECENT_TURNS) newest.push({ entry, at });
+    });
+    p.view.addTurns(...oldestFirst(newest));
     // Already over a vault cap: said once, and looked at again when the day or month is over.
     p.vaultCap.check();
     await p.halt.check();

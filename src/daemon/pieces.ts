@@ -21,7 +21,7 @@ import { Scheduler } from '../schedule/scheduler.ts';
 import { DaemonEvents } from '../state/events.ts';
 import { Journal } from '../state/journal.ts';
 import { Ledger } from '../state/ledger.ts';
-import { appendTurn, TURNS_FILE, type TurnLogEntry } from '../state/turns-log.ts';
+import { appendTurn, TURNS_DIR, type TurnLogEntry } from '../state/turns-log.ts';
 import type { RecoveryDeps } from '../state/recovery.ts';
 import { writeTurnNotes, type TurnNotesDeps } from '../turns/turn-notes.ts';
 import { Turns } from '../turns/turns.ts';
@@ -179,7 +179,7 @@ export function buildPieces(options: PiecesOptions) {
       vaultCap.check();
       view.addTurns(entry);
       // A full or read-only disk is said once by `health`, not again for every turn.
-      appendTurn(root, redactDeep(entry, redact)).catch((error) => void (health.failed(error, TURNS_FILE) || logger.error('could not record the turn', { error: errorMessage(error) })));
+      appendTurn(root, redactDeep(entry, redact)).catch((error) => void (health.failed(error, TURNS_DIR) || logger.error('could not record the turn', { error: errorMessage(error) })));
       options.onTurnFinished?.(entry);
       changed();
     },

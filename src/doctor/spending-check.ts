@@ -1,12 +1,12 @@
 import type { DaemonConfig } from '../config/operator-config.ts';
 import { Ledger, usd } from '../state/ledger.ts';
-import { readTurnsSince } from '../state/turns-log.ts';
+import { readTurnsSince } from '../state/turns-read.ts';
 import { vaultSpending } from '../state/vault-budget.ts';
 import type { Finding } from './findings.ts';
 
 /**
  * The vault's spending today and this month against the operator config's caps, from
- * `.scriptorium/turns.jsonl` read as the daemon reads it at start (this month only).
+ * `.scriptorium/turns/` read as the daemon reads it at start (this month only).
  */
 export async function checkSpending(root: string, config: DaemonConfig, configFile: string, now: Date): Promise<Finding[]> {
   const ledger = new Ledger();

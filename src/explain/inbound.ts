@@ -39,7 +39,7 @@ export function explainInbound(root: string, note: ScannedNote, ctx: ExplainCont
   shown.status = m.status; // absent means ready
   const agent = ctx.scan.registry.lookup(m.to);
   if (agent.kind === 'ok') shown.agent = `${agent.definition.name} (${agent.definition.path})`;
-  const turn = lastTurn(path, data, ctx.turns);
+  const turn = lastTurn(path, data, [...(ctx.noteTurns ?? []), ...ctx.turns]);
   if (turn) {
     shown.cost = `$${turn.costUsd.toFixed(4)}`;
     shown.duration = `${(turn.durationMs / 1000).toFixed(1)} s`;

@@ -38,8 +38,10 @@ export interface ExplainContext {
   halt: string | null;
   /** The operator config's caps on the whole vault's spending; absent: none known. */
   budget?: VaultBudget;
-  /** `.scriptorium/turns.jsonl`, as the daemon's ledger reads it. */
+  /** `.scriptorium/turns/`, as the daemon's ledger reads it: this month, and at least the last many turns. */
   turns: TurnLogEntry[];
+  /** The turns of the month the explained note ran in, when that is an earlier month (its own turn is there). */
+  noteTurns?: TurnLogEntry[];
   /** `.scriptorium/schedule.json`. */
   schedule: ScheduleState;
   now: Date;

@@ -65,12 +65,15 @@ export async function recoverFromJournal(deps: RecoveryDeps): Promise<void> {
   const open: JournalRecord[] = [];
   for (const [msg, { last, starts }] of lastByMessage(records)) {
     if (last.t === 'finished') continue;
-    if (last.t === 'retry') {
-      // Waiting for its retry: the note says when (retry_at); keep the record for the attempt count.
-      open.push(...records.filter((r) => r.msg === msg));
-      continue;
-    }
     try {
+      if (last.t === 'retry') {
+        // Waiting for its retry: the note says when (retry_at); the record is kept while the note waits.
+        // A note deleted or moved on meanwhile (as below) never retries: its records go, or every start
+        // would keep them for ever.
+        const status = (await readMessageNote(store, msg))?.message.status;
+        if (status === 'queued' || status === 'ready' || status === 'running') open.push(...records.filter((r) => r.msg === msg));
+        continue;
+      }
       if (last.t === 'result') {
         logger.warn('finishing a turn cut off by a crash', { note: msg });
         const replay = () => deps.replay(last);

@@ -334,6 +334,22 @@ describe('messages that wait or will not run, read from the vault alone (no daem
     const cancelled = await explain(v.root, await v.writeMessage('stop', 'helper', 'Hello?', { status: 'cancelled' }));
     expect(cancelled).toMatchObject({ verdict: 'cancelled: Scriptorium skips it', next: 'Set status: ready to run it.' });
   });
+
+  it("done in an earlier month: its turn's cost is read from that month's file, however many turns came since", async () => {
+    const v = await vaultWith();
+    await v.writeAgent('helper');
+    const finished = '2025-03-10T09:31:00+00:00';
+    const turn = (at: string, message: string, costUsd: number) =>
+      JSON.stringify({ at, agent: 'helper', message, thread: 'Threads/helper.md', reply: 'Outbox/old reply.md', ok: true, costUsd, durationMs: 4200 }) + '\n';
+    const old = await v.writeMessage('old', 'helper', 'Hello?', { status: 'done', started_at: '2025-03-10T09:30:00+00:00', finished_at: finished });
+    await v.write('.scriptorium/turns/2025-03.jsonl', turn(finished, old, 0.1234));
+    // More turns this month than explain reads back for its budgets: the old month is not among them.
+    const now = isoLocal(new Date());
+    await v.write(`.scriptorium/turns/${now.slice(0, 7)}.jsonl`, Array.from({ length: 20_001 }, (_, i) => turn(now, `Inbox/other ${i}.md`, 0.001)).join(''));
+    const e = await explain(v.root, old);
+    expect(e.facts).toMatchObject({ cost: '$0.1234', duration: '4.2 s' });
+    expect(e.reasons).toContain('Its turn cost $0.1234 and took 4.2 s.');
+  });
 });
 
 describe('agent definitions', () => {

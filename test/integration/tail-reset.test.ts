@@ -1,5 +1,5 @@
-// `scriptorium tail` follows turns across a daemon restart (a child process reading the real API), and
-// `scriptorium reset` makes an agent's next turn start a fresh Claude session.
+// `scriptorium tail` follows turns across a daemon restart (a child process reading the real API), and with
+// the API off the turns log; `scriptorium reset` makes an agent's next turn start a fresh Claude session.
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,20 @@ it('tail shows each turn with its tool calls, reply and cost, and goes on after 
   await waitForStatus(vault, second, 'done');
   await waitFor(() => /researcher ▸ Inbox\/second\.md/.test(tail!.stdout()) || undefined);
   await waitFor(() => (tail!.stdout().match(/researcher ✓/g)?.length ?? 0) >= 2 || undefined);
+});
+
+it("tail with the API off follows the month's turns file: each finished turn, with its cost", async () => {
+  fake = await useFakeClaude();
+  vault = await createTempVault();
+  await vault.writeAgent('researcher');
+  config = path.join(vault.root, '..', `${path.basename(vault.root)}-config.yaml`);
+  await writeFile(config, 'concurrency: 2\n');
+  daemon = new Daemon({ vault: vault.root, config: { ...TEST_CONFIG, dashboard: false }, logger: createMemoryLogger() });
+  await daemon.start();
+  tail = spawnCli(RUN, ['tail', vault.root, '--config', config], { cwd: vault.root, env: process.env });
+  await waitFor(() => /The HTTP API is off/.test(tail!.stderr()) || undefined);
+  await waitForStatus(vault, await vault.writeMessage('first', 'researcher', 'First question'), 'done');
+  await waitFor(() => /researcher ✓ Outbox\/.*\$\d+\.\d{4}/.test(tail!.stdout()) || undefined);
 });
 
 it('reset clears the session so the next turn starts a fresh one, and keeps the history', async () => {

@@ -7,7 +7,7 @@ import { statusCommand } from '../../src/cli/status.ts';
 import type { DaemonConfig } from '../../src/config/operator-config.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { readStatus } from '../../src/state/status-file.ts';
-import { TURNS_FILE, type TurnLogEntry } from '../../src/state/turns-log.ts';
+import { LEGACY_TURNS_FILE, type TurnLogEntry } from '../../src/state/turns-log.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
 import { heldClock, TEST_CONFIG, waitForStatus } from '../helpers/daemon-harness.ts';
 import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
@@ -114,7 +114,7 @@ describe("the vault's spending caps", () => {
     });
     const log = [turn('2026-05-20T10:00:00+00:00', 50), turn('2026-06-03T10:00:00+00:00', 2), turn('2026-06-17T10:00:00+00:00', 1.5)];
     const clock = await start('2026-06-30T23:59:59', { monthlyBudgetUsd: 3.5, dailyBudgetUsd: 10 }, {
-      [TURNS_FILE]: log.map((t) => JSON.stringify(t)).join('\n') + '\n',
+      [LEGACY_TURNS_FILE]: log.map((t) => JSON.stringify(t)).join('\n') + '\n',
     });
     // Reached before any message came: said at start.
     expect(reachedLines()).toHaveLength(1);

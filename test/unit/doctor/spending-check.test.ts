@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../src/config/operator-config.ts';
 import { checkSpending } from '../../../src/doctor/spending-check.ts';
-import { TURNS_FILE } from '../../../src/state/turns-log.ts';
+import { LEGACY_TURNS_FILE } from '../../../src/state/turns-log.ts';
 
 let root: string;
 
@@ -17,7 +17,7 @@ beforeEach(async () => {
     ['2026-06-12T09:00:00', 1.25],
     ['2026-06-12T10:00:00', 0.5],
   ].map(([at, costUsd]) => JSON.stringify({ at, agent: 'a', message: 'Inbox/m.md', thread: 'Threads/a.md', reply: '', ok: true, costUsd, durationMs: 1 }));
-  await writeFile(path.join(root, TURNS_FILE), turns.join('\n') + '\n');
+  await writeFile(path.join(root, LEGACY_TURNS_FILE), turns.join('\n') + '\n');
 });
 
 afterEach(() => rm(root, { recursive: true, force: true }));

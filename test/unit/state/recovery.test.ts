@@ -87,6 +87,18 @@ describe('recovery after a crash', () => {
     expect((await kit.journal.readAll()).map((r) => `${r.t} ${r.msg}`)).toEqual(['retry Inbox/r.md']);
   });
 
+  it('a message waiting for its retry that was deleted or moved on loses its records: they are not kept for ever', async () => {
+    await kit.vault.write('Inbox/r.md', inboundNote('helper', 'r, please.', { status: 'queued', retry_at: AT, retry_attempt: 1 }));
+    await kit.vault.write('Inbox/s.md', inboundNote('helper', 's, please.', { status: 'cancelled', retry_at: AT, retry_attempt: 1 }));
+    for (const msg of ['Inbox/r.md', 'Inbox/s.md', 'Inbox/gone.md']) {
+      await kit.journal.append({ t: 'started', msg, agent: 'helper', thread: 'Threads/helper.md', startedAt: STARTED, at: STARTED });
+      await kit.journal.append({ t: 'retry', msg, attempt: 1, retryAt: AT, error: 'overloaded', at: STARTED });
+    }
+    await recoverFromJournal(recovery());
+    expect((await kit.journal.readAll()).map((r) => `${r.t} ${r.msg}`)).toEqual(['started Inbox/r.md', 'retry Inbox/r.md']);
+    expect((await kit.vault.fields('Inbox/s.md')).status).toBe('cancelled');
+  });
+
   it('a reset while the turn ran stands when its notes are written: the thread keeps no session', async () => {
     await running();
     // The thread had a session when the turn began; `scriptorium reset --force` cleared it meanwhile.

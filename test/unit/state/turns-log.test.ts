@@ -1,22 +1,24 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readTurnsSince, TURNS_FILE, type TurnLogEntry } from '../../../src/state/turns-log.ts';
+import { appendTurn, monthFile, monthOf, TURNS_DIR, type TurnLogEntry } from '../../../src/state/turns-log.ts';
 
 let root: string;
 
 beforeEach(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-turns-'));
-  await mkdir(path.join(root, '.scriptorium'));
 });
 
-afterEach(() => rm(root, { recursive: true, force: true }));
+afterEach(async () => {
+  process.env.TZ = 'UTC';
+  await rm(root, { recursive: true, force: true });
+});
 
-const entry = (at: string, message = `Inbox/${at}.md`): TurnLogEntry => ({
+const entry = (at: string): TurnLogEntry => ({
   at,
   agent: 'a',
-  message,
+  message: `Inbox/${at}.md`,
   thread: 'Threads/a.md',
   reply: '',
   ok: true,
@@ -26,38 +28,61 @@ const entry = (at: string, message = `Inbox/${at}.md`): TurnLogEntry => ({
   session: undefined,
 });
 
-/** One turn a day from `first`, for `days` days. */
-function daily(first: string, days: number): TurnLogEntry[] {
-  const start = new Date(first).getTime();
-  return Array.from({ length: days }, (_, i) => entry(new Date(start + i * 86_400_000).toISOString()));
-}
+const read = (month: string) => readFile(path.join(root, monthFile(month)), 'utf8');
 
-const write = (entries: TurnLogEntry[], tail = '') => writeFile(path.join(root, TURNS_FILE), entries.map((e) => JSON.stringify(e) + '\n').join('') + tail);
-
-describe('reading turns.jsonl from its end', () => {
-  it('gives the turns since a date, oldest first, and no older ones than it must', async () => {
-    await write(daily('2026-01-01T12:00:00Z', 200));
-    const read = await readTurnsSince(root, new Date('2026-07-01T00:00:00Z'));
-    // July 1st to 19th; reading goes on a day past the date (for lines appended late), up to the first
-    // line older than that, and stops there.
-    expect(read.map((e) => e.at)).toEqual(daily('2026-06-29T12:00:00Z', 21).map((e) => e.at));
+describe('recording turns, one file a month', () => {
+  it("each turn goes to its own month's file, a late one (replayed after a crash) to its month too", async () => {
+    await appendTurn(root, entry('2026-06-30T23:59:59+00:00'));
+    await appendTurn(root, entry('2026-07-01T00:00:00+00:00'));
+    await appendTurn(root, entry('2026-06-30T12:00:00+00:00'));
+    expect((await read('2026-06')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as TurnLogEntry).at)).toEqual(['2026-06-30T23:59:59+00:00', '2026-06-30T12:00:00+00:00']);
+    expect(await read('2026-07')).toBe(JSON.stringify(entry('2026-07-01T00:00:00+00:00')) + '\n');
+    expect((await readdir(path.join(root, TURNS_DIR))).sort()).toEqual(['2026-06.jsonl', '2026-07.jsonl']);
   });
 
-  it('gives at least the last N, however old', async () => {
-    await write(daily('2025-01-01T12:00:00Z', 30));
-    const read = await readTurnsSince(root, new Date('2026-07-01T00:00:00Z'), 5);
-    expect(read.map((e) => e.at)).toEqual(daily('2025-01-01T12:00:00Z', 30).slice(-5).map((e) => e.at));
+  it('the month is the local one, as the budgets count it', async () => {
+    process.env.TZ = 'America/New_York';
+    // 22:00 on June 30th in New York.
+    await appendTurn(root, entry('2026-07-01T02:00:00Z'));
+    expect(monthOf(new Date('2026-07-01T02:00:00Z'))).toBe('2026-06');
+    expect(await read('2026-06')).toContain('2026-07-01T02:00:00Z');
   });
 
-  it('reads lines across its read chunks whole, multi-byte characters too, and skips a line cut short', async () => {
-    // Names long enough that lines straddle every 64 KB boundary somewhere.
-    const entries = Array.from({ length: 400 }, (_, i) => entry(`2026-06-01T10:${String(i % 60).padStart(2, '0')}:00Z`, `Inbox/${'é—📎'.repeat(100)} ${i}.md`));
-    await write(entries, '{"at":"2026-06-01T11:00:00Z","agent":"a","mess');
-    const read = await readTurnsSince(root, new Date('2026-05-01T00:00:00Z'));
-    expect(read).toEqual(entries);
+  it("a turn whose date cannot be read goes to this month's file", async () => {
+    await appendTurn(root, entry('not a date'));
+    expect(await read(monthOf(new Date()))).toContain('not a date');
   });
 
-  it('no file: no turns', async () => {
-    expect(await readTurnsSince(path.join(root, 'nowhere'), new Date(0), 10)).toEqual([]);
+  it('a month file that is a symbolic link is not written through; the error says why', async () => {
+    const outside = path.join(root, 'outside.txt');
+    await writeFile(outside, 'mine\n');
+    await mkdir(path.join(root, TURNS_DIR), { recursive: true });
+    await symlink(outside, path.join(root, monthFile('2026-06')));
+    await expect(appendTurn(root, entry('2026-06-02T10:00:00Z'))).rejects.toMatchObject({ code: 'ELOOP' });
+    expect(await readFile(outside, 'utf8')).toBe('mine\n');
+  });
+
+  it('a turns folder that is a symbolic link is not written into', async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-elsewhere-'));
+    try {
+      await mkdir(path.join(root, '.scriptorium'));
+      await symlink(elsewhere, path.join(root, TURNS_DIR));
+      await expect(appendTurn(root, entry('2026-06-02T10:00:00Z'))).rejects.toThrow(/leads outside the vault/);
+      expect(await readdir(elsewhere)).toEqual([]);
+      expect((await lstat(path.join(root, TURNS_DIR))).isSymbolicLink()).toBe(true);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('a .scriptorium folder that is a symbolic link out of the vault gets no folder and no turn', async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-elsewhere-'));
+    try {
+      await symlink(elsewhere, path.join(root, '.scriptorium'));
+      await expect(appendTurn(root, entry('2026-06-02T10:00:00Z'))).rejects.toThrow(/leads outside the vault/);
+      expect(await readdir(elsewhere)).toEqual([]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });
