@@ -120,8 +120,6 @@ export class StatusView {
   dashboard(): DashboardSnapshot {
     const { ledger, registry, index, clock, halt } = this.#s;
     const now = clock.now();
-    const midnight = new Date(now);
-    midnight.setHours(0, 0, 0, 0);
     const agents: DashboardAgent[] = this.agentStatuses().map((a) => {
       // Over a budget shows as soon as it is spent, not only once a message waits on it.
       const lookup = registry.lookup(a.name);
@@ -157,7 +155,7 @@ export class StatusView {
         // The very figures the vault's caps are held to.
         costToday: spending.todayUsd,
         costMonth: spending.monthUsd,
-        turnsToday: ledger.turnsSince(midnight),
+        turnsToday: ledger.turnsToday(now),
       },
     };
   }
