@@ -1,5 +1,5 @@
 import type { DashboardWriter } from '../dashboard/dashboard-writer.ts';
-import { writeStatus } from '../state/status-file.ts';
+import { STATUS_FILE } from '../state/status-file.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import type { NoteStore } from '../vault/note-store.ts';
@@ -41,7 +41,7 @@ export class StatusWriter {
 
   async writeNow(): Promise<void> {
     try {
-      await writeStatus(this.#store, this.#view.statusFile());
+      await this.#store.write(STATUS_FILE, this.#view.statusText());
     } catch (error) {
       // A full or read-only disk is said once (vault/write-health.ts), not at every change of status.
       this.#logger[storageErrorCode(error) === undefined ? 'warn' : 'debug']('could not write status file', { error: errorMessage(error) });
