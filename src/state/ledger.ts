@@ -90,6 +90,11 @@ export class Ledger {
     return this.#agents.get(agent)?.byMonth.get(monthKey(dayKey(now))) ?? 0;
   }
 
+  /** How many run times it keeps for the agent (at most an hour's worth): what tests of its size look at. */
+  runsKept(agent: string): number {
+    return this.#agents.get(agent)?.runs.length ?? 0;
+  }
+
   /** Runs in the hour before `now`, and when the oldest of them leaves that hour. */
   runsInLastHour(agent: string, now: Date): { count: number; freesAt: Date | undefined } {
     const runs = this.#agents.get(agent)?.runs ?? [];
