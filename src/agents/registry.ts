@@ -21,6 +21,8 @@ export class AgentRegistry {
   /** The sorted names and the valid definitions, made again only after a change. */
   #names: string[] | undefined;
   #definitions: AgentDefinition[] | undefined;
+  #paths: string[] | undefined;
+  #version = 0;
   readonly #onDefinition: ((definition: AgentDefinition) => void) | undefined;
   readonly #onChange: ((name: string) => void) | undefined;
 
@@ -91,7 +93,13 @@ export class AgentRegistry {
 
   /** Paths of definition notes (protected from agents' own edits). */
   paths(): string[] {
-    return [...this.#byPath.keys()].sort();
+    this.#paths ??= [...this.#byPath.keys()].sort();
+    return [...this.#paths];
+  }
+
+  /** Goes up at every change: what is made from the definitions can be kept until it does. */
+  get version(): number {
+    return this.#version;
   }
 
   #owner(name: string): Entry | undefined {
@@ -110,6 +118,8 @@ export class AgentRegistry {
   #changed(name: string | undefined, previous: Entry | undefined): void {
     this.#names = undefined;
     this.#definitions = undefined;
+    this.#paths = undefined;
+    this.#version++;
     if (name !== undefined) this.#onChange?.(name);
     if (previous && nameOf(previous.result) !== name) this.#onChange?.(nameOf(previous.result));
   }
