@@ -293,6 +293,7 @@ export function buildPieces(options: PiecesOptions) {
     isHalted: () => halt.halted,
     onNextRun: (agent, next) => {
       view.scheduleChanged(agent);
+      changed();
       nextRuns.show(agent, next);
     },
   });
