@@ -3,7 +3,7 @@
 //
 //   npm run bench                        every bench (about 6 minutes on two cores)
 //   npm run bench -- wake cold           some of them: wake, cold, throughput, idle, turn, hook, server,
-//                                        growth-thread, growth-history, growth-log
+//                                        growth-thread, growth-history, growth-log, growth-agents
 //   npm run bench -- --runs=5            more repeats (default 3)
 //   npm run bench -- --quick             a smoke run: few messages, small vaults, short idle
 //   options: --messages=200 --chunked=20 --diagnostic=10 (wake), --sizes=1000,10000,50000 (cold),
@@ -11,7 +11,8 @@
 //            --hook-turns=10 --writes=5 (hook), --server-turns=20 (server), --no-profile,
 //            --thread-sizes=100,1000,3000 --thread-turns=20 (growth-thread),
 //            --history-sizes=1000,10000 (growth-history: finished message/reply pairs),
-//            --log-turns=10000,100000,400000 (growth-log)
+//            --log-turns=10000,100000,400000 (growth-log),
+//            --agent-sizes=10,100,1000 --agent-messages=400 (growth-agents)
 //
 // Tables go to stdout, progress to stderr; results are merged into bench/results/latest.json (a bench not
 // run keeps its previous figures there). BENCHMARKS.md is written by hand from those figures.
@@ -25,12 +26,13 @@ import { growthHistoryBench } from './growth-history.ts';
 import { describeMachine } from './lib/machine.ts';
 import { realTurnBench } from './real-turn.ts';
 import { throughputBench } from './throughput.ts';
+import { growthAgentsBench } from './growth-agents.ts';
 import { wakeBench } from './wake.ts';
 import { writeHookBench } from './write-hook.ts';
 import { turnServerBench } from './turn-server.ts';
 import { threadGrowthBench } from './growth-thread.ts';
 
-const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server', 'growth-thread', 'growth-history', 'growth-log'] as const;
+const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server', 'growth-thread', 'growth-history', 'growth-log', 'growth-agents'] as const;
 type BenchName = (typeof BENCHES)[number];
 const ALIASES: Record<string, BenchName> = { 'cold-start': 'cold', 'real-turn': 'turn', overhead: 'turn' };
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -155,6 +157,12 @@ async function main(): Promise<void> {
         const sizes = (args.values.get('log-turns') ?? (args.quick ? '10000' : '10000,100000,400000')).split(',').map(Number);
         const options = { runs: args.runs, sizes, quick: args.quick };
         record(name, options, await growthLogBench(options));
+        break;
+      }
+      case 'growth-agents': {
+        const sizes = (args.values.get('agent-sizes') ?? (args.quick ? '10,1000' : '10,100,1000')).split(',').map(Number);
+        const options = { runs: args.runs, sizes, quick: args.quick, messages: numberOption(args, 'agent-messages', 400, 400), profile: !args.values.has('no-profile') };
+        record(name, options, await growthAgentsBench(options));
         break;
       }
     }

@@ -40,6 +40,7 @@ import { WriteRetries } from '../turns/write-retries.ts';
 import { templateFolders } from '../vault/template-folders.ts';
 import { NoteEvents, type NoteHandling } from '../watch/note-events.ts';
 import { VaultWatcher } from '../watch/vault-watcher.ts';
+import { AgentHolds } from './agent-holds.ts';
 import { HaltSwitch } from './halt.ts';
 import { NextRunWriter } from './next-run.ts';
 import { WaitingRechecks } from './rechecks.ts';
@@ -98,13 +99,24 @@ export function buildPieces(options: PiecesOptions) {
     onDefinition: (definition) => {
       if (definition.notify) addUrlSecrets(redact, definition.notify);
     },
+    // Bound late: the view is made after the pieces it reads.
+    onChange: (name) => agentChanged(name),
   });
   const changed = () => status.changed();
-  const lanes = new Lanes(config.concurrency, changed);
+  /** What the status views show of one agent changed: only its entry and row are made again. */
+  const agentChanged = (name: string) => {
+    view.agentChanged(name);
+    changed();
+  };
+  const lanes = new Lanes(config.concurrency, (agent) => {
+    if (agent === undefined) view.everyAgentChanged();
+    else view.agentChanged(agent);
+    changed();
+  });
   const active = new ActiveMessages();
   const journal = new Journal(root, { redact });
   const ledger = new Ledger();
-  const holds = new Map<string, string>();
+  const holds = new AgentHolds(agentChanged);
   const budget = { dailyUsd: config.dailyBudgetUsd, monthlyUsd: config.monthlyBudgetUsd };
   const vaultCap = new VaultCap({ ledger, budget, clock, logger, recheckAt: (when) => rechecks.at(when) });
   const folders = templateFolders(root);
@@ -279,7 +291,11 @@ export function buildPieces(options: PiecesOptions) {
     state: scheduleStateFile(store, logger),
     fire: (fire) => writeScheduledMessage({ store, clock, logger, isActive: (messagePath) => active.has(messagePath) }, fire),
     isHalted: () => halt.halted,
-    onNextRun: (agent, next) => nextRuns.show(agent, next),
+    onNextRun: (agent, next) => {
+      view.scheduleChanged(agent);
+      changed();
+      nextRuns.show(agent, next);
+    },
   });
   const view = new StatusView({ root, concurrency: config.concurrency, registry, lanes, ledger, budget, index, clock, holds, schedule: scheduler, halt, startedAt: options.startedAt, needsYou: () => [...(approvals?.needsYou() ?? []), ...questions.needsYou()] });
   const dashboard = config.dashboard ? new DashboardWriter({ store, logger, snapshot: options.dashboardSnapshot, minIntervalMs: config.dashboardIntervalMs }) : undefined;

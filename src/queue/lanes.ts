@@ -10,9 +10,10 @@ export class Lanes {
   readonly #lanes = new Map<string, PQueue>();
   readonly #running = new Map<string, number>();
   #closed = false;
-  private readonly onChange: () => void;
+  /** Told of each change: with the agent whose lane changed, or with none when every lane may have. */
+  private readonly onChange: (agent?: string) => void;
 
-  constructor(concurrency: number, onChange: () => void = () => {}) {
+  constructor(concurrency: number, onChange: (agent?: string) => void = () => {}) {
     this.#global = new PQueue({ concurrency });
     this.onChange = onChange;
   }
@@ -27,16 +28,16 @@ export class Lanes {
         : this.#global.add(async () => {
             if (this.#closed) return;
             this.#running.set(agent, (this.#running.get(agent) ?? 0) + 1);
-            this.onChange();
+            this.onChange(agent);
             try {
               await job();
             } finally {
               this.#running.set(agent, (this.#running.get(agent) ?? 1) - 1);
-              this.onChange();
+              this.onChange(agent);
             }
           }),
     );
-    this.onChange();
+    this.onChange(agent);
     // Jobs handle their own failures; a rejection here is only p-queue's AbortError from clear().
     return run.then(
       () => undefined,
@@ -98,6 +99,9 @@ export class Lanes {
     let lane = this.#lanes.get(agent);
     if (!lane) {
       lane = new PQueue({ concurrency: 1 });
+      // A finished job leaves its lane a microtask after the turn's own change was told: told again then,
+      // or a view that keeps its rows until told would show one message too many waiting.
+      lane.addEventListener('next', () => this.onChange(agent));
       this.#lanes.set(agent, lane);
     }
     return lane;

@@ -2,30 +2,65 @@ import type { TurnLogEntry } from './turns-log.ts';
 
 const HOUR_MS = 3_600_000;
 
+/** One agent's record: what its readers ask about, today, this month and the last hour, and nothing older. */
+interface AgentLedger {
+  /** Spent by local day, for the newest month recorded only (older days are never asked about). */
+  byDay: Map<string, number>;
+  /** Spent by local month (a dozen keys a year). */
+  byMonth: Map<string, number>;
+  /** Start times of the runs within an hour of the newest one, oldest first: what `max_runs_per_hour` needs. */
+  runs: number[];
+  newestMonth: string;
+}
+
 /**
  * What each agent has spent and how often it ran, from the recorded turns (`.scriptorium/turns.jsonl`
- * at start, then every finished turn): the base for `daily_budget_usd` and `max_runs_per_hour`, and for
- * the vault's caps of the operator config (state/vault-budget.ts).
+ * at start, then every finished turn): the base for `daily_budget_usd` and `max_runs_per_hour`, the
+ * dashboard's cost columns, and the vault's caps of the operator config (state/vault-budget.ts).
+ *
+ * Its readers ask about today, this month and the last hour only, so it keeps sums by local day and by
+ * local month and the last hour's runs, not the turns: its size and each answer's cost stay the same
+ * however many turns a long-lived daemon records.
  */
 export class Ledger {
-  readonly #turns = new Map<string, Array<{ at: number; cost: number }>>();
+  readonly #agents = new Map<string, AgentLedger>();
   /**
-   * All agents' spending by local day and by local month: the vault's caps are looked at before every
-   * turn, so they are one lookup, not a sum over every turn on record.
+   * All agents' spending and turns by local day and by local month: the vault's caps are looked at before
+   * every turn, so they are one lookup, not a sum over every turn on record.
    */
   readonly #byDay = new Map<string, number>();
   readonly #byMonth = new Map<string, number>();
+  readonly #turnsByDay = new Map<string, number>();
 
   record(entry: Pick<TurnLogEntry, 'agent' | 'at' | 'costUsd'>): void {
     const at = new Date(entry.at).getTime();
     if (!Number.isFinite(at)) return;
     const cost = Number.isFinite(entry.costUsd) ? entry.costUsd : 0;
-    const list = this.#turns.get(entry.agent) ?? [];
-    list.push({ at, cost });
-    this.#turns.set(entry.agent, list);
     const day = dayKey(new Date(at));
-    this.#byDay.set(day, (this.#byDay.get(day) ?? 0) + cost);
-    this.#byMonth.set(monthKey(day), (this.#byMonth.get(monthKey(day)) ?? 0) + cost);
+    const month = monthKey(day);
+    add(this.#byDay, day, cost);
+    add(this.#byMonth, month, cost);
+    add(this.#turnsByDay, day, 1);
+
+    let agent = this.#agents.get(entry.agent);
+    if (!agent) {
+      agent = { byDay: new Map(), byMonth: new Map(), runs: [], newestMonth: month };
+      this.#agents.set(entry.agent, agent);
+    }
+    add(agent.byMonth, month, cost);
+    if (month >= agent.newestMonth) {
+      if (month > agent.newestMonth) agent.byDay.clear();
+      agent.newestMonth = month;
+      add(agent.byDay, day, cost);
+    }
+    // Kept in time order: turns are recorded as they end, but the turns read at start may not be.
+    let i = agent.runs.length;
+    while (i > 0 && agent.runs[i - 1]! > at) i--;
+    agent.runs.splice(i, 0, at);
+    const newest = agent.runs[agent.runs.length - 1]!;
+    let stale = 0;
+    while (stale < agent.runs.length && agent.runs[stale]! <= newest - HOUR_MS) stale++;
+    if (stale > 0) agent.runs.splice(0, stale);
   }
 
   /** Spent by every agent on `now`'s local day. */
@@ -38,35 +73,40 @@ export class Ledger {
     return this.#byMonth.get(monthKey(dayKey(now))) ?? 0;
   }
 
-  /** Spent since local midnight of `now`. */
+  /** Turns recorded on `now`'s local day, all agents (the dashboard's "turns today"). */
+  turnsToday(now: Date): number {
+    return this.#turnsByDay.get(dayKey(now)) ?? 0;
+  }
+
+  /** Spent on `now`'s local day. */
   spentToday(agent: string, now: Date): number {
-    const midnight = new Date(now);
-    midnight.setHours(0, 0, 0, 0);
-    return this.spentSince(agent, midnight);
+    const day = dayKey(now);
+    const record = this.#agents.get(agent);
+    return record && record.newestMonth === monthKey(day) ? (record.byDay.get(day) ?? 0) : 0;
   }
 
-  /** Spent since the first day of `now`'s month, local time (the dashboard's month column). */
+  /** Spent in `now`'s local month (the dashboard's month column). */
   spentThisMonth(agent: string, now: Date): number {
-    return this.spentSince(agent, new Date(now.getFullYear(), now.getMonth(), 1));
+    return this.#agents.get(agent)?.byMonth.get(monthKey(dayKey(now))) ?? 0;
   }
 
-  spentSince(agent: string, since: Date): number {
-    return (this.#turns.get(agent) ?? []).filter((t) => t.at >= since.getTime()).reduce((sum, t) => sum + t.cost, 0);
-  }
-
-  /** Turns recorded since `since`, all agents. */
-  turnsSince(since: Date): number {
-    let n = 0;
-    for (const list of this.#turns.values()) n += list.filter((t) => t.at >= since.getTime()).length;
-    return n;
+  /** How many run times it keeps for the agent (at most an hour's worth): what tests of its size look at. */
+  runsKept(agent: string): number {
+    return this.#agents.get(agent)?.runs.length ?? 0;
   }
 
   /** Runs in the hour before `now`, and when the oldest of them leaves that hour. */
   runsInLastHour(agent: string, now: Date): { count: number; freesAt: Date | undefined } {
+    const runs = this.#agents.get(agent)?.runs ?? [];
     const since = now.getTime() - HOUR_MS;
-    const recent = (this.#turns.get(agent) ?? []).filter((t) => t.at > since).sort((a, b) => a.at - b.at);
-    return { count: recent.length, freesAt: recent[0] ? new Date(recent[0].at + HOUR_MS) : undefined };
+    const first = runs.findIndex((at) => at > since);
+    if (first === -1) return { count: 0, freesAt: undefined };
+    return { count: runs.length - first, freesAt: new Date(runs[first]! + HOUR_MS) };
   }
+}
+
+function add(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
 }
 
 /** `2026-06-01`, the local calendar day: "today" is the machine's, as for `daily_budget_usd`. */

@@ -50,7 +50,25 @@ export interface AgentStatus {
 export const STATUS_FILE = `${STATE_DIR}/status.json`;
 
 export async function writeStatus(store: NoteStore, status: DaemonStatus): Promise<void> {
-  await store.write(STATUS_FILE, JSON.stringify(status, null, 2) + '\n');
+  const { agents, ...head } = status;
+  await store.write(STATUS_FILE, statusText(head, agents.map(agentStatusText)));
+}
+
+/**
+ * One agent's entry as it stands in `status.json`'s `agents` array: made once per change of that agent, so
+ * a write with a thousand agents joins texts instead of serialising every agent again.
+ */
+export function agentStatusText(agent: AgentStatus): string {
+  // JSON.stringify escapes every newline inside a string: each line break here is the layout's.
+  return '    ' + JSON.stringify(agent, null, 2).replaceAll('\n', '\n    ');
+}
+
+/** `status.json`'s text, the same as `JSON.stringify(status, null, 2)`, from its entries' texts. */
+export function statusText(head: Omit<DaemonStatus, 'agents'>, agents: string[]): string {
+  const empty = JSON.stringify({ ...head, agents: [] }, null, 2);
+  const tail = '"agents": []\n}';
+  if (agents.length === 0) return empty + '\n';
+  return `${empty.slice(0, -tail.length)}"agents": [\n${agents.join(',\n')}\n  ]\n}\n`;
 }
 
 export async function readStatus(root: string): Promise<DaemonStatus | null> {

@@ -54,8 +54,7 @@ export function turnRequest(deps: RequestDeps, agent: AgentDefinition, message: 
       : registry
           .definitions()
           .filter((d) => d.name !== agent.name && d.enabled && mayAddress(agent, d.name))
-          // One line each: the directory travels in the turn's arguments.
-          .map((d) => ({ name: d.name, description: d.description ? oneLine(d.description, 200) : undefined }));
+          .map(directoryEntry);
   const delegates = directory.length > 0;
   const approvals = deps.channel !== undefined && deps.approvals?.on === true;
   // Scriptorium's own server: the delegation tools when there is someone to hand work to, `ask_user` and
@@ -113,13 +112,33 @@ function turnEnv(deps: RequestDeps, agent: AgentDefinition): Record<string, stri
  * definition notes, HALT.md, approval notes and dot-folders are denied (absolute paths, Claude Code's `//` form).
  */
 function protectedPaths(roots: string[], registry: AgentRegistry): string[] {
+  // Every turn has a rule per definition note: made once per change of the definitions, not per turn.
+  const key = roots.join('\0');
+  const kept = protectedRules.get(registry);
+  if (kept && kept.version === registry.version && kept.roots === key) return kept.rules;
   // The vault as given and as it really is, when a link leads to it: a rule must match whichever form an
   // edit names.
-  return roots.flatMap((root) => {
+  const rules = roots.flatMap((root) => {
     const abs = (p: string) => `Edit(/${path.join(root, p).split(path.sep).join('/')})`;
     return [...registry.paths().map(abs), abs('HALT.md'), abs(`${APPROVALS_DIR}/**`), abs('.*/**'), abs('**/.*/**')];
   });
+  protectedRules.set(registry, { version: registry.version, roots: key, rules });
+  return rules;
 }
+
+const protectedRules = new WeakMap<AgentRegistry, { version: number; roots: string; rules: string[] }>();
+
+/** One line each: the directory travels in the turn's arguments. Made once per reading of a definition. */
+function directoryEntry(d: AgentDefinition): { name: string; description: string | undefined } {
+  let entry = directoryEntries.get(d);
+  if (!entry) {
+    entry = { name: d.name, description: d.description ? oneLine(d.description, 200) : undefined };
+    directoryEntries.set(d, entry);
+  }
+  return entry;
+}
+
+const directoryEntries = new WeakMap<AgentDefinition, { name: string; description: string | undefined }>();
 
 /** The message a delegation made in this turn points back to: a callback's own origin, or this message. */
 export function originOf(message: InboundMessage): string {

@@ -123,3 +123,34 @@ describe('AgentRegistry edits', () => {
     expect(registry.lookup('e').kind).toBe('ok');
   });
 });
+
+describe('AgentRegistry after changes', () => {
+  it('a renamed definition leaves its old name, a removed one its name, and the version says each change', () => {
+    const changed: string[] = [];
+    const registry = new AgentRegistry({ onChange: (name) => changed.push(name) });
+    registry.set('Agents/a.md', read('Agents/a.md'));
+    registry.set('Agents/b.md', read('Agents/b.md'));
+    const before = registry.version;
+    registry.set('Agents/a.md', read('Agents/a.md', { name: 'c' }));
+    expect(registry.version).toBeGreaterThan(before);
+    expect(registry.names()).toEqual(['b', 'c']);
+    expect(registry.lookup('a')).toEqual({ kind: 'unknown' });
+    expect(ownerOf(registry, 'c')).toBe('Agents/a.md');
+    expect(changed.slice(-2).sort()).toEqual(['a', 'c']);
+    registry.remove('Agents/b.md');
+    expect(registry.names()).toEqual(['c']);
+    expect(registry.definitions().map((d) => d.name)).toEqual(['c']);
+    expect(registry.paths()).toEqual(['Agents/a.md']);
+    expect(changed.at(-1)).toBe('b');
+  });
+
+  it('when the first claim to a name goes, the next one owns it', () => {
+    const registry = new AgentRegistry();
+    registry.set('Agents/one.md', read('Agents/one.md', { name: 'x' }));
+    registry.set('Agents/two.md', read('Agents/two.md', { name: 'x' }));
+    expect(ownerOf(registry, 'x')).toBe('Agents/one.md');
+    registry.remove('Agents/one.md');
+    expect(ownerOf(registry, 'x')).toBe('Agents/two.md');
+    expect(registry.names()).toEqual(['x']);
+  });
+});
