@@ -2,12 +2,14 @@
 // beside its baseline in the same run and given as median (min–max) over repeated runs, with the ratio.
 //
 //   npm run bench                        every bench (about 6 minutes on two cores)
-//   npm run bench -- wake cold           some of them: wake, cold, throughput, idle, turn, hook, server
+//   npm run bench -- wake cold           some of them: wake, cold, throughput, idle, turn, hook, server,
+//                                        growth-backlog
 //   npm run bench -- --runs=5            more repeats (default 3)
 //   npm run bench -- --quick             a smoke run: few messages, small vaults, short idle
 //   options: --messages=200 --chunked=20 --diagnostic=10 (wake), --sizes=1000,10000,50000 (cold),
 //            --throughput-messages=2000, --seconds=60 (idle), --turns=20 (turn),
-//            --hook-turns=10 --writes=5 (hook), --server-turns=20 (server), --no-profile
+//            --hook-turns=10 --writes=5 (hook), --server-turns=20 (server),
+//            --backlog-sizes=500,5000 --backlog-bodies=100,20000 (growth-backlog), --no-profile
 //
 // Tables go to stdout, progress to stderr; results are merged into bench/results/latest.json (a bench not
 // run keeps its previous figures there). BENCHMARKS.md is written by hand from those figures.
@@ -22,8 +24,9 @@ import { throughputBench } from './throughput.ts';
 import { wakeBench } from './wake.ts';
 import { writeHookBench } from './write-hook.ts';
 import { turnServerBench } from './turn-server.ts';
+import { backlogBench } from './growth-backlog.ts';
 
-const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server'] as const;
+const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server', 'growth-backlog'] as const;
 type BenchName = (typeof BENCHES)[number];
 const ALIASES: Record<string, BenchName> = { 'cold-start': 'cold', 'real-turn': 'turn', overhead: 'turn' };
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -130,6 +133,12 @@ async function main(): Promise<void> {
       case 'server': {
         const options = { turns: numberOption(args, 'server-turns', 20, 4), runs: args.runs };
         record(name, options, await turnServerBench(options));
+        break;
+      }
+      case 'growth-backlog': {
+        const list = (option: string, normal: string) => (args.values.get(option) ?? normal).split(',').map(Number);
+        const options = { runs: args.runs, quick: args.quick, sizes: list('backlog-sizes', '500,5000'), bodies: list('backlog-bodies', '100,20000'), profile: !args.values.has('no-profile') };
+        record(name, options, await backlogBench(options));
         break;
       }
     }
