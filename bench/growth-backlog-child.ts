@@ -33,6 +33,14 @@ export interface BacklogFigures {
   rssPerNote: number;
   /** The event loop's longest stall (ms) from the first note written until all were taken in. */
   maxStallMs: number;
+  /**
+   * The longest stall counted in the main thread's own CPU time: on a loaded machine a stall may be the
+   * process waiting for a core, and this is the part the daemon's own work made.
+   */
+  maxStallCpuMs: number;
+  /** Stalls over 100 ms in that time, and the longest few: when (ms from the first note written), how long, the CPU in it. */
+  stallsOver100: number;
+  longestAt: Array<{ at: number; ms: number; cpuMs: number }>;
   /** From the first note written until the last was taken in (ms). */
   takeInMs: number;
   profile?: ProfileSummary & { longestBusy: LongestBusy };
@@ -62,20 +70,34 @@ function collect(): { heap: number; rss: number } {
 }
 
 /** The longest stall, two ways (the larger counts): the delay histogram's max, and a 5 ms interval's longest gap past 5 ms. */
-function stallMonitor(): () => number {
+function stallMonitor(): () => Pick<BacklogFigures, 'maxStallMs' | 'maxStallCpuMs' | 'stallsOver100' | 'longestAt'> {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
-  let last = performance.now();
-  let longest = 0;
+  const cpu = () => {
+    const { user, system } = process.threadCpuUsage();
+    return (user + system) / 1000;
+  };
+  const t0 = performance.now();
+  let last = t0;
+  let lastCpu = cpu();
+  const stalls: Array<{ at: number; ms: number; cpuMs: number }> = [];
   const timer = setInterval(() => {
     const now = performance.now();
-    longest = Math.max(longest, now - last - 5);
+    const nowCpu = cpu();
+    if (now - last - 5 > 20) stalls.push({ at: Math.round(last - t0), ms: Math.round(now - last - 5), cpuMs: Math.round(nowCpu - lastCpu) });
     last = now;
+    lastCpu = nowCpu;
   }, 5);
   return () => {
     clearInterval(timer);
     histogram.disable();
-    return Math.max(histogram.max / 1e6, longest);
+    const longest = stalls.sort((a, b) => b.ms - a.ms);
+    return {
+      maxStallMs: Math.max(histogram.max / 1e6, longest[0]?.ms ?? 0),
+      maxStallCpuMs: Math.max(0, ...stalls.map((s) => s.cpuMs)),
+      stallsOver100: stalls.filter((s) => s.ms > 100).length,
+      longestAt: longest.slice(0, 5),
+    };
   };
 }
 
@@ -94,7 +116,7 @@ async function burst(root: string, taken: () => number, lastActivity: () => numb
     const t0 = performance.now();
     await runChild(WRITER, [root, String(count), String(agents), String(bodyBytes)]);
     await untilTaken(taken, lastActivity);
-    return { maxStallMs: stopMonitor(), takeInMs: lastTaken() - t0 };
+    return { ...stopMonitor(), takeInMs: lastTaken() - t0 };
   };
   if (!profiled) return await work();
   const { result, profile } = await profileWhile(work);

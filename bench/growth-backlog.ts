@@ -3,7 +3,8 @@
 // message costs in memory (heap used and RSS after a full GC, against the same process before the burst)
 // and the event loop's longest stall while they arrive, beside a bare chokidar watcher that reads each
 // note as it arrives. Two bodies: a short message, and a 20 KB one (a queued message must not grow with
-// its note). Each burst runs in a fresh process (growth-backlog-child.ts).
+// its note). Each burst runs in a fresh process (growth-backlog-child.ts). A stall is also given in the
+// main thread's own CPU time during it: on a loaded machine much of a stall is waiting for a core.
 import { fileURLToPath } from 'node:url';
 import type { BacklogFigures, BacklogVariant } from './growth-backlog-child.ts';
 import { runChild } from './lib/child.ts';
@@ -23,11 +24,20 @@ export interface BacklogOptions {
   profile?: boolean;
 }
 
+interface Figures {
+  heapPerNote: Spread;
+  rssPerNote: Spread;
+  maxStallMs: Spread;
+  maxStallCpuMs: Spread;
+  stallsOver100: Spread;
+  takeInMs: Spread;
+}
+
 interface BacklogPoint {
   notes: number;
   bodyBytes: number;
-  bare: { heapPerNote: Spread; rssPerNote: Spread; maxStallMs: Spread; takeInMs: Spread };
-  daemon: { heapPerNote: Spread; rssPerNote: Spread; maxStallMs: Spread; takeInMs: Spread };
+  bare: Figures;
+  daemon: Figures;
   /** The daemon's longest stall over the bare watcher's, run by run. */
   stallRatio: Spread;
 }
@@ -57,13 +67,15 @@ export async function backlogBench(options: BacklogOptions): Promise<BacklogResu
         if (d.taken !== notes) throw new Error(`the daemon queued ${d.taken} of ${notes} messages`);
         daemon.push(d);
         progress(
-          `backlog ${notes} × ${bodyBytes} B run ${run + 1}: daemon ${(d.heapPerNote / 1024).toFixed(1)} KB heap/message, stall ${d.maxStallMs.toFixed(0)} ms; bare ${(bare.at(-1)!.heapPerNote / 1024).toFixed(1)} KB, stall ${bare.at(-1)!.maxStallMs.toFixed(0)} ms`,
+          `backlog ${notes} × ${bodyBytes} B run ${run + 1}: daemon ${(d.heapPerNote / 1024).toFixed(1)} KB heap/message, stall ${d.maxStallMs.toFixed(0)} ms (${d.stallsOver100} over 100 ms; longest at ms:length/cpu ${d.longestAt.map((l) => `${l.at}:${l.ms}/${l.cpuMs}`).join(' ')}); bare ${(bare.at(-1)!.heapPerNote / 1024).toFixed(1)} KB, stall ${bare.at(-1)!.maxStallMs.toFixed(0)} ms`,
         );
       }
       const of = (figures: BacklogFigures[]) => ({
         heapPerNote: spread(figures.map((f) => f.heapPerNote / 1024)),
         rssPerNote: spread(figures.map((f) => f.rssPerNote / 1024)),
         maxStallMs: spread(figures.map((f) => f.maxStallMs)),
+        maxStallCpuMs: spread(figures.map((f) => f.maxStallCpuMs)),
+        stallsOver100: spread(figures.map((f) => f.stallsOver100)),
         takeInMs: spread(figures.map((f) => f.takeInMs)),
       });
       points.push({ notes, bodyBytes, bare: of(bare), daemon: of(daemon), stallRatio: ratios(daemon.map((f) => f.maxStallMs), bare.map((f) => f.maxStallMs)) });
@@ -83,7 +95,7 @@ export async function backlogBench(options: BacklogOptions): Promise<BacklogResu
 
 function printBacklog(r: BacklogResult): void {
   printTable(`Growth, a backlog: N notes at once for ${r.agents} agents, every turn held (all but 2 stay queued); per note, after a full GC; median (min–max) of ${r.runs} runs`, [
-    ['notes × body', 'bare heap KB', 'daemon heap KB', 'bare RSS KB', 'daemon RSS KB', 'bare stall ms', 'daemon stall ms', 'stall ratio', 'bare take-in ms', 'daemon take-in ms'],
+    ['notes × body', 'bare heap KB', 'daemon heap KB', 'bare RSS KB', 'daemon RSS KB', 'bare stall ms', 'daemon stall ms', 'stall ratio', 'bare CPU in stall', 'daemon CPU in stall', 'daemon stalls >100 ms', 'bare take-in ms', 'daemon take-in ms'],
     ...r.points.map((p) => [
       `${p.notes} × ${p.bodyBytes >= 1000 ? `${p.bodyBytes / 1000} KB` : `${p.bodyBytes} B`}`,
       show(p.bare.heapPerNote, 1),
@@ -93,6 +105,9 @@ function printBacklog(r: BacklogResult): void {
       show(p.bare.maxStallMs, 0),
       show(p.daemon.maxStallMs, 0),
       showRatio(p.stallRatio),
+      show(p.bare.maxStallCpuMs, 0),
+      show(p.daemon.maxStallCpuMs, 0),
+      show(p.daemon.stallsOver100, 0),
       show(p.bare.takeInMs, 0),
       show(p.daemon.takeInMs, 0),
     ]),
