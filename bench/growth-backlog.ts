@@ -118,7 +118,8 @@ function printBacklog(r: BacklogResult): void {
     printTable('  self time by function', [['function', 'ms', '% of busy'], ...p.byFunction.map((l) => [l.name, l.ms.toFixed(0), l.share.toFixed(1)])]);
     printTable('  inclusive time in src/ functions', [['function', 'ms', '% of busy'], ...p.inclusive.map((l) => [l.name, l.ms.toFixed(0), l.share.toFixed(1)])]);
     const b = p.longestBusy;
-    console.log(`\n  the longest stretch with no idle sample: ${b.ms} ms`);
+    // Not a stall: while notes are taken in the loop is rarely idle, and a stretch spans many of its turns.
+    console.log(`\n  the longest run of samples with no idle one (the loop busy throughout, not one stall): ${b.ms} ms`);
     printTable('  self time in it', [['function', 'ms'], ...b.byFunction.map((l) => [l.name, l.ms.toFixed(0)])]);
     printTable('  inclusive time in src/ functions in it', [['function', 'ms'], ...b.inclusive.map((l) => [l.name, l.ms.toFixed(0)])]);
   }
