@@ -3,7 +3,8 @@
 //
 //   npm run bench                        every bench (about 6 minutes on two cores)
 //   npm run bench -- wake cold           some of them: wake, cold, throughput, idle, turn, hook, server,
-//                                        growth-thread, growth-history, growth-log, growth-agents
+//                                        growth-thread, growth-history, growth-log, growth-agents,
+//                                        growth-backlog
 //   npm run bench -- --runs=5            more repeats (default 3)
 //   npm run bench -- --quick             a smoke run: few messages, small vaults, short idle
 //   options: --messages=200 --chunked=20 --diagnostic=10 (wake), --sizes=1000,10000,50000 (cold),
@@ -12,7 +13,8 @@
 //            --thread-sizes=100,1000,3000 --thread-turns=20 (growth-thread),
 //            --history-sizes=1000,10000 (growth-history: finished message/reply pairs),
 //            --log-turns=10000,100000,400000 (growth-log),
-//            --agent-sizes=10,100,1000 --agent-messages=400 (growth-agents)
+//            --agent-sizes=10,100,1000 --agent-messages=400 (growth-agents),
+//            --backlog-sizes=500,5000 --backlog-bodies=100,20000 (growth-backlog)
 //
 // Tables go to stdout, progress to stderr; results are merged into bench/results/latest.json (a bench not
 // run keeps its previous figures there). BENCHMARKS.md is written by hand from those figures.
@@ -31,8 +33,9 @@ import { wakeBench } from './wake.ts';
 import { writeHookBench } from './write-hook.ts';
 import { turnServerBench } from './turn-server.ts';
 import { threadGrowthBench } from './growth-thread.ts';
+import { backlogBench } from './growth-backlog.ts';
 
-const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server', 'growth-thread', 'growth-history', 'growth-log', 'growth-agents'] as const;
+const BENCHES = ['wake', 'cold', 'throughput', 'idle', 'turn', 'hook', 'server', 'growth-thread', 'growth-history', 'growth-log', 'growth-agents', 'growth-backlog'] as const;
 type BenchName = (typeof BENCHES)[number];
 const ALIASES: Record<string, BenchName> = { 'cold-start': 'cold', 'real-turn': 'turn', overhead: 'turn' };
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -163,6 +166,12 @@ async function main(): Promise<void> {
         const sizes = (args.values.get('agent-sizes') ?? (args.quick ? '10,1000' : '10,100,1000')).split(',').map(Number);
         const options = { runs: args.runs, sizes, quick: args.quick, messages: numberOption(args, 'agent-messages', 400, 400), profile: !args.values.has('no-profile') };
         record(name, options, await growthAgentsBench(options));
+        break;
+      }
+      case 'growth-backlog': {
+        const list = (option: string, normal: string) => (args.values.get(option) ?? normal).split(',').map(Number);
+        const options = { runs: args.runs, quick: args.quick, sizes: list('backlog-sizes', '500,5000'), bodies: list('backlog-bodies', '100,20000'), profile: !args.values.has('no-profile') };
+        record(name, options, await backlogBench(options));
         break;
       }
     }

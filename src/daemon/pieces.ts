@@ -12,6 +12,7 @@ import { MessageOutcomes } from '../messages/outcome.ts';
 import { ReplyNotifier } from '../notify/reply-notifier.ts';
 import { ActiveMessages } from '../queue/active-messages.ts';
 import { JobQueue } from '../queue/job-queue.ts';
+import type { Job } from '../queue/job.ts';
 import { Lanes } from '../queue/lanes.ts';
 import { createClaudeRunner } from '../runner/run-claude.ts';
 import type { Runner } from '../runner/types.ts';
@@ -108,10 +109,16 @@ export function buildPieces(options: PiecesOptions) {
     view.agentChanged(name);
     changed();
   };
-  const lanes = new Lanes(config.concurrency, (agent) => {
-    if (agent === undefined) view.everyAgentChanged();
-    else view.agentChanged(agent);
-    changed();
+  // Bound late: the jobs' queue needs pieces made after these.
+  const lanes: Lanes<Job> = new Lanes<Job>({
+    concurrency: config.concurrency,
+    onChange: (agent) => {
+      if (agent === undefined) view.everyAgentChanged();
+      else view.agentChanged(agent);
+      changed();
+    },
+    run: (job) => jobs.run(job),
+    ended: (job) => jobs.ended(job),
   });
   const active = new ActiveMessages();
   const journal = new Journal(root, { redact });
@@ -244,7 +251,7 @@ export function buildPieces(options: PiecesOptions) {
     writeLater,
     liveIntervalMs: config.liveTurnIntervalMs,
   });
-  const jobs = new JobQueue({
+  const jobs: JobQueue = new JobQueue({
     lanes,
     active,
     logger,

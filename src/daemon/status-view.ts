@@ -15,7 +15,7 @@ export interface StatusSources {
   root: string;
   concurrency: number;
   registry: AgentRegistry;
-  lanes: Lanes;
+  lanes: Pick<Lanes<unknown>, 'waiting' | 'isRunning'>;
   ledger: Ledger;
   /** The operator's caps on the whole vault's spending. */
   budget: VaultBudget;

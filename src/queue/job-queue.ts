@@ -5,7 +5,7 @@ import type { Job, JobOutcome } from './job.ts';
 import type { Lanes } from './lanes.ts';
 
 export interface JobQueueDeps {
-  lanes: Lanes;
+  lanes: Lanes<Job>;
   active: ActiveMessages;
   logger: Logger;
   /** Run the job's turn (turns/); `cancel` aborts when the user sets the running message to `cancelled`. */
@@ -16,9 +16,14 @@ export interface JobQueueDeps {
   requeue: (job: Job) => Promise<void>;
 }
 
-/** Jobs into their agents' lanes, with the bookkeeping of what this process has queued and runs. */
+/**
+ * Jobs into their agents' lanes, with the bookkeeping of what this process has queued and runs. A queued
+ * job is its record alone (queue/job.ts): the lanes call `run` and `ended` with it when its time comes.
+ */
 export class JobQueue {
   readonly #deps: JobQueueDeps;
+  /** Jobs whose turn said `requeue`: taken in again once out of their lane. */
+  readonly #requeue = new Set<Job>();
 
   constructor(deps: JobQueueDeps) {
     this.#deps = deps;
@@ -28,23 +33,28 @@ export class JobQueue {
     const { lanes, active, logger } = this.#deps;
     active.queued(job.message);
     logger.info('message queued', { note: job.message, agent: job.agent });
-    let outcome: JobOutcome = 'done';
-    void lanes
-      .add(job.agent, async () => {
-        const cancel = active.running(job.message);
-        try {
-          outcome = await this.#deps.run(job, cancel);
-        } catch (error) {
-          logger.error('message handling failed', { note: job.message, error: errorMessage(error) });
-          await this.#deps.failed(job, `Scriptorium failed while running this message: ${errorMessage(error)}`);
-        } finally {
-          active.stopped(job.message);
-        }
-      })
-      .finally(async () => {
-        active.done(job.message);
-        if (outcome === 'requeue') await this.#deps.requeue(job);
-      })
-      .catch((error: unknown) => logger.error('message handling failed', { note: job.message, error: errorMessage(error) }));
+    lanes.add(job.agent, job);
+  }
+
+  /** The job's turn has come (Lanes' `run`). */
+  async run(job: Job): Promise<void> {
+    const { active, logger } = this.#deps;
+    const cancel = active.running(job.message);
+    try {
+      if ((await this.#deps.run(job, cancel)) === 'requeue') this.#requeue.add(job);
+    } catch (error) {
+      logger.error('message handling failed', { note: job.message, error: errorMessage(error) });
+      await this.#deps.failed(job, `Scriptorium failed while running this message: ${errorMessage(error)}`);
+    } finally {
+      active.stopped(job.message);
+    }
+  }
+
+  /** The job is out of its lane, run or dropped at shutdown (Lanes' `ended`). */
+  ended(job: Job): void {
+    const { active, logger } = this.#deps;
+    active.done(job.message);
+    if (!this.#requeue.delete(job)) return;
+    this.#deps.requeue(job).catch((error: unknown) => logger.error('message handling failed', { note: job.message, error: errorMessage(error) }));
   }
 }

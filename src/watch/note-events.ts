@@ -4,6 +4,7 @@ import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { realTimers, type Timers } from '../util/timers.ts';
 import type { NoteStore } from '../vault/note-store.ts';
+import { NoteLine } from './note-line.ts';
 import { QuietNotes } from './quiet-notes.ts';
 import type { NoteEvent } from './vault-watcher.ts';
 
@@ -40,7 +41,8 @@ export interface NoteEventsDeps {
 
 /**
  * Watcher events become notes handed to intake: each note once it is quiet (or at once when it arrived
- * whole by a rename), one at a time per path, in the order the events came.
+ * whole by a rename), one at a time per path, in the order the events came, and only a few notes at once
+ * (note-line.ts): a burst of thousands is taken in a few at a time, the event loop free in between.
  */
 export class NoteEvents {
   readonly #deps: NoteEventsDeps;
@@ -48,6 +50,8 @@ export class NoteEvents {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Notes renamed into place and taken in at once, while their grace runs (see #startGrace). */
   readonly #graces = new Map<string, Promise<boolean>>();
+  /** The watcher's notes (and those looked at again once quiet) wait here their turn to be taken in. */
+  readonly #line = new NoteLine();
   /** When notes were last written in place, and the waits until they are quiet (intake asks, for messages). */
   readonly quiet: QuietNotes;
 
@@ -55,7 +59,7 @@ export class NoteEvents {
     this.#deps = deps;
     // Looked at again because intake found a message that was not quiet yet: not one of our own writes,
     // even if its text is what the start-up read remembered as ours (daemon/startup.ts).
-    const lookAgain = (vaultPath: string) => void this.process(vaultPath, { ignoreOwnWrite: true });
+    const lookAgain = (vaultPath: string) => this.#line.add(() => this.process(vaultPath, { ignoreOwnWrite: true }));
     this.quiet = new QuietNotes({ quietMs: deps.quietMs, timers: deps.timers ?? realTimers, lookAgain });
   }
 
@@ -75,19 +79,19 @@ export class NoteEvents {
     if (whole && !this.#settleTimers.has(vaultPath) && !store.ownWrites.hasWritten(vaultPath)) {
       // Renamed into place, so complete: no need to wait for quiet, once that is confirmed.
       const seen = performance.now();
+      // The timer stays set until the note is confirmed: a newer event meanwhile takes over.
       const timer = setTimeout(() => {
-        void this.#confirmWhole(vaultPath, seen)
-          .catch(() => null)
-          .then((confirmed) => {
-            if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
-            this.#settleTimers.delete(vaultPath);
-            if (confirmed === null) {
-              this.onNote(vaultPath, event, false);
-              return;
-            }
-            this.#startGrace(vaultPath, seen, confirmed.version);
-            void this.process(vaultPath, { raw: confirmed.raw }, confirmed.version);
-          });
+        this.#line.add(async () => {
+          const confirmed = await this.#confirmWhole(vaultPath, seen).catch(() => null);
+          if (this.#settleTimers.get(vaultPath) !== timer) return; // a newer event took over
+          this.#settleTimers.delete(vaultPath);
+          if (confirmed === null) {
+            this.onNote(vaultPath, event, false);
+            return;
+          }
+          this.#startGrace(vaultPath, seen, confirmed.version);
+          await this.process(vaultPath, { raw: confirmed.raw }, confirmed.version);
+        });
       }, 0);
       this.#settleTimers.set(vaultPath, timer);
       return;
@@ -98,7 +102,7 @@ export class NoteEvents {
       vaultPath,
       setTimeout(() => {
         this.#settleTimers.delete(vaultPath);
-        void this.process(vaultPath);
+        this.#line.add(() => this.process(vaultPath));
       }, settleMs),
     );
   }
@@ -128,9 +132,9 @@ export class NoteEvents {
     return this.#graces.get(vaultPath);
   }
 
-  /** Notes waiting to be quiet: for the settle time, or messages for `quiet_for`. */
+  /** Notes waiting to be quiet (for the settle time, or messages for `quiet_for`) or their turn to be taken in. */
   get settling(): number {
-    return this.#settleTimers.size + this.quiet.pending;
+    return this.#settleTimers.size + this.quiet.pending + this.#line.pending;
   }
 
   /** The notes being handled now, to wait on. */
@@ -141,6 +145,7 @@ export class NoteEvents {
   /** Stop every settle timer and quiet wait (at shutdown). */
   close(): void {
     this.#settleTimers.forEach(clearTimeout);
+    this.#line.clear();
     this.quiet.close();
   }
 

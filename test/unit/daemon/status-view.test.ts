@@ -15,11 +15,15 @@ function setup(agents: number, data: (name: string) => FrontmatterData = () => (
   const schedule = { next: new Map<string, Date | null>(), last: new Map<string, string>() };
   let view: StatusView | undefined;
   const registry = new AgentRegistry({ onChange: (name) => view?.agentChanged(name) });
-  const lanes = new Lanes(4, (agent) => {
-    if (agent === undefined) view?.everyAgentChanged();
-    else view?.agentChanged(agent);
-    // A reader looking at once, in the same tick as the change (the daemon's look later, on a timer).
-    if (options.lookAtEveryChange) view?.agentStatuses();
+  const lanes = new Lanes<() => Promise<void>>({
+    concurrency: 4,
+    run: (job) => job(),
+    onChange: (agent) => {
+      if (agent === undefined) view?.everyAgentChanged();
+      else view?.agentChanged(agent);
+      // A reader looking at once, in the same tick as the change (the daemon's look later, on a timer).
+      if (options.lookAtEveryChange) view?.agentStatuses();
+    },
   });
   const holds = new AgentHolds((agent) => view?.agentChanged(agent));
   const ledger = new Ledger();
@@ -75,15 +79,15 @@ describe('status.json from kept entries', () => {
 
     let release: () => void = () => {};
     const running = new Promise<void>((resolve) => (release = resolve));
-    const first = lanes.add('a042', () => running);
-    const second = lanes.add('a042', async () => {});
+    lanes.add('a042', () => running);
+    lanes.add('a042', async () => {});
     await Promise.resolve();
     expect(entry(view, 'a042')).toMatchObject({ state: 'working', queued: 1 });
     expect(JSON.parse(view.statusText()).agents[42]).toMatchObject({ name: 'a042', state: 'working', queued: 1 });
     const made = view.made.entries;
     expect(made).toBeLessThan(110);
     release();
-    await Promise.all([first, second, lanes.idle()]);
+    await lanes.idle();
     // The lane empties a moment after the turn says it ended: that too is told.
     expect(entry(view, 'a042')).toMatchObject({ state: 'idle', queued: 0 });
     expect(entry(view, 'a041')).toMatchObject({ state: 'idle', queued: 0 });

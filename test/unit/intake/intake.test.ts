@@ -100,6 +100,18 @@ describe('messages', () => {
     expect(await kit.vault.fields('Inbox/q.md')).toMatchObject({ status: 'queued', queued_at: '2026-06-01T10:00:00+00:00' });
   });
 
+  it("a queued job is a small record of where the message is, not its note: the text stays on disk until its turn", async () => {
+    free = false;
+    const body = `Summarise the attached notes. ${'All of this text stays in the note. '.repeat(600)}`;
+    await take('Inbox/long.md', inboundNote('helper', body));
+    expect(jobs).toHaveLength(1);
+    const job = jobs[0]!;
+    expect(Object.keys(job).sort()).toEqual(['agent', 'direct', 'message', 'queuedAt', 'originMessage'].sort());
+    expect(Object.values(job).every((v) => v === undefined || typeof v === 'string' || typeof v === 'boolean')).toBe(true);
+    expect(JSON.stringify(job)).not.toContain('stays in the note');
+    expect(JSON.stringify(job).length).toBeLessThan(200);
+  });
+
   it('a message already in a lane is not queued twice', async () => {
     await take('Inbox/q.md', inboundNote('helper', 'Once.'));
     await intake.handle('Inbox/q.md');

@@ -8,11 +8,11 @@ import { createMemoryLogger } from '../../../src/util/logger.ts';
 const job = (message: string, agent = 'helper'): Job => ({ message, agent, queuedAt: '2026-06-01T10:00:00+00:00', direct: false });
 
 function queueWith(run: (job: Job, cancel: AbortSignal) => Promise<JobOutcome>) {
-  const lanes = new Lanes(2);
+  const lanes: Lanes<Job> = new Lanes<Job>({ concurrency: 2, run: (j) => queue.run(j), ended: (j) => queue.ended(j) });
   const active = new ActiveMessages();
   const failed: Array<[string, string]> = [];
   const requeued: string[] = [];
-  const queue = new JobQueue({
+  const queue: JobQueue = new JobQueue({
     lanes,
     active,
     logger: createMemoryLogger(),

@@ -1,6 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { Lanes } from '../../../src/queue/lanes.ts';
 
+/** Lanes whose jobs are closures, each run as it comes; `ended` lists the jobs out of their lane. */
+function lanesOf(concurrency: number, onChange?: () => void) {
+  const ended: Array<() => Promise<void>> = [];
+  const lanes = new Lanes<() => Promise<void>>({ concurrency, onChange, run: (job) => job(), ended: (job) => void ended.push(job) });
+  return Object.assign(lanes, { ended });
+}
+
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
@@ -58,25 +65,25 @@ function harness() {
 
 describe('Lanes', () => {
   it("runs one agent's jobs strictly in order, never two at once", async () => {
-    const lanes = new Lanes(4);
+    const lanes = lanesOf(4);
     const h = harness();
-    const done = ['a1', 'a2', 'a3'].map((id) => lanes.add('a', h.job('a', id)));
+    for (const id of ['a1', 'a2', 'a3']) lanes.add('a', h.job('a', id));
     await settle();
     expect(h.started).toEqual(['a1']);
     await h.finish('a1');
     expect(h.started).toEqual(['a1', 'a2']);
     await h.finish('a2');
     await h.finish('a3');
-    await Promise.all(done);
+    await lanes.idle();
     expect(h.started).toEqual(['a1', 'a2', 'a3']);
     expect(h.finished).toEqual(['a1', 'a2', 'a3']);
     expect(h.maxPerAgent()).toBe(1);
   });
 
   it('runs different agents in parallel up to the global cap, never above it', async () => {
-    const lanes = new Lanes(2);
+    const lanes = lanesOf(2);
     const h = harness();
-    const done = ['a', 'b', 'c', 'd'].map((agent) => lanes.add(agent, h.job(agent, agent)));
+    for (const agent of ['a', 'b', 'c', 'd']) lanes.add(agent, h.job(agent, agent));
     await settle();
     expect(h.started).toEqual(['a', 'b']);
     expect(lanes.runningCount).toBe(2);
@@ -86,14 +93,14 @@ describe('Lanes', () => {
     await h.finish('b');
     await h.finish('c');
     await h.finish('d');
-    await Promise.all(done);
+    await lanes.idle();
     expect(h.started).toEqual(['a', 'b', 'c', 'd']);
     expect(h.maxActive()).toBe(2);
     expect(lanes.runningCount).toBe(0);
   });
 
   it("a busy agent's second job does not take a global slot from another agent", async () => {
-    const lanes = new Lanes(2);
+    const lanes = lanesOf(2);
     const h = harness();
     lanes.add('a', h.job('a', 'a1'));
     lanes.add('a', h.job('a', 'a2'));
@@ -106,7 +113,7 @@ describe('Lanes', () => {
   });
 
   it('waiting() and isRunning() report the running job and the queued ones', async () => {
-    const lanes = new Lanes(1);
+    const lanes = lanesOf(1);
     const h = harness();
     expect(lanes.waiting('a')).toBe(0);
     expect(lanes.isRunning('a')).toBe(false);
@@ -134,58 +141,65 @@ describe('Lanes', () => {
     expect(lanes.waiting('a')).toBe(0);
   });
 
-  it('a failing job does not stop the lane, and add() still resolves', async () => {
-    const lanes = new Lanes(1);
+  it('a failing job does not stop the lane, and is out of it all the same', async () => {
+    const lanes = lanesOf(1);
     const h = harness();
-    const failed = lanes.add('a', async () => {
+    const failing = async () => {
       throw new Error('boom');
-    });
-    const next = lanes.add('a', h.job('a', 'a2'));
-    await expect(failed).resolves.toBeUndefined();
+    };
+    lanes.add('a', failing);
+    lanes.add('a', h.job('a', 'a2'));
     await settle();
+    expect(lanes.ended).toEqual([failing]);
     expect(h.started).toEqual(['a2']);
     await h.finish('a2');
-    await expect(next).resolves.toBeUndefined();
+    await lanes.idle();
+    expect(lanes.ended).toHaveLength(2);
     expect(lanes.isRunning('a')).toBe(false);
   });
 
   it('close() drops waiting jobs, which never start, while the running one finishes', async () => {
-    const lanes = new Lanes(1);
+    const lanes = lanesOf(1);
     const h = harness();
-    const a1 = lanes.add('a', h.job('a', 'a1'));
-    const a2 = lanes.add('a', h.job('a', 'a2'));
-    const b1 = lanes.add('b', h.job('b', 'b1'));
+    const [a1, a2, b1] = [h.job('a', 'a1'), h.job('a', 'a2'), h.job('b', 'b1')];
+    lanes.add('a', a1);
+    lanes.add('a', a2);
+    lanes.add('b', b1);
     await settle();
     expect(h.started).toEqual(['a1']);
     lanes.close();
+    // Dropped, they are out of their lanes at once; the running one once it has finished.
+    expect(lanes.ended).toEqual([a2, b1]);
     await h.finish('a1');
-    await Promise.all([a1, a2, b1]);
-    await settle();
+    await lanes.idle();
+    expect(lanes.ended).toEqual([a2, b1, a1]);
     expect(h.started).toEqual(['a1']);
     expect(h.finished).toEqual(['a1']);
     expect(lanes.runningCount).toBe(0);
     await lanes.idle();
   });
 
-  it('after close(), a new job is not run and its promise resolves at once', async () => {
-    const lanes = new Lanes(1);
+  it('after close(), a new job is not run, and idle() resolves at once', async () => {
+    const lanes = lanesOf(1);
     lanes.close();
     let ran = false;
-    await lanes.add('a', async () => {
+    lanes.add('a', async () => {
       ran = true;
     });
+    await lanes.idle();
     await settle();
     expect(ran).toBe(false);
+    expect(lanes.waiting('a')).toBe(0);
   });
 
   it('close() can be called twice', () => {
-    const lanes = new Lanes(1);
+    const lanes = lanesOf(1);
     lanes.close();
     expect(() => lanes.close()).not.toThrow();
   });
 
   it('idle() resolves once every running job is done', async () => {
-    const lanes = new Lanes(2);
+    const lanes = lanesOf(2);
     const h = harness();
     lanes.add('a', h.job('a', 'a1'));
     lanes.add('b', h.job('b', 'b1'));
@@ -203,7 +217,7 @@ describe('Lanes', () => {
 
   it('tells its listener when a job starts and when it finishes', async () => {
     const seen: number[] = [];
-    const lanes = new Lanes(1, () => seen.push(lanes.runningCount));
+    const lanes = lanesOf(1, () => seen.push(lanes.runningCount));
     const h = harness();
     lanes.add('a', h.job('a', 'a1'));
     await settle();
