@@ -217,6 +217,7 @@ export class Daemon {
       checkHalt: () => p.halt.check(),
       stopping: () => this.#closing !== undefined,
       clock: this.#clock,
+      settledWhileRunning: p.settledWhileRunning,
     };
   }
 
@@ -291,6 +292,8 @@ export class Daemon {
           if (this.#startedAt) await p.dashboard?.writeNow();
         },
       ],
+      // What settled since the last look goes into the notes index, before another start may rewrite it.
+      ['notes index', () => p.settledWhileRunning.close()],
       ['lock', async () => await this.#releaseLock?.()],
     ];
     // Every step runs even if an earlier one fails.

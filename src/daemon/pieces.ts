@@ -28,6 +28,7 @@ import { Turns } from '../turns/turns.ts';
 import { VaultCap } from '../turns/vault-cap.ts';
 import { TurnWrites } from '../turns/turn-writes.ts';
 import { SentNotes } from '../intake/sent-notes.ts';
+import { SettledWhileRunning } from '../intake/settled-while-running.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
@@ -245,6 +246,8 @@ export function buildPieces(options: PiecesOptions) {
     // Straight to intake, not through the per-path order: the job is done with the note.
     requeue: async (job) => void (await intake.handle(job.message, { ignoreOwnWrite: true })),
   });
+  // Notes that settle while the daemon runs reach the notes index as they do, not a start later.
+  const settledWhileRunning = new SettledWhileRunning({ store, clock, logger, busy: (vaultPath) => active.has(vaultPath) });
   const intake = new Intake({
     root,
     store,
@@ -269,6 +272,7 @@ export function buildPieces(options: PiecesOptions) {
     questions,
     quiet: noteEvents.quiet,
     ranTexts,
+    settledWhileRunning,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });
@@ -301,7 +305,7 @@ export function buildPieces(options: PiecesOptions) {
     await scheduler.sync(registry.definitions());
   }
 
-  return { channel, approvals, questions, health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
+  return { channel, approvals, questions, health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, settledWhileRunning, halt, scheduler, view, dashboard, status };
 }
 
 export type Pieces = ReturnType<typeof buildPieces>;

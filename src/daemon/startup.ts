@@ -23,6 +23,8 @@ export interface StartupDeps {
   stopping: () => boolean;
   /** When the vault was read, for the notes index (a note changed a moment before is not vouched for). */
   clock: Clock;
+  /** Notes settling from now on are appended to the index this start writes (`notes`: how many it holds). */
+  settledWhileRunning?: { begin(notes: number): void } | undefined;
 }
 
 /**
@@ -92,6 +94,7 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
     if (unchangedSinceRead(resolveInVault(root, note.path), note)) settled.record(note.path, stamp, entry, readAt);
   }
   await saveSettledNotes(deps, settled);
+  deps.settledWhileRunning?.begin(settled.size);
   return new Map(found.map((note) => [note.path, note.version]));
 }
 
