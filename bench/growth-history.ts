@@ -3,18 +3,23 @@
 // of notes, the same sizes and frontmatter shape, no agent tags. Both have the same few agents and
 // thread notes. Each start runs in a fresh `node`: first with no notes index (cold), then again (warm,
 // the index the first start wrote). Ratios are taken run by run against the plain vault's start.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// Then a history made while the daemon ran: N messages run by one daemon (the instant runner), which is
+// stopped and started again; that restart beside the plain twin's start (the notes that settled while
+// it ran are known from the index, not parsed).
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prng } from '../scripts/prng.ts';
 import type { HistoryStartFigures } from './growth-history-child.ts';
+import type { HistoryRunningFigures } from './growth-history-running-child.ts';
 import { runChild } from './lib/child.ts';
 import { printTable, progress, show, showRatio, verdict } from './lib/report.ts';
 import { ratios, spread, type Spread } from './lib/stats.ts';
 import { resetState } from './lib/vault-gen.ts';
 
 const CHILD = fileURLToPath(new URL('./growth-history-child.ts', import.meta.url));
+const RUNNING_CHILD = fileURLToPath(new URL('./growth-history-running-child.ts', import.meta.url));
 const GENERATOR_VERSION = 1;
 const AGENTS = 5;
 const INDEX_FILE = '.scriptorium/notes-index.json';
@@ -26,6 +31,8 @@ export interface GrowthHistoryOptions {
   /** Finished pairs in the history vault (its plain twin has twice as many notes). */
   sizes: number[];
   quick: boolean;
+  /** Pairs made while one daemon ran, before the restart measured (none: that part is skipped). */
+  runningSizes?: number[] | undefined;
 }
 
 type Start = 'plain' | 'cold' | 'warm';
@@ -48,9 +55,22 @@ export interface GrowthHistorySize {
   warmVsPlain: { ms: Spread; cpu: Spread };
 }
 
+export interface GrowthHistoryRunningSize {
+  pairs: number;
+  notes: number;
+  /** The run that made the pairs: ms, and the index's lines once it stopped. */
+  madeMs: number;
+  indexLines: number;
+  plain: StartFigures;
+  restart: StartFigures;
+  /** Restart ÷ plain vault's start, run by run. */
+  vsPlain: { ms: Spread; cpu: Spread };
+}
+
 export interface GrowthHistoryResult {
   runs: number;
   sizes: GrowthHistorySize[];
+  whileRunning: GrowthHistoryRunningSize[];
   target: { pairs: number; ratio: number; measured: number; verdict: 'pass' | 'miss' };
 }
 
@@ -96,14 +116,65 @@ export async function growthHistoryBench(options: GrowthHistoryOptions): Promise
       warmVsPlain: against('warm'),
     });
   }
+  const whileRunning: GrowthHistoryRunningSize[] = [];
+  for (const pairs of options.runningSizes ?? []) whileRunning.push(await runningSize(pairs, options.runs));
   const at = sizes.find((s) => s.pairs === TARGET_PAIRS) ?? sizes.at(-1)!;
   const result: GrowthHistoryResult = {
     runs: options.runs,
     sizes,
+    whileRunning,
     target: { pairs: at.pairs, ratio: TARGET_RATIO, measured: at.warmVsPlain.ms.median, verdict: verdict(at.warmVsPlain.ms.median <= TARGET_RATIO) },
   };
   print(result);
   return result;
+}
+
+/** `pairs` made by one daemon that then stops; its restart (from the index it left) beside the plain twin's start. */
+async function runningSize(pairs: number, runs: number): Promise<GrowthHistoryRunningSize> {
+  progress(`growth-history: ${pairs} pairs made while the daemon ran, then a restart`);
+  const root = path.join(os.tmpdir(), 'scriptorium-bench', `growth-history-running-${pairs}-${process.pid}`);
+  rmSync(root, { recursive: true, force: true });
+  generateHistoryVault(root, 0, 'history');
+  const plain = cachedHistoryVault(pairs, 'plain');
+  try {
+    const made = await runChild<HistoryRunningFigures>(RUNNING_CHILD, [root, String(pairs), String(AGENTS)]);
+    resetState(root);
+    // Each restart from the index as the run left it (a restart compacts it).
+    const index = path.join(root, INDEX_FILE);
+    const left = existsSync(index) ? readFileSync(index) : undefined;
+    const seen: { plain: HistoryStartFigures[]; restart: HistoryStartFigures[] } = { plain: [], restart: [] };
+    for (let run = 0; run < runs; run++) {
+      rmSync(path.join(plain, INDEX_FILE), { force: true });
+      seen.plain.push(await runChild<HistoryStartFigures>(CHILD, [plain]));
+      resetState(plain);
+      if (left === undefined) rmSync(index, { force: true });
+      else writeFileSync(index, left);
+      seen.restart.push(await runChild<HistoryStartFigures>(CHILD, [root]));
+      resetState(root);
+      progress(`  run ${run + 1}/${runs}: plain ${seen.plain.at(-1)!.ms.toFixed(0)} ms, restart ${seen.restart.at(-1)!.ms.toFixed(0)} ms (${seen.restart.at(-1)!.known} of ${seen.restart.at(-1)!.handled} known)`);
+    }
+    const figures = (of: HistoryStartFigures[]): StartFigures => ({
+      ms: spread(of.map((f) => f.ms)),
+      cpuMs: spread(of.map((f) => f.cpuMs)),
+      maxRssMiB: spread(of.map((f) => f.maxRssMiB)),
+      handled: of.at(-1)!.handled,
+      known: of.at(-1)!.known,
+    });
+    return {
+      pairs,
+      notes: seen.restart.at(-1)!.notes,
+      madeMs: made.ms,
+      indexLines: made.indexLines,
+      plain: figures(seen.plain),
+      restart: figures(seen.restart),
+      vsPlain: {
+        ms: ratios(seen.restart.map((f) => f.ms), seen.plain.map((f) => f.ms)),
+        cpu: ratios(seen.restart.map((f) => f.cpuMs), seen.plain.map((f) => f.cpuMs)),
+      },
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 function print(result: GrowthHistoryResult): void {
@@ -135,6 +206,21 @@ function print(result: GrowthHistoryResult): void {
       show(s.starts.warm.maxRssMiB, 0),
     ]),
   ]);
+  if (result.whileRunning.length > 0) {
+    printTable(`Growth, history made while the daemon ran: the restart after N pairs made by one run, ms until ready, median (min–max) of ${result.runs} runs`, [
+      ['pairs', 'notes', 'plain notes', 'restart', 'restart ÷ plain', 'CPU ÷ plain', 'handled (known)', 'index lines left by the run'],
+      ...result.whileRunning.map((s) => [
+        String(s.pairs),
+        String(s.notes),
+        show(s.plain.ms, 0),
+        show(s.restart.ms, 0),
+        showRatio(s.vsPlain.ms),
+        showRatio(s.vsPlain.cpu),
+        `${s.restart.handled} (${s.restart.known})`,
+        String(s.indexLines),
+      ]),
+    ]);
+  }
   const t = result.target;
   console.log(`\n  target: ${t.pairs} finished pairs ready within ${t.ratio}× of as many plain notes (index warm): ${t.measured.toFixed(2)}× → ${t.verdict}`);
 }

@@ -12,6 +12,7 @@
 //            --hook-turns=10 --writes=5 (hook), --server-turns=20 (server), --no-profile,
 //            --thread-sizes=100,1000,3000 --thread-turns=20 (growth-thread),
 //            --history-sizes=1000,10000 (growth-history: finished message/reply pairs),
+//            --history-running=1000 (growth-history: pairs made while the daemon ran, then a restart; 0: none),
 //            --log-turns=10000,100000,400000 (growth-log),
 //            --agent-sizes=10,100,1000 --agent-messages=400 (growth-agents),
 //            --backlog-sizes=500,5000 --backlog-bodies=100,20000 (growth-backlog)
@@ -152,7 +153,8 @@ async function main(): Promise<void> {
       }
       case 'growth-history': {
         const sizes = (args.values.get('history-sizes') ?? (args.quick ? '1000' : '1000,10000')).split(',').map(Number);
-        const options = { runs: args.runs, sizes, quick: args.quick };
+        const runningSizes = (args.values.get('history-running') ?? (args.quick ? '200' : '1000')).split(',').map(Number).filter((n) => n > 0);
+        const options = { runs: args.runs, sizes, quick: args.quick, runningSizes };
         record(name, options, await growthHistoryBench(options));
         break;
       }

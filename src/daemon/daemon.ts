@@ -58,6 +58,8 @@ export class Daemon {
   readonly #p: Pieces;
   readonly #abort = new AbortController();
   #startedAt = '';
+  /** Every note found at start has been taken in: status.json and Dashboard.md are written from then on. */
+  #vaultTaken = false;
   #releaseLock: (() => Promise<void>) | undefined;
   #started: Promise<void> | undefined;
   #watchingNow: () => void = () => {};
@@ -95,6 +97,7 @@ export class Daemon {
       stopSignal: this.#abort.signal,
       stopping: () => this.#closing !== undefined,
       startedAt: () => this.#startedAt,
+      vaultTaken: () => this.#vaultTaken,
       onTurnFinished: options.onTurnFinished,
       dashboardSnapshot: () => this.dashboardSnapshot(),
       timers: options.timers,
@@ -167,6 +170,7 @@ export class Daemon {
     // before its folder was watched is looked at once it watches them all (catchUp).
     const read = await takeInVault(startup);
     if (read === null || this.#closing) return;
+    this.#vaultTaken = true;
     await p.halt.check();
     await p.scheduler.start(p.registry.definitions());
     // Stopped while starting (Ctrl-C during the read): nothing more is opened.
@@ -223,6 +227,7 @@ export class Daemon {
       checkHalt: () => p.halt.check(),
       stopping: () => this.#closing !== undefined,
       clock: this.#clock,
+      settledWhileRunning: p.settledWhileRunning,
     };
   }
 
@@ -294,9 +299,11 @@ export class Daemon {
         'dashboard',
         async () => {
           await p.dashboard?.close();
-          if (this.#startedAt) await p.dashboard?.writeNow();
+          if (this.#vaultTaken) await p.dashboard?.writeNow();
         },
       ],
+      // What settled since the last look goes into the notes index, before another start may rewrite it.
+      ['notes index', () => p.settledWhileRunning.close()],
       ['lock', async () => await this.#releaseLock?.()],
     ];
     // Every step runs even if an earlier one fails.

@@ -29,6 +29,7 @@ import { Turns } from '../turns/turns.ts';
 import { VaultCap } from '../turns/vault-cap.ts';
 import { TurnWrites } from '../turns/turn-writes.ts';
 import { SentNotes } from '../intake/sent-notes.ts';
+import { SettledWhileRunning } from '../intake/settled-while-running.ts';
 import { isoLocal, type Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
@@ -67,6 +68,8 @@ export interface PiecesOptions {
   stopSignal: AbortSignal;
   stopping: () => boolean;
   startedAt: () => string;
+  /** The start-up read is done: what status.json and the dashboard would show before it is half known. */
+  vaultTaken: () => boolean;
   onTurnFinished: ((entry: TurnLogEntry) => void) | undefined;
   /** What Dashboard.md shows: the daemon's own `dashboardSnapshot()` (tests count renders there). */
   dashboardSnapshot: () => DashboardSnapshot;
@@ -264,6 +267,8 @@ export function buildPieces(options: PiecesOptions) {
     // Straight to intake, not through the per-path order: the job is done with the note.
     requeue: async (job) => void (await intake.handle(job.message, { ignoreOwnWrite: true })),
   });
+  // Notes that settle while the daemon runs reach the notes index as they do, not a start later.
+  const settledWhileRunning = new SettledWhileRunning({ store, clock, logger, busy: (vaultPath) => active.has(vaultPath) });
   const intake = new Intake({
     root,
     store,
@@ -288,6 +293,7 @@ export function buildPieces(options: PiecesOptions) {
     questions,
     quiet: noteEvents.quiet,
     ranTexts,
+    settledWhileRunning,
   });
 
   const halt: HaltSwitch = new HaltSwitch({ store, lanes, clock, logger, events, resumed: () => scheduler.resumed(), changed });
@@ -310,7 +316,7 @@ export function buildPieces(options: PiecesOptions) {
   events.subscribe((event) => {
     if (event.type === 'turn-started' || event.type === 'turn-finished') dashboard?.changed();
   });
-  const status = new StatusWriter({ store, logger, view, dashboard, started: () => options.startedAt() !== '' });
+  const status = new StatusWriter({ store, logger, view, dashboard, started: options.vaultTaken });
 
   /** A note, handed on by the watcher (one at a time per path). A definition's change reaches beyond it. */
   async function handle(vaultPath: string, { cascade = true, raw, ignoreOwnWrite, settled }: NoteHandling): Promise<void> {
@@ -324,7 +330,7 @@ export function buildPieces(options: PiecesOptions) {
     await scheduler.sync(registry.definitions());
   }
 
-  return { channel, approvals, questions, health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, halt, scheduler, view, dashboard, status };
+  return { channel, approvals, questions, health, writeRetries, store, registry, index, events, lanes, active, journal, ledger, vaultCap, notifier, callbacks, watcher, noteEvents, rechecks, recovery, intake, settledWhileRunning, halt, scheduler, view, dashboard, status };
 }
 
 export type Pieces = ReturnType<typeof buildPieces>;

@@ -23,6 +23,8 @@ export interface StartupDeps {
   stopping: () => boolean;
   /** When the vault was read, for the notes index (a note changed a moment before is not vouched for). */
   clock: Clock;
+  /** Notes settling from now on are appended to the index this start writes (`notes`: how many it holds). */
+  settledWhileRunning?: { begin(notes: number): void } | undefined;
 }
 
 /**
@@ -91,21 +93,25 @@ export async function takeInVault(deps: StartupDeps): Promise<Map<string, string
   for (const { note, stamp, entry } of readAfresh.values()) {
     if (unchangedSinceRead(resolveInVault(root, note.path), note)) settled.record(note.path, stamp, entry, readAt);
   }
-  await saveSettledNotes(deps, settled);
+  // Not written (a full disk): the file may end in a line cut short, and nothing is appended after it.
+  if (await saveSettledNotes(deps, settled)) deps.settledWhileRunning?.begin(settled.size);
   return new Map(found.map((note) => [note.path, note.version]));
 }
 
 /**
  * The notes index as this start found it, written whole (atomically) when it changed: only the notes of
  * the vault now, so it never grows past the vault. A failure costs the next start its parse, nothing more.
+ * Returns whether the file is now as this start left it.
  */
-async function saveSettledNotes(deps: StartupDeps, settled: SettledNotes): Promise<void> {
-  if (!settled.changed) return;
+async function saveSettledNotes(deps: StartupDeps, settled: SettledNotes): Promise<boolean> {
+  if (!settled.changed) return true;
   try {
     await deps.store.write(SETTLED_NOTES_FILE, settled.serialize());
     deps.logger.debug('notes index written', { notes: settled.size });
+    return true;
   } catch (error) {
     deps.logger.warn('could not write the notes index', { file: SETTLED_NOTES_FILE, error: errorMessage(error) });
+    return false;
   }
 }
 

@@ -13,7 +13,7 @@ import type { Writer } from '../turns/turn-writes.ts';
 import type { QuietNotes } from '../watch/quiet-notes.ts';
 import { admissionRefusal } from './admission.ts';
 import type { LoopGuard } from './loop-guard.ts';
-import type { NoteIndex } from './note-index.ts';
+import type { IndexEntry, NoteIndex } from './note-index.ts';
 import { attribute } from './sender.ts';
 import type { SentNotes } from './sent-notes.ts';
 
@@ -51,17 +51,7 @@ export interface InboundDeps {
 export async function takeInbound(deps: InboundDeps, vaultPath: string, data: FrontmatterData, body: string, tooBig?: string): Promise<void> {
   const { registry, index, clock, logger, outcomes, active } = deps;
   const reading = readInbound(vaultPath, data, body);
-  index.set(vaultPath, {
-    role: 'inbound',
-    ...(reading.ok
-      ? {
-          to: reading.message.to,
-          replyTo: reading.message.replyTo?.toLowerCase(),
-          group: reading.message.group?.id,
-          origin: reading.message.callback && reading.message.originMessage ? targetToPath(reading.message.originMessage) : undefined,
-        }
-      : {}),
-  });
+  index.set(vaultPath, inboundEntry(reading));
   if (reading.ok && reading.message.status === 'cancelled' && active.isRunning(vaultPath) && active.cancel(vaultPath)) {
     logger.info('message cancelled while running; stopping its turn', { note: vaultPath });
   }
@@ -166,6 +156,21 @@ export async function takeInbound(deps: InboundDeps, vaultPath: string, data: Fr
   }
   if (sending) countSent(deps, message);
   deps.enqueue(job);
+}
+
+/** What the index keeps of an inbound note, as read. */
+export function inboundEntry(reading: ReturnType<typeof readInbound>): IndexEntry {
+  return {
+    role: 'inbound',
+    ...(reading.ok
+      ? {
+          to: reading.message.to,
+          replyTo: reading.message.replyTo?.toLowerCase(),
+          group: reading.message.group?.id,
+          origin: reading.message.callback && reading.message.originMessage ? targetToPath(reading.message.originMessage) : undefined,
+        }
+      : {}),
+  };
 }
 
 function runningOrigin(deps: InboundDeps, replyTo: string): string | undefined {

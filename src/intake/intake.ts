@@ -2,22 +2,25 @@ import { loadDefinition } from '../agents/load-definition.ts';
 import { refusedDefinition, stampedWriter, WRITTEN_BY } from '../agents/written-by.ts';
 import type { OperatorPolicy } from '../agents/policy.ts';
 import type { AgentRegistry } from '../agents/registry.ts';
+import { readInbound } from '../messages/inbound.ts';
 import type { MessageOutcomes } from '../messages/outcome.ts';
 import { readStatus, type MessageStatus } from '../messages/status.ts';
 import { hasLiveBlock, withoutLiveBlocks } from '../threads/live-block.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
+import { conflictNames } from '../vault/conflict-names.ts';
 import { FrontmatterError, parseFrontmatter, type FrontmatterData } from '../vault/frontmatter.ts';
 import type { NoteStore } from '../vault/note-store.ts';
 import { mightBeScriptoriumNote } from '../vault/scan.ts';
-import { roleOf } from '../vault/tags.ts';
+import { roleOf, type NoteRole } from '../vault/tags.ts';
 import { tooBigError } from '../vault/note-size.ts';
 import { isInFolders } from '../vault/template-folders.ts';
 import { conflictOriginal } from './conflict-copy.ts';
-import { takeInbound, type InboundDeps } from './inbound.ts';
+import { inboundEntry, takeInbound, type InboundDeps } from './inbound.ts';
 import type { NoteIndex } from './note-index.ts';
 import type { SettledEntry } from './settled-notes.ts';
+import type { SettledWhileRunning } from './settled-while-running.ts';
 
 export interface IntakeDeps extends Omit<InboundDeps, 'startingUp'> {
   root: string;
@@ -38,7 +41,12 @@ export interface IntakeDeps extends Omit<InboundDeps, 'startingUp'> {
   approvals?: { seen(vaultPath: string, data: FrontmatterData): Promise<void> } | undefined;
   /** Reply notes that ask a question: a person's answer queues the message again (questions/questions.ts). */
   questions?: { seen(vaultPath: string, data: FrontmatterData, body: string): Promise<void> } | undefined;
+  /** Told of notes found settled (or not) after the start-up read: the notes index gets them meanwhile. */
+  settledWhileRunning?: Pick<SettledWhileRunning, 'seen' | 'unsettled'> | undefined;
 }
+
+/** Told when a note, as read (`raw`), needs nothing at start. */
+type OnSettled = (entry: SettledEntry, raw: string) => void;
 
 /**
  * A note changed on disk (or was found at start): decide what it is and act. A definition is loaded, a
@@ -100,6 +108,19 @@ export class Intake {
     vaultPath: string,
     options: { ignoreOwnWrite?: boolean; raw?: string | undefined; settled?: ((entry: SettledEntry) => void) | undefined } = {},
   ): Promise<'definition' | 'other'> {
+    const running = this.#deps.settledWhileRunning;
+    if (options.settled !== undefined || running === undefined) return this.#handle(vaultPath, options);
+    // Not the start-up read: a note found settled is a candidate for the notes index now; any other
+    // outcome (gone, changed, not settled, not ours) withdraws what was said of it before.
+    let found: { entry: SettledEntry; raw: string } | undefined;
+    const kind = await this.#handle(vaultPath, { ...options, settled: (entry, raw) => void (found = { entry, raw }) }, true);
+    if (found === undefined) running.unsettled(vaultPath);
+    else running.seen(vaultPath, found.raw, found.entry);
+    return kind;
+  }
+
+  /** `whileRunning`: Scriptorium's own writes are looked at too (parsed only to tell whether they settled the note). */
+  async #handle(vaultPath: string, options: { ignoreOwnWrite?: boolean; raw?: string | undefined; settled?: OnSettled | undefined }, whileRunning = false): Promise<'definition' | 'other'> {
     const { store, index, logger, outcomes } = this.#deps;
     // A symbolic link may point outside the vault: it is not read, and never written through. (Text read
     // already, by the start-up read, is a plain file's.)
@@ -118,6 +139,8 @@ export class Intake {
     if (size === undefined && !options.ignoreOwnWrite && store.ownWrites.isOwn(vaultPath, raw)) {
       // Scriptorium's own write, renamed into place: whatever was written in place before it is gone.
       this.#deps.quiet.replaced(vaultPath);
+      const settled = whileRunning ? this.#ownWriteSettled(vaultPath, raw) : undefined;
+      if (settled !== undefined) options.settled?.(settled, raw);
       return 'other';
     }
     // A note Scriptorium wrote for itself to take in (a callback, a scheduled message, an API post): whole,
@@ -159,9 +182,10 @@ export class Intake {
           return 'other';
         }
         await takeInbound({ ...this.#deps, startingUp: this.#startingUp }, vaultPath, data, body, size === undefined ? undefined : tooBigError(size, store.maxNoteBytes));
-        if (options.settled && size === undefined && isFinal(readStatus(data.status)) && !this.#deps.active.has(vaultPath)) {
+        // While running, a message still in its lane is left to the notes index to wait out (its turn's end).
+        if (options.settled && size === undefined && settledAs('inbound', data, raw) && (whileRunning || !this.#deps.active.has(vaultPath))) {
           const entry = index.get(vaultPath);
-          if (entry?.role === 'inbound') options.settled({ ...entry, role: 'inbound', error: typeof data.error === 'string' ? data.error : undefined });
+          if (entry?.role === 'inbound') options.settled({ ...entry, role: 'inbound', error: typeof data.error === 'string' ? data.error : undefined }, raw);
         }
         return 'other';
       case 'outbound':
@@ -178,8 +202,8 @@ export class Intake {
           // At start, only once every definition (and so every notify: address) is known.
           if (this.#deferred) this.#deferred.push(vaultPath);
           else this.#deps.notifier.notify(vaultPath);
-        } else if (data.asks !== true && size === undefined) {
-          options.settled?.({ role: 'outbound' });
+        } else if (size === undefined && settledAs('outbound', data, raw)) {
+          options.settled?.({ role: 'outbound' }, raw);
         }
         return 'other';
       case 'approval':
@@ -191,14 +215,38 @@ export class Intake {
         // A running turn's section left by a daemon that stopped mid-turn (killed, crashed, its journal
         // gone): found in the start-up read, before any turn runs, it is removed (turns/live-turn.ts).
         if (this.#deferred && size === undefined && hasLiveBlock(raw)) await this.#removeLiveBlocks(vaultPath);
-        else if (size === undefined && !hasLiveBlock(raw)) options.settled?.({ role: 'thread' });
+        else if (size === undefined && settledAs('thread', data, raw)) options.settled?.({ role: 'thread' }, raw);
         return 'other';
       default:
         index.set(vaultPath, { role });
         // A thread's archive needs nothing at start either: its parts are only ever appended to.
-        if ((role === 'dashboard' || role === 'archive') && size === undefined) options.settled?.({ role });
+        if ((role === 'dashboard' || role === 'archive') && size === undefined) options.settled?.({ role }, raw);
         return 'other';
     }
+  }
+
+  /**
+   * Scriptorium's own write of a message, reply, thread or archive part: settled by the rules start uses,
+   * as start would read this very text? Only its frontmatter is parsed, and nothing else is done with it.
+   * (A note not in the index yet is one Scriptorium created: a reply, a thread, an archive part.)
+   */
+  #ownWriteSettled(vaultPath: string, raw: string): SettledEntry | undefined {
+    const known = this.#deps.index.get(vaultPath)?.role;
+    if (known !== undefined && !SETTLED_WHILE_RUNNING.has(known)) return undefined;
+    if (isInFolders(vaultPath, this.#deps.templateFolders) || !mightBeScriptoriumNote(raw)) return undefined;
+    let data: FrontmatterData;
+    let body: string;
+    try {
+      ({ data, body } = parseFrontmatter(raw));
+    } catch {
+      return undefined;
+    }
+    const role = roleOf(data.tags);
+    if (role === null || !SETTLED_WHILE_RUNNING.has(role) || !settledAs(role, data, raw)) return undefined;
+    if (role !== 'inbound') return { role: role as SettledEntry['role'] };
+    // A sync tool's conflict copy gets its error, never a turn: start says so again (conflict-copy.ts).
+    if (conflictNames(vaultPath).some((name) => name.certain)) return undefined;
+    return { ...inboundEntry(readInbound(vaultPath, data, body)), role: 'inbound', error: typeof data.error === 'string' ? data.error : undefined };
   }
 
   async #removeLiveBlocks(vaultPath: string): Promise<void> {
@@ -270,8 +318,28 @@ export class Intake {
  */
 const FINAL: ReadonlySet<MessageStatus | null> = new Set<MessageStatus>(['done', 'error', 'cancelled']);
 
-function isFinal(status: MessageStatus | null): boolean {
-  return FINAL.has(status);
+/** Notes whose own writes may settle them while the daemon runs (the dashboard is rewritten too often to bother). */
+const SETTLED_WHILE_RUNNING: ReadonlySet<NoteRole> = new Set<NoteRole>(['inbound', 'outbound', 'thread', 'archive']);
+
+/**
+ * Whether a note of this role, read as this, needs nothing at start: a message whose outcome is final, a
+ * reply with no webhook pending and no question, a thread with no turn cut off in it; an archive part or
+ * the dashboard always. One set of rules for the start-up read and for notes settling while the daemon runs.
+ */
+function settledAs(role: NoteRole, data: FrontmatterData, raw: string): boolean {
+  switch (role) {
+    case 'inbound':
+      return FINAL.has(readStatus(data.status));
+    case 'outbound':
+      return data.notify_status !== 'pending' && data.asks !== true;
+    case 'thread':
+      return !hasLiveBlock(raw);
+    case 'archive':
+    case 'dashboard':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** What a conflict copy gets on it: which note it copies, and what to do. */

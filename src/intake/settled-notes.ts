@@ -16,7 +16,7 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
  * size, and look unchanged (ctime ticks are a few ms here, 2 s on FAT): it is not vouched for until
  * it has been still for longer than that. (Git's "racily clean" entries, the same way round.)
  */
-const STILL_FOR_MS = 3_000;
+export const STILL_FOR_MS = 3_000;
 /** Fields of an entry kept no longer than this: the index never holds a note's text. */
 const MAX_FIELD_CHARS = 4_096;
 
@@ -43,8 +43,9 @@ const KEY = /^\d+:\d+:\d+:\d+(\.\d+)?:\d+(\.\d+)?$/;
  * Notes whose outcome is settled (a message done, a reply with nothing pending, a thread with no turn cut
  * off in it), by vault path, with the identity of the file they were read in. At start a note whose file
  * is still exactly that one is taken from here instead of being parsed; any other is parsed as it always
- * was. Only what start read and decided itself goes in, and the file is rewritten whole at the end of
- * each start from the notes found then (so a note deleted since is gone from it).
+ * was. What start read and decided itself goes in, and the file is rewritten whole at the end of each
+ * start from the notes found then (so a note deleted since is gone from it); notes that settled while the
+ * daemon ran are appended to it meanwhile (intake/settled-while-running.ts), one line each.
  */
 export class SettledNotes {
   /** As loaded from the file: trusted only where a note's identity matches its key. */
@@ -52,9 +53,12 @@ export class SettledNotes {
   /** This start's: what was taken from the file, and what intake found settled. */
   readonly #now = new Map<string, { key: string; entry: SettledEntry }>();
   #reused = 0;
+  /** The file is missing, unreadable, or has lines appended while a daemon ran: written afresh (compacted). */
+  readonly #rewrite: boolean;
 
-  constructor(loaded = new Map<string, { key: string; entry: SettledEntry }>()) {
+  constructor(loaded = new Map<string, { key: string; entry: SettledEntry }>(), options: { rewrite?: boolean } = {}) {
     this.#loaded = loaded;
+    this.#rewrite = options.rewrite ?? false;
   }
 
   /** The entry for this note if its file is the one the entry was made from; it is kept for the next start. */
@@ -86,15 +90,24 @@ export class SettledNotes {
 
   /** Whether this start's index differs from the file's: the file is rewritten only then. */
   get changed(): boolean {
-    return this.#reused !== this.#loaded.size || this.#now.size !== this.#reused;
+    return this.#rewrite || this.#reused !== this.#loaded.size || this.#now.size !== this.#reused;
   }
 
-  /** This start's index as the file holds it: one line per note, so a big vault's index stays greppable. */
+  /**
+   * This start's index as the file holds it: a header saying how many lines follow it, then one line per
+   * note, so a big vault's index stays greppable. Lines appended after those are notes that settled while
+   * the daemon ran (`settledLine`).
+   */
   serialize(): string {
     const lines = [JSON.stringify({ format: FORMAT, notes: this.#now.size })];
-    for (const [vaultPath, { key, entry }] of this.#now) lines.push(JSON.stringify([vaultPath, key, entry]));
+    for (const [vaultPath, { key, entry }] of this.#now) lines.push(settledLine(vaultPath, key, entry).slice(0, -1));
     return lines.join('\n') + '\n';
   }
+}
+
+/** One note's line of the file, newline included: what is appended for a note that settled while the daemon ran. */
+export function settledLine(vaultPath: string, key: string, entry: SettledEntry): string {
+  return JSON.stringify([vaultPath, key, clean(entry)]) + '\n';
 }
 
 /**
@@ -111,26 +124,38 @@ export async function loadSettledNotes(root: string, logger: Logger): Promise<Se
     if (stats.size > MAX_FILE_BYTES) throw new Error(`${stats.size} bytes, more than any index of a vault`);
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new SettledNotes();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new SettledNotes(undefined, { rewrite: true });
     logger.warn('notes index unreadable; every note is read', { file: SETTLED_NOTES_FILE, error: errorMessage(error) });
-    return new SettledNotes();
+    return new SettledNotes(undefined, { rewrite: true });
   }
   try {
-    return new SettledNotes(parseSettledNotes(text));
+    const { notes, appended } = parseSettledFile(text);
+    return new SettledNotes(notes, { rewrite: appended });
   } catch (error) {
     logger.warn('notes index unreadable; every note is read', { file: SETTLED_NOTES_FILE, error: errorMessage(error) });
-    return new SettledNotes();
+    return new SettledNotes(undefined, { rewrite: true });
   }
 }
 
 /** The file's entries; throws, saying where, at the first thing out of shape. */
 export function parseSettledNotes(text: string): Map<string, { key: string; entry: SettledEntry }> {
+  return parseSettledFile(text).notes;
+}
+
+/**
+ * The file's entries, a later line for a note winning over an earlier one, and whether lines were
+ * appended after those the header counts. The header's lines were written at once (renamed into place):
+ * any of them missing or out of shape is a file not to trust. Of the lines appended while a daemon ran,
+ * only the last may be cut short (a crash in the middle of an append): it is dropped.
+ */
+export function parseSettledFile(text: string): { notes: Map<string, { key: string; entry: SettledEntry }>; appended: boolean } {
   const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  else throw new Error('the file does not end with a newline (cut short?)');
+  // No newline at the end: the last line is cut short. Fine for an appended line, checked below.
+  const cutShort = lines.pop() !== '';
   const header = JSON.parse(lines[0] ?? 'null') as unknown;
-  if (!isRecord(header) || header.format !== FORMAT || header.notes !== lines.length - 1) {
-    throw new Error(`line 1: expected {"format":${FORMAT},"notes":${lines.length - 1}}`);
+  const counted = isRecord(header) ? header.notes : undefined;
+  if (!isRecord(header) || header.format !== FORMAT || typeof counted !== 'number' || !Number.isSafeInteger(counted) || counted < 0 || counted > lines.length - 1) {
+    throw new Error(`line 1: expected {"format":${FORMAT},"notes":N} and then at least N lines${cutShort ? ' (cut short?)' : ''}`);
   }
   const out = new Map<string, { key: string; entry: SettledEntry }>();
   for (let i = 1; i < lines.length; i++) {
@@ -140,10 +165,12 @@ export function parseSettledNotes(text: string): Map<string, { key: string; entr
     if (typeof vaultPath !== 'string' || vaultPath === '' || vaultPath.length > MAX_FIELD_CHARS) throw new Error(`line ${i + 1}: the path is not a vault path`);
     if (typeof key !== 'string' || !KEY.test(key)) throw new Error(`line ${i + 1}: the key is not a file identity`);
     if (!isSettledEntry(entry)) throw new Error(`line ${i + 1}: the entry is not a settled note's`);
-    if (out.has(vaultPath)) throw new Error(`line ${i + 1}: ${vaultPath} twice`);
+    // Twice among the lines a start wrote is a file no start wrote; an appended line is a later version.
+    if (i <= counted && out.has(vaultPath)) throw new Error(`line ${i + 1}: ${vaultPath} twice`);
+    out.delete(vaultPath);
     out.set(vaultPath, { key, entry: clean(entry) });
   }
-  return out;
+  return { notes: out, appended: lines.length - 1 > counted || cutShort };
 }
 
 function isSettledEntry(value: unknown): value is SettledEntry {

@@ -1,9 +1,12 @@
 // The notes index (.scriptorium/notes-index.json) through real daemons started one after another on one
 // vault: notes settled at a start are not parsed at the next, unless their file changed in any way, and
-// what start knew of them is the same either way. The daemon's clock runs an hour ahead, so notes this
-// test writes a moment before a start count as still (a note changed within seconds of the read is
-// never vouched for).
+// what start knew of them is the same either way; notes that settle while a daemon runs are added to it
+// as they do. The daemon's clock runs an hour ahead, so notes this test writes a moment before a start
+// count as still (a note changed within seconds of the read is never vouched for); a test moves it on
+// to let notes that settled while the daemon ran be looked at again (as its timer would, a while later).
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,10 +14,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAFE_POLICY } from '../../src/agents/policy.ts';
 import type { DaemonConfig } from '../../src/config/operator-config.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import { parseSettledNotes, SETTLED_NOTES_FILE } from '../../src/intake/settled-notes.ts';
+import { parseSettledFile, parseSettledNotes, SETTLED_NOTES_FILE } from '../../src/intake/settled-notes.ts';
 import type { TurnLogEntry } from '../../src/state/turns-log.ts';
 import { createMemoryLogger } from '../../src/util/logger.ts';
-import { clockFrom, TEST_CONFIG, waitForStatus, type MemoryLogger } from '../helpers/daemon-harness.ts';
+import { TEST_CONFIG, waitForStatus, type MemoryLogger } from '../helpers/daemon-harness.ts';
 import { useFakeClaude, type FakeClaude } from '../helpers/fake-claude-env.ts';
 import { createTempVault, type TempVault } from '../helpers/temp-vault.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -32,8 +35,11 @@ let vault: TempVault;
 let fake: FakeClaude;
 let running: Daemon | undefined;
 const servers: Server[] = [];
+/** How far ahead of the machine's clock the daemons' clock is. */
+let ahead: number;
 
 beforeEach(async () => {
+  ahead = 3_600_000;
   fake = await useFakeClaude();
   vault = await createTempVault({ 'Inbox/old.md': DONE, 'Outbox/old reply.md': REPLY, 'Inbox/failed.md': FAILED, 'Threads/echo.md': THREAD });
   // Written a while ago, to the second: an mtime a sync tool can put back exactly.
@@ -68,7 +74,7 @@ async function start(config: Partial<DaemonConfig> = {}): Promise<Started> {
     vault: vault.root,
     config: { ...TEST_CONFIG, ...config },
     logger,
-    clock: clockFrom(new Date(Date.now() + 3_600_000).toISOString()),
+    clock: { now: () => new Date(Date.now() + ahead) },
     onTurnFinished: (entry) => finished.push(entry),
   });
   running = daemon;
@@ -199,4 +205,67 @@ describe('the notes index', () => {
     expect(next.daemon.dashboardSnapshot().errors).toEqual([]);
     expect(await indexed()).toEqual(['Dashboard.md', ...SETTLED.filter((p) => p !== 'Inbox/failed.md')]);
   });
+});
+
+describe('notes that settle while the daemon runs', () => {
+  /** A message sent to the running daemon, run to the end, and its notes seen settled by intake. */
+  async function runOne(first: Started, name: string): Promise<{ message: string; reply: string }> {
+    const message = await vault.writeMessage(name, 'echo', 'Hello while running!');
+    const reply = String((await waitForStatus(vault, message, 'done')).reply).replace(/^\[\[|\]\]$/g, '') + '.md';
+    for (const note of [message, reply, 'Threads/echo.md']) {
+      await waitFor(() => first.logger.lines.some((l) => l.msg === 'note settled; for the notes index once still' && l.note === note), { what: `${note} seen settled` });
+    }
+    return { message, reply };
+  }
+
+  it('a message run while the daemon ran, its reply and its thread are known from the index at the next start', async () => {
+    await vault.writeAgent('echo');
+    const first = await start();
+    const { message, reply } = await runOne(first, 'new');
+    // A while later (the notes have been still for more than a clock tick), the daemon stops.
+    ahead += 10_000;
+    await running!.close();
+    const index = await vault.read(SETTLED_NOTES_FILE);
+    // Appended after the lines the start wrote: the file is not rewritten while the daemon runs.
+    expect(parseSettledFile(index).appended).toBe(true);
+    expect(await indexed()).toEqual(expect.arrayContaining([message, reply, 'Threads/echo.md']));
+
+    const next = await start();
+    // Only the definition and the dashboard are parsed.
+    expect(next.handled).toEqual({ notes: next.handled.known + 2, known: 6 });
+    expect(next.finished).toEqual([]);
+    // Compacted at that start: one line per note.
+    expect(parseSettledFile(await vault.read(SETTLED_NOTES_FILE)).appended).toBe(false);
+  });
+
+  it.each(['in place', 'renamed'] as const)(
+    'a message indexed while the daemon ran and set back to ready while it was stopped runs at the next start, though its size and mtime are the same (written %s)',
+    async (how) => {
+      await vault.writeAgent('echo');
+      const first = await start();
+      const { message } = await runOne(first, 'again');
+      ahead += 10_000;
+      await running!.close();
+      expect(await indexed()).toContain(message);
+      const file = path.join(vault.root, message);
+      const before = await stat(file, { bigint: true });
+      const done = await vault.read(message);
+      const ready = done.replace('status: done', 'status: ready').replace('Hello while running!', 'Hello while running');
+      if (how === 'in place') {
+        await writeFile(file, ready);
+      } else {
+        await writeFile(`${file}.tmp`, ready);
+        await rename(`${file}.tmp`, file);
+      }
+      // Put back to the nanosecond (Node's utimes goes through a double of seconds and loses some).
+      const ns = before.mtimeNs % 1_000_000_000n;
+      await promisify(execFile)('touch', ['-m', '-d', `@${before.mtimeNs / 1_000_000_000n}.${String(ns).padStart(9, '0')}`, file]);
+      const after = await stat(file, { bigint: true });
+      expect([after.size, after.mtimeNs]).toEqual([before.size, before.mtimeNs]);
+
+      const next = await start();
+      await waitFor(() => next.finished.some((entry) => entry.message === message), { what: `the turn of ${message}` });
+      expect((await waitForStatus(vault, message, 'done')).status).toBe('done');
+    },
+  );
 });

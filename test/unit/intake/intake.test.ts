@@ -2,7 +2,7 @@
 import { RanTexts } from '../../../src/messages/changed-after-run.ts';
 import { realTimers } from '../../../src/util/timers.ts';
 import { QuietNotes } from '../../../src/watch/quiet-notes.ts';
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SAFE_POLICY } from '../../../src/agents/policy.ts';
@@ -438,5 +438,105 @@ describe('notes that need nothing at start (kept in the notes index)', () => {
   it('definitions and approvals never are: start always reads them', async () => {
     expect(await settledAs('Agents/helper2.md', agentNote())).toEqual([]);
     expect(await settledAs('Approvals/a.md', note({ tags: ['agent/approval'], status: 'approved' }, 'ok'))).toEqual([]);
+  });
+});
+
+describe('notes that settle while the daemon runs (added to the notes index)', () => {
+  /** What intake told the notes index, in order: a note found settled with the text it decided on, or withdrawn. */
+  let told: Array<['seen', string, string, unknown] | ['unsettled', string]>;
+
+  beforeEach(async () => {
+    await kit.defineAgent('helper');
+    told = [];
+    intake = new Intake({
+      ...intakeDeps(),
+      settledWhileRunning: {
+        seen: (vaultPath, raw, entry) => void told.push(['seen', vaultPath, raw, entry]),
+        unsettled: (vaultPath) => void told.push(['unsettled', vaultPath]),
+      },
+    });
+    intake.startUpDone();
+    told = [];
+  });
+
+  const reply = (fields: Record<string, unknown> = {}) => note({ tags: ['agent/message/outbound'], from: 'helper', to: 'user', status: 'ok', ...fields }, 'Hi.');
+  const thread = note({ tags: ['agent/thread'], agent: 'helper' }, '## Turn 1\n');
+
+  /** Written by Scriptorium (remembered as its own write), then handed to intake as the watcher would. */
+  async function ownWrite(vaultPath: string, text: string): Promise<void> {
+    await kit.store.write(vaultPath, text);
+    await intake.handle(vaultPath);
+  }
+
+  it('a message a person sets done is reported with the text intake read; set ready again, it is withdrawn', async () => {
+    const done = inboundNote('helper', 'Hi.', { status: 'done', error: 'it broke', reply_to: 'boss', group: 'g1' });
+    await take('Inbox/q.md', done);
+    expect(told).toEqual([['seen', 'Inbox/q.md', done, { role: 'inbound', to: 'helper', replyTo: 'boss', group: 'g1', origin: undefined, error: 'it broke' }]]);
+    await take('Inbox/q.md', inboundNote('helper', 'Hi.'));
+    expect(told.at(-1)).toEqual(['unsettled', 'Inbox/q.md']);
+    expect(jobs).toHaveLength(1);
+  });
+
+  it("Scriptorium's own final write of a message is reported, with what the start-up read would make of it, and nothing else is done", async () => {
+    await take('Inbox/q.md', inboundNote('helper', 'Hi.'));
+    expect(jobs).toHaveLength(1);
+    const done = inboundNote('helper', 'Hi.', { status: 'done', reply: '[[Outbox/r]]' });
+    await ownWrite('Inbox/q.md', done);
+    expect(told.at(-1)).toEqual(['seen', 'Inbox/q.md', done, { role: 'inbound', to: 'helper', replyTo: undefined, group: undefined, origin: undefined, error: undefined }]);
+    // The same as the start-up read reports for that text.
+    const atStart: unknown[] = [];
+    active.done('Inbox/q.md');
+    await intake.handle('Inbox/q.md', { raw: done, ignoreOwnWrite: true, settled: (entry) => void atStart.push(entry) });
+    expect(atStart).toEqual([told.at(-1)![3]]);
+    expect(jobs).toHaveLength(1);
+  });
+
+  it('own writes of a message not final, a reply with a webhook pending, a thread with a turn running: withdrawn', async () => {
+    await ownWrite('Inbox/q.md', inboundNote('helper', 'Hi.', { status: 'running' }));
+    await ownWrite('Outbox/a.md', reply({ notify_status: 'pending' }));
+    const live = renderLiveBlock({ number: 2, from: 'user', messagePath: 'Inbox/q.md', startedAt: new Date(), tools: [], lastActivity: undefined }, new Date());
+    await ownWrite('Threads/helper.md', appendSection(thread, live));
+    expect(told).toEqual([
+      ['unsettled', 'Inbox/q.md'],
+      ['unsettled', 'Outbox/a.md'],
+      ['unsettled', 'Threads/helper.md'],
+    ]);
+    // Own writes are still not taken in: the running message was not failed as cut off.
+    expect((await kit.vault.fields('Inbox/q.md')).status).toBe('running');
+  });
+
+  it('own writes of a new reply, a thread once its turn is over and an archive part are reported', async () => {
+    await ownWrite('Outbox/a.md', reply({ notify_status: 'delivered' }));
+    await ownWrite('Threads/helper.md', thread);
+    const part = note({ tags: ['agent/thread-archive'], agent: 'helper', thread: '[[Threads/helper]]', part: 1 }, '## Turn 1\n');
+    await ownWrite('Threads/Archive/helper, part 1.md', part);
+    expect(told.map(([what, vaultPath, , entry]) => [what, vaultPath, entry])).toEqual([
+      ['seen', 'Outbox/a.md', { role: 'outbound' }],
+      ['seen', 'Threads/helper.md', { role: 'thread' }],
+      ['seen', 'Threads/Archive/helper, part 1.md', { role: 'archive' }],
+    ]);
+  });
+
+  it('own writes of a definition, a note in a template folder or a sync conflict copy are not reported', async () => {
+    await ownWrite('Agents/helper.md', agentNote({ description: 'Helps.' }));
+    await ownWrite('Templates/done.md', inboundNote('helper', 'Hi.', { status: 'done' }));
+    await ownWrite("Inbox/q (Jane's conflicted copy 2026-01-01).md", inboundNote('helper', 'Hi.', { status: 'done' }));
+    expect(told.filter(([what]) => what === 'seen')).toEqual([]);
+  });
+
+  it('the start-up read keeps its own index: nothing is reported here for it', async () => {
+    const done = inboundNote('helper', 'Old.', { status: 'done' });
+    await kit.vault.write('Inbox/q.md', done);
+    const said: unknown[] = [];
+    await intake.handle('Inbox/q.md', { raw: done, ignoreOwnWrite: true, settled: (entry) => void said.push(entry) });
+    expect(said).toHaveLength(1);
+    expect(told).toEqual([]);
+  });
+
+  it('a note deleted is withdrawn', async () => {
+    await take('Inbox/q.md', inboundNote('helper', 'Hi.', { status: 'done' }));
+    await rm(path.join(kit.vault.root, 'Inbox/q.md'));
+    await intake.handle('Inbox/q.md');
+    expect(told.at(-1)).toEqual(['unsettled', 'Inbox/q.md']);
   });
 });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { identityKey, loadSettledNotes, parseSettledNotes, SETTLED_NOTES_FILE, SettledNotes } from '../../../src/intake/settled-notes.ts';
+import { identityKey, loadSettledNotes, parseSettledFile, parseSettledNotes, SETTLED_NOTES_FILE, settledLine, SettledNotes } from '../../../src/intake/settled-notes.ts';
 import { createMemoryLogger } from '../../../src/util/logger.ts';
 import type { FileStamp } from '../../../src/vault/walk.ts';
 
@@ -101,6 +101,63 @@ describe('parseSettledNotes', () => {
 
   it('reads what a start wrote', () => {
     expect(parseSettledNotes(text).get('Inbox/a.md')).toEqual({ key: identityKey(stamp()), entry: { role: 'inbound', to: 'researcher' } });
+    expect(parseSettledFile(text).appended).toBe(false);
+  });
+});
+
+describe('lines appended while a daemon ran', () => {
+  const start = new SettledNotes();
+  start.record('Inbox/a.md', stamp(), done, LATER);
+  start.record('Threads/t.md', stamp({ ino: 9 }), { role: 'thread' }, LATER);
+  const written = start.serialize();
+  const thread = stamp({ ino: 9, size: 900, mtimeMs: LATER, ctimeMs: LATER });
+
+  it('a later line for a note wins over an earlier one; the lines a start wrote are kept', () => {
+    const text = written + settledLine('Threads/t.md', identityKey(stamp({ ino: 9, size: 850 })), { role: 'thread' }) + settledLine('Inbox/new.md', identityKey(stamp({ ino: 10 })), done) + settledLine('Threads/t.md', identityKey(thread), { role: 'thread' });
+    const { notes, appended } = parseSettledFile(text);
+    expect(appended).toBe(true);
+    expect([...notes.keys()].sort()).toEqual(['Inbox/a.md', 'Inbox/new.md', 'Threads/t.md']);
+    expect(notes.get('Threads/t.md')!.key).toBe(identityKey(thread));
+    const next = new SettledNotes(notes);
+    expect(next.lookup('Threads/t.md', thread)).toEqual({ role: 'thread' });
+    expect(next.lookup('Inbox/new.md', stamp({ ino: 10 }))).toEqual({ role: 'inbound', to: 'researcher' });
+  });
+
+  it('a last line cut short (a crash in the middle of an append) is dropped; the rest is read', () => {
+    const whole = settledLine('Inbox/new.md', identityKey(stamp({ ino: 10 })), done);
+    const text = written + settledLine('Inbox/b.md', identityKey(stamp({ ino: 11 })), done) + whole.slice(0, 25);
+    const { notes, appended } = parseSettledFile(text);
+    expect(appended).toBe(true);
+    expect([...notes.keys()].sort()).toEqual(['Inbox/a.md', 'Inbox/b.md', 'Threads/t.md']);
+  });
+
+  it.each([
+    ['an appended line out of shape before the last', () => written + '["Inbox/b.md","nonsense",{"role":"inbound"}]\n' + settledLine('Inbox/c.md', identityKey(stamp()), done)],
+    ['an appended line cut short before the last', () => written + settledLine('Inbox/b.md', identityKey(stamp()), done).slice(0, 20) + '\n' + settledLine('Inbox/c.md', identityKey(stamp()), done)],
+    ['a line the start wrote cut short', () => written.slice(0, -10)],
+    ['fewer lines than the header counts', () => written.split('\n').slice(0, 2).join('\n') + '\n'],
+    ['a header counting lines that are not there', () => written.replace('"notes":2', '"notes":3')],
+    ['a header whose count is not a count', () => written.replace('"notes":2', '"notes":"2"')],
+  ])('refuses the whole file: %s', (_what, text) => {
+    expect(() => parseSettledFile(text())).toThrow();
+  });
+
+  it('a file with appended lines is written afresh at the next start, compacted: one line per note', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'scriptorium-settled-'));
+    try {
+      await mkdir(path.join(root, '.scriptorium'));
+      await writeFile(path.join(root, SETTLED_NOTES_FILE), written + settledLine('Threads/t.md', identityKey(thread), { role: 'thread' }));
+      const next = await loadSettledNotes(root, createMemoryLogger());
+      next.lookup('Inbox/a.md', stamp());
+      next.lookup('Threads/t.md', thread);
+      expect(next.changed).toBe(true);
+      const compacted = next.serialize();
+      expect(parseSettledFile(compacted).appended).toBe(false);
+      expect(compacted.split('\n')).toHaveLength(4);
+      expect(reloaded(next).lookup('Threads/t.md', thread)).toEqual({ role: 'thread' });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -112,11 +169,12 @@ describe('loadSettledNotes', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  it('no file yet: an empty index, nothing said', async () => {
+  it('no file yet: an empty index, nothing said; the start writes one (notes settling while it runs are added to it)', async () => {
     const logger = createMemoryLogger();
     const index = await loadSettledNotes(root, logger);
     expect(index.lookup('Inbox/a.md', stamp())).toBeUndefined();
     expect(logger.lines.filter((l) => l.level !== 'debug')).toEqual([]);
+    expect(index.changed).toBe(true);
   });
 
   it('a corrupt file is said once in the log and ignored whole: every note is parsed, and the file is written afresh', async () => {
