@@ -94,6 +94,8 @@ async function runChain(delegate: (req: RecordedRequest) => FakeReply) {
   // One callback woke the orchestrator with both results; it can start no other callback.
   const callbackPath = `${linkTarget(workerNotes[0]!.data.callback_note)}.md`;
   expect(workerNotes[1]!.data.callback_note).toBe(workerNotes[0]!.data.callback_note);
+  // The final reply is written just before its message (the callback) is marked done.
+  await v.waitForStatus(callbackPath, ['done', 'error']);
   const callback = await v.note(callbackPath);
   expect(callback.data).toMatchObject({ to: 'orchestrator', callback: true, outcome: 'ok', delegation_depth: 2, status: 'done' });
   expect(callback.data.reply_to).toBeUndefined();
