@@ -6,7 +6,7 @@
 // Then a history made while the daemon ran: N messages run by one daemon (the instant runner), which is
 // stopped and started again; that restart beside the plain twin's start (the notes that settled while
 // it ran are known from the index, not parsed).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import type { HistoryRunningFigures } from './growth-history-running-child.ts';
 import { runChild } from './lib/child.ts';
 import { printTable, progress, show, showRatio, verdict } from './lib/report.ts';
 import { ratios, spread, type Spread } from './lib/stats.ts';
-import { resetState } from './lib/vault-gen.ts';
+import { fileWriter, resetState } from './lib/vault-gen.ts';
 
 const CHILD = fileURLToPath(new URL('./growth-history-child.ts', import.meta.url));
 const RUNNING_CHILD = fileURLToPath(new URL('./growth-history-running-child.ts', import.meta.url));
@@ -246,16 +246,7 @@ function cachedHistoryVault(pairs: number, kind: 'history' | 'plain'): string {
  */
 export function generateHistoryVault(root: string, pairs: number, kind: 'history' | 'plain'): void {
   const rand = prng(pairs);
-  const made = new Set<string>();
-  const write = (vaultPath: string, text: string) => {
-    const file = path.join(root, ...vaultPath.split('/'));
-    const dir = path.dirname(file);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
-    writeFileSync(file, text);
-  };
+  const write = fileWriter(root);
   const text = (bytes: number) => {
     let out = '';
     while (out.length < bytes) out += `Line ${Math.floor(rand() * 1e6)} of a note that was answered long ago, kept for reference. `;

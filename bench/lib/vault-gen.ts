@@ -123,12 +123,10 @@ function isoDay(rand: () => number): string {
   return d.toISOString().slice(0, 10);
 }
 
-export function generateVault(root: string, notes: number, seed = notes): GeneratedVault {
-  const rand = prng(seed);
-  const blocks = makeBlocks(rand);
-  let bytes = 0;
+/** Writes files into `root` by vault path, making each folder once. */
+export function fileWriter(root: string): (vaultPath: string, text: string | Buffer) => void {
   const made = new Set<string>();
-  const write = (vaultPath: string, text: string | Buffer) => {
+  return (vaultPath, text) => {
     const file = path.join(root, ...vaultPath.split('/'));
     const dir = path.dirname(file);
     if (!made.has(dir)) {
@@ -136,6 +134,16 @@ export function generateVault(root: string, notes: number, seed = notes): Genera
       made.add(dir);
     }
     writeFileSync(file, text);
+  };
+}
+
+export function generateVault(root: string, notes: number, seed = notes): GeneratedVault {
+  const rand = prng(seed);
+  const blocks = makeBlocks(rand);
+  let bytes = 0;
+  const writeFile = fileWriter(root);
+  const write = (vaultPath: string, text: string | Buffer) => {
+    writeFile(vaultPath, text);
     bytes += text.length;
   };
 

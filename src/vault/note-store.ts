@@ -330,26 +330,27 @@ export class NoteStore {
   /** Whether the note ends with `text` (as `append` would write it), reading only its end. */
   async endsWith(vaultPath: string, text: string): Promise<boolean> {
     const want = Buffer.from(this.redact(text), 'utf8');
-    let handle: FileHandle;
-    try {
-      handle = await open(this.absolute(vaultPath), constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
-    try {
+    const same = await this.#withNoteOpen(vaultPath, async (handle) => {
       const { size } = await handle.stat();
       if (size < want.length) return false;
       const tail = Buffer.alloc(want.length);
       const { bytesRead } = await handle.read(tail, 0, want.length, size - want.length);
       return bytesRead === want.length && tail.equals(want);
-    } finally {
-      await handle.close();
-    }
+    });
+    return same === true;
   }
 
   /** The note's first `bytes` bytes (a frontmatter to look at), never through a symbolic link; null when it does not exist. */
   async readHead(vaultPath: string, bytes: number): Promise<string | null> {
+    return this.#withNoteOpen(vaultPath, async (handle) => {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+      return buffer.subarray(0, bytesRead).toString('utf8');
+    });
+  }
+
+  /** `read` on the note opened for reading, never through a symbolic link; null when it does not exist. */
+  async #withNoteOpen<T>(vaultPath: string, read: (handle: FileHandle) => Promise<T>): Promise<T | null> {
     let handle: FileHandle;
     try {
       handle = await open(this.absolute(vaultPath), constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -358,9 +359,7 @@ export class NoteStore {
       throw error;
     }
     try {
-      const buffer = Buffer.alloc(bytes);
-      const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-      return buffer.subarray(0, bytesRead).toString('utf8');
+      return await read(handle);
     } finally {
       await handle.close();
     }

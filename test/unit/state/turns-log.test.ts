@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendTurn, monthFile, monthOf, TURNS_DIR, type TurnLogEntry } from '../../../src/state/turns-log.ts';
+import { turnEntry } from '../../helpers/turn-entry.ts';
 
 let root: string;
 
@@ -15,18 +16,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const entry = (at: string): TurnLogEntry => ({
-  at,
-  agent: 'a',
-  message: `Inbox/${at}.md`,
-  thread: 'Threads/a.md',
-  reply: '',
-  ok: true,
-  error: undefined,
-  costUsd: 0.01,
-  durationMs: 1,
-  session: undefined,
-});
+const entry = turnEntry;
 
 const read = (month: string) => readFile(path.join(root, monthFile(month)), 'utf8');
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LEGACY_TURNS_FILE, monthFile, TURNS_DIR, type TurnLogEntry } from '../../../src/state/turns-log.ts';
 import { MAX_LINE_BYTES, readRecentTurns, readTurnsOfMonth, readTurnsSince } from '../../../src/state/turns-read.ts';
+import { turnEntry } from '../../helpers/turn-entry.ts';
 
 let root: string;
 
@@ -15,18 +16,7 @@ beforeEach(async () => {
 
 afterEach(() => rm(root, { recursive: true, force: true }));
 
-const entry = (at: string, message = `Inbox/${at}.md`): TurnLogEntry => ({
-  at,
-  agent: 'a',
-  message,
-  thread: 'Threads/a.md',
-  reply: '',
-  ok: true,
-  error: undefined,
-  costUsd: 0.01,
-  durationMs: 1,
-  session: undefined,
-});
+const entry = turnEntry;
 
 /** One turn a day from `first`, for `days` days. */
 function daily(first: string, days: number): TurnLogEntry[] {
